@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { defineEvent, Sources, Timestamp } from '../envelope';
+import { DteType } from './DteIssued.v1';
+
+export const DteBroadcastFailedV1 = defineEvent({
+  detailType: 'DteBroadcastFailed',
+  version: 1,
+  source: Sources.dte,
+  description:
+    'One attempt to send the DTE to the tax authority failed. `final` means the attempts are spent and the order is in exception.',
+  data: z.object({
+    orderId: z.string().min(1),
+    dteType: DteType,
+    folio: z.number().int().positive(),
+    failedAt: Timestamp,
+    attempt: z.number().int().positive(),
+    maxAttempts: z.number().int().positive(),
+    error: z.string().min(1),
+    final: z.boolean(),
+    /** When the next attempt is due; absent when `final`. */
+    nextAttemptAt: Timestamp.optional(),
+  }),
+});
+export type DteBroadcastFailedV1 = z.infer<typeof DteBroadcastFailedV1.data>;

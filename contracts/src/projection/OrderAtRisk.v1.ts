@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { defineEvent, Sources, Timestamp } from '../envelope';
+
+export const SlaStage = z.enum(['dte-issuance', 'dte-broadcast', 'notification', 'dispatch']);
+export type SlaStage = z.infer<typeof SlaStage>;
+
+export const OrderAtRiskV1 = defineEvent({
+  detailType: 'OrderAtRisk',
+  version: 1,
+  source: Sources.projection,
+  description: 'Early warning: a stage of the order overran its deadline.',
+  data: z.object({ orderId: z.string().min(1), stage: SlaStage, deadline: Timestamp, detectedAt: Timestamp }),
+});
+export type OrderAtRiskV1 = z.infer<typeof OrderAtRiskV1.data>;

@@ -1,0 +1,36 @@
+import { encodeTime } from 'ulid';
+
+/**
+ * Why this exists: a commit's feed position (a ULID) is chosen before its PutItem lands, so two
+ * concurrent appends can become visible out of order. A reader that moved its checkpoint past the
+ * later one would skip the earlier one forever. The fence makes the feed exact for every writer
+ * that shares it (all writers of the local runtime do): readers only read below the oldest append
+ * still in flight. For writers that do not share it (another process, or DynamoDB's eventually
+ * consistent GSI in AWS) the settle window keeps readers a fixed time behind the clock as well.
+ */
+export class AppendFence {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(
+    /** How far behind the clock readers stay, for writers outside this fence. */
+    readonly settleMs = 250,
+  ) {}
+
+  /** Registers an append about to be written with this commit id; call `end` when it settled. */
+  begin(commitId: string): void {
+    this.inFlight.set(commitId, (this.inFlight.get(commitId) ?? 0) + 1);
+  }
+
+  end(commitId: string): void {
+    const count = (this.inFlight.get(commitId) ?? 1) - 1;
+    if (count <= 0) this.inFlight.delete(commitId);
+    else this.inFlight.set(commitId, count);
+  }
+
+  /** Readers may read commit ids strictly below this. */
+  horizon(now: number): string {
+    let horizon = `${encodeTime(Math.max(0, now - this.settleMs), 10)}0000000000000000`;
+    for (const commitId of this.inFlight.keys()) if (commitId < horizon) horizon = commitId;
+    return horizon;
+  }
+}

@@ -1,0 +1,75 @@
+import type { DomainEvent, MtdEvent } from '@mtd/contracts';
+import type { Clock, IdGenerator } from './clock';
+import { StreamVersionConflictError } from './errors';
+import type { EventStore, NewEvent } from './eventStore';
+
+/** Why a command runs: the event (or request) it reacts to, and who asked. */
+export interface Cause {
+  causationId: string;
+  correlationId: string;
+  actor: string;
+}
+
+export interface CommandHandlerDeps {
+  store: EventStore;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+export interface CommandResult<State> {
+  /** The events appended now; empty when the decision was a no-op or a redelivery. */
+  appended: MtdEvent[];
+  /** True when the stream already held an event caused by this cause (a redelivery). */
+  alreadyHandled: boolean;
+  state: State;
+  version: number;
+}
+
+const maxConflictRetries = 10;
+
+/**
+ * Load, decide, append (emmett's CommandHandler shape) with the two guarantees every MTD decision
+ * needs: idempotency by causation (a redelivered cause finds its effect in the stream and does
+ * nothing) and optimistic concurrency (on a version conflict, re-read, re-decide, retry).
+ */
+export function commandHandler<State>(aggregate: {
+  initialState: () => State;
+  evolve: (state: State, event: MtdEvent) => State;
+}) {
+  return async function handle(
+    { store, clock, ids }: CommandHandlerDeps,
+    streamId: string,
+    cause: Cause,
+    decide: (state: State) => DomainEvent[],
+    options: { idempotentByCause?: boolean } = {},
+  ): Promise<CommandResult<State>> {
+    for (let attempt = 1; ; attempt++) {
+      const { version, events } = await store.readStream(streamId);
+      const state = events.reduce(aggregate.evolve, aggregate.initialState());
+      if (options.idempotentByCause !== false && events.some((e) => e.metadata.causationId === cause.causationId)) {
+        return { appended: [], alreadyHandled: true, state, version };
+      }
+      const decided = decide(state);
+      if (decided.length === 0) return { appended: [], alreadyHandled: false, state, version };
+      const occurredAt = clock.now().toISOString();
+      const newEvents: NewEvent[] = decided.map((event) => ({
+        type: event.type,
+        data: event.data,
+        metadata: { eventId: ids.next(), occurredAt, ...cause },
+      }));
+      try {
+        const result = await store.append(streamId, newEvents, {
+          expectedVersion: version === 0 ? 'no-stream' : version,
+        });
+        return {
+          appended: result.events,
+          alreadyHandled: false,
+          state: result.events.reduce(aggregate.evolve, state),
+          version: result.nextExpectedVersion,
+        };
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError) || attempt >= maxConflictRetries) throw error;
+      }
+    }
+  };
+}

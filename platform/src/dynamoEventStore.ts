@@ -1,0 +1,298 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  EventValidationError,
+  issuesOf,
+  latestDefinition,
+  type MtdEvent,
+  ownsStream,
+  type Source,
+} from '@mtd/contracts';
+import { decodeTime } from 'ulid';
+import { AppendFence } from './appendFence';
+import { type Clock, type IdGenerator, systemClock, ulidGenerator } from './clock';
+import { EventTooLargeError, StreamOwnershipError, StreamVersionConflictError } from './errors';
+import type { AppendResult, Commit, EventStore, ExpectedVersion, FeedPage, NewEvent, ReadStreamResult } from './eventStore';
+
+/** The event store table: one item per commit; the `feed` index orders commits by time (DESIGN §3). */
+export function eventStoreTable(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'streamId', AttributeType: 'S' },
+      { AttributeName: 'version', AttributeType: 'N' },
+      { AttributeName: 'day', AttributeType: 'S' },
+      { AttributeName: 'commitId', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'streamId', KeyType: 'HASH' },
+      { AttributeName: 'version', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: feedIndex,
+        KeySchema: [
+          { AttributeName: 'day', KeyType: 'HASH' },
+          { AttributeName: 'commitId', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+export const feedIndex = 'feed';
+/** Items of this pseudo-stream list the days that hold commits, so a reader can walk the feed. */
+const daysStream = '$days';
+/** DynamoDB's item limit is 400 KB; leave room for keys and attribute names. */
+const maxCommitBytes = 380 * 1024;
+
+export interface DynamoEventStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** The producer appending; it may append only to its own streams. Omit for a read-only store. */
+  producer?: Source;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Shared by every writer and reader of one runtime, so readers never skip a commit. */
+  fence?: AppendFence;
+}
+
+export class DynamoEventStore implements EventStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly producer: Source | undefined;
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly fence: AppendFence;
+  private readonly knownDays = new Set<string>();
+
+  constructor(options: DynamoEventStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.producer = options.producer;
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? ulidGenerator(this.clock);
+    this.fence = options.fence ?? new AppendFence();
+  }
+
+  /** A store for another producer on the same table, client and fence. */
+  forProducer(producer: Source): DynamoEventStore {
+    return new DynamoEventStore({
+      client: this.client,
+      tableName: this.tableName,
+      producer,
+      clock: this.clock,
+      ids: this.ids,
+      fence: this.fence,
+    });
+  }
+
+  async append(
+    streamId: string,
+    newEvents: NewEvent[],
+    { expectedVersion }: { expectedVersion: ExpectedVersion },
+  ): Promise<AppendResult> {
+    const producer = this.producer;
+    if (!producer) throw new StreamOwnershipError('(read-only store)', streamId);
+    if (!ownsStream(producer, streamId)) throw new StreamOwnershipError(producer, streamId);
+    if (newEvents.length === 0) throw new RangeError('a commit needs at least one event');
+    if (expectedVersion === 'any') {
+      for (;;) {
+        const current = await this.currentVersion(streamId);
+        try {
+          return await this.appendAt(producer, streamId, newEvents, current);
+        } catch (error) {
+          if (!(error instanceof StreamVersionConflictError)) throw error;
+        }
+      }
+    }
+    return this.appendAt(producer, streamId, newEvents, expectedVersion === 'no-stream' ? 0 : expectedVersion);
+  }
+
+  private async appendAt(producer: Source, streamId: string, newEvents: NewEvent[], after: number): Promise<AppendResult> {
+    const events = newEvents.map((event, i) => this.envelope(producer, streamId, after + 1 + i, event));
+    const body = JSON.stringify(events.map(({ type: _type, ...envelope }) => envelope));
+    if (Buffer.byteLength(body) > maxCommitBytes) {
+      throw new EventTooLargeError(`commit to ${streamId}`, Buffer.byteLength(body), maxCommitBytes);
+    }
+    const commitId = this.ids.next();
+    const day = dayOf(commitId);
+    this.fence.begin(commitId);
+    try {
+      await this.rememberDay(day);
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            streamId: { S: streamId },
+            version: { N: String(after + 1) },
+            lastVersion: { N: String(after + events.length) },
+            commitId: { S: commitId },
+            day: { S: day },
+            producer: { S: producer },
+            events: { S: body },
+          },
+          ConditionExpression: 'attribute_not_exists(streamId)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new StreamVersionConflictError(streamId, after === 0 ? 'no-stream' : after, { cause: error });
+      }
+      throw error;
+    } finally {
+      this.fence.end(commitId);
+    }
+    return { commitId, nextExpectedVersion: after + events.length, events };
+  }
+
+  /** Producers validate before they write (DESIGN §2): an invalid event is never stored. */
+  private envelope(producer: Source, streamId: string, streamVersion: number, event: NewEvent): MtdEvent {
+    const definition = latestDefinition(event.type);
+    if (!definition) throw new EventValidationError(event.type, undefined, [{ path: 'type', message: 'unknown event type' }]);
+    if (definition.source !== producer) throw new StreamOwnershipError(producer, `${streamId} (${event.type} belongs to ${definition.source})`);
+    const metadata = {
+      ...event.metadata,
+      eventType: definition.detailType,
+      eventVersion: definition.version,
+      streamId,
+      streamVersion,
+      producer,
+    };
+    const parsed = definition.detail.safeParse({ metadata, data: event.data });
+    if (!parsed.success) throw new EventValidationError(definition.detailType, definition.version, issuesOf(parsed.error));
+    return { type: definition.detailType, ...parsed.data } as MtdEvent;
+  }
+
+  private async rememberDay(day: string): Promise<void> {
+    if (this.knownDays.has(day)) return;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { streamId: { S: daysStream }, version: { N: day.replaceAll('-', '') } },
+          ConditionExpression: 'attribute_not_exists(streamId)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    this.knownDays.add(day);
+  }
+
+  private async currentVersion(streamId: string): Promise<number> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'streamId = :s',
+        ExpressionAttributeValues: { ':s': { S: streamId } },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+        ProjectionExpression: 'lastVersion',
+      }),
+    );
+    return Number(result.Items?.[0]?.lastVersion?.N ?? 0);
+  }
+
+  async readStream(streamId: string): Promise<ReadStreamResult> {
+    const events: MtdEvent[] = [];
+    let version = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'streamId = :s',
+          ExpressionAttributeValues: { ':s': { S: streamId } },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const commit = commitOf(item);
+        events.push(...commit.events);
+        version = commit.lastVersion;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { version, events };
+  }
+
+  async readFeed(position: string | undefined, { limit = 100 }: { limit?: number } = {}): Promise<FeedPage> {
+    const horizon = this.fence.horizon(this.clock.now().getTime());
+    const days = await this.daysFrom(position ? dayOf(position) : undefined, dayOf(horizon));
+    const commits: Commit[] = [];
+    for (const day of days) {
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: feedIndex,
+            KeyConditionExpression: '#day = :day AND commitId BETWEEN :after AND :before',
+            ExpressionAttributeNames: { '#day': 'day' },
+            ExpressionAttributeValues: {
+              ':day': { S: day },
+              ':after': { S: position ?? '0' },
+              ':before': { S: horizon },
+            },
+            Limit: limit - commits.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const commit = commitOf(item);
+          // BETWEEN is inclusive; the position was read already and the horizon is not settled.
+          if (commit.commitId !== position && commit.commitId !== horizon) commits.push(commit);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && commits.length < limit);
+      if (commits.length >= limit) break;
+    }
+    return { commits, position: commits.at(-1)?.commitId ?? position };
+  }
+
+  private async daysFrom(fromDay: string | undefined, toDay: string): Promise<string[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'streamId = :s AND version BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':s': { S: daysStream },
+          ':from': { N: (fromDay ?? '1970-01-01').replaceAll('-', '') },
+          ':to': { N: toDay.replaceAll('-', '') },
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => {
+      const d = item.version!.N!;
+      return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+    });
+  }
+}
+
+/** The UTC day of a commit id, from its ULID time: the feed index partition. */
+export function dayOf(commitId: string): string {
+  return new Date(decodeTime(commitId)).toISOString().slice(0, 10);
+}
+
+function commitOf(item: Record<string, AttributeValue>): Commit {
+  const envelopes = JSON.parse(item.events!.S!) as Omit<MtdEvent, 'type'>[];
+  return {
+    streamId: item.streamId!.S!,
+    version: Number(item.version!.N),
+    lastVersion: Number(item.lastVersion!.N),
+    commitId: item.commitId!.S!,
+    events: envelopes.map((e) => ({ type: e.metadata.eventType, ...e }) as MtdEvent),
+  };
+}

@@ -1,0 +1,60 @@
+import type { EventMetadata, EventType, MtdEvent } from '@mtd/contracts';
+
+/** `no-stream`: the stream must not exist; a number: the stream must be exactly there; `any`: no check. */
+export type ExpectedVersion = 'no-stream' | 'any' | number;
+
+/** An event to append: the store adds streamId, streamVersion, eventType, eventVersion and producer. */
+export interface NewEvent {
+  type: EventType;
+  data: unknown;
+  metadata: Pick<EventMetadata, 'eventId' | 'occurredAt' | 'correlationId' | 'causationId' | 'actor'>;
+}
+
+/** One commit: the atomic unit of an append, one DynamoDB item (DESIGN §3). */
+export interface Commit {
+  streamId: string;
+  /** Version of the commit's first event. */
+  version: number;
+  /** Version of the commit's last event. */
+  lastVersion: number;
+  /** Sortable id (ULID) that orders the time-ordered feed. */
+  commitId: string;
+  events: MtdEvent[];
+}
+
+export interface ReadStreamResult {
+  /** The stream's current version; 0 when it does not exist. */
+  version: number;
+  events: MtdEvent[];
+}
+
+export interface AppendResult {
+  commitId: string;
+  /** The version to expect on the next append. */
+  nextExpectedVersion: number;
+  events: MtdEvent[];
+}
+
+export interface FeedPage {
+  commits: Commit[];
+  /** Where the next read starts; unchanged when nothing was read. */
+  position: string | undefined;
+}
+
+export interface EventStoreReader {
+  readStream(streamId: string): Promise<ReadStreamResult>;
+  /**
+   * Commits after `position` (a commitId, exclusive) in commit order, up to the settled horizon: a
+   * reader never sees a commit while an earlier one may still become visible, so it never skips one.
+   */
+  readFeed(position: string | undefined, options?: { limit?: number }): Promise<FeedPage>;
+}
+
+export interface EventStore extends EventStoreReader {
+  /**
+   * Appends one commit atomically. Throws StreamVersionConflictError when `expectedVersion` does not
+   * hold, StreamOwnershipError for another service's stream, EventValidationError for an invalid event.
+   * An exact expected version must come from a read of the stream (a commit boundary).
+   */
+  append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
+}

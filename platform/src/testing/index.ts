@@ -1,0 +1,2 @@
+export * from './deciderSpec';
+export * from './testEngine';
