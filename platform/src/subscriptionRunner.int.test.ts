@@ -1,0 +1,118 @@
+import { type MtdEvent, Sources, Streams, subscriptionNamed } from '@mtd/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCheckpoints, checkpointTable } from './checkpoints';
+import { systemClock, ulidGenerator } from './clock';
+import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
+import type { NewEvent } from './eventStore';
+import { SubscriptionRunner } from './subscriptionRunner';
+import { startTestEngine, type TestEngine } from './testing';
+
+const ids = ulidGenerator();
+function accepted(orderId: string): NewEvent {
+  const at = '2026-11-24T10:00:00.000Z';
+  return {
+    type: 'OrderAccepted',
+    data: {
+      orderId,
+      acceptedAt: at,
+      order: {
+        orderId,
+        channel: 'web',
+        placedAt: at,
+        currency: 'CLP',
+        customer: { id: 'C-1', name: 'Ana', email: 'ana@example.cl' },
+        lines: [{ sku: 'SKU-1', description: 'Tijeras', quantity: 1, unitPrice: 9990 }],
+        shipping: { region: 'RM', address: 'Santiago' },
+        dispatchBy: at,
+      },
+    },
+    metadata: { eventId: ids.next(), occurredAt: at, correlationId: orderId, causationId: `req-${orderId}`, actor: 'system' },
+  };
+}
+
+async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('SubscriptionRunner', () => {
+  let engine: TestEngine;
+  let checkpoints: DynamoCheckpoints;
+  let deadLetters: DynamoDeadLetters;
+  beforeAll(async () => {
+    engine = await startTestEngine({ tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')] });
+    checkpoints = new DynamoCheckpoints({ client: engine.client, tableName: 'mtd-checkpoints' });
+    deadLetters = new DynamoDeadLetters({ client: engine.client, tableName: 'mtd-dead-letters' });
+  });
+  afterAll(() => engine.close());
+
+  it('dead-letters an event whose handler always throws after 10 attempts, while the others flow', async () => {
+    const store = engine.storeFor(Sources.intake);
+    const orders = Array.from({ length: 20 }, (_, i) => `RUN-${i}`);
+    for (const orderId of orders) await store.append(Streams.order(orderId), [accepted(orderId)], { expectedVersion: 'no-stream' });
+    const handled = new Set<string>();
+    let poisonCalls = 0;
+    const runner = new SubscriptionRunner({
+      subscription: subscriptionNamed('issueDteOnOrderAccepted'),
+      handler: async (event: MtdEvent) => {
+        if (event.data.orderId === 'RUN-7') {
+          poisonCalls++;
+          throw new Error('boom on RUN-7');
+        }
+        handled.add(event.data.orderId);
+      },
+      reader: engine.reader,
+      checkpoints,
+      deadLetters,
+      clock: systemClock,
+      random: Math.random,
+      backoff: { baseMs: 5, maxMs: 20 },
+      pollMs: 10,
+    });
+    await runner.start();
+    await until(() => handled.size === 19);
+    await until(async () => (await deadLetters.list({ status: 'dead' })).length === 1);
+    await runner.stop();
+
+    const [dead] = await deadLetters.list({ status: 'dead' });
+    expect(dead!.attempts).toBe(10);
+    expect(poisonCalls).toBe(10);
+    expect(dead!.history).toHaveLength(10);
+    expect(dead!.lastError).toBe('Error: boom on RUN-7');
+    expect(dead!.subscription).toBe('issueDteOnOrderAccepted');
+    expect(await checkpoints.load('issueDteOnOrderAccepted')).toBeDefined();
+  });
+
+  it('resumes from its checkpoint after a restart without re-delivering handled events', async () => {
+    const store = engine.storeFor(Sources.intake);
+    const seen: string[] = [];
+    const make = () =>
+      new SubscriptionRunner({
+        subscription: { ...subscriptionNamed('issueDteOnOrderAccepted'), name: 'resumeTest' },
+        handler: async (event: MtdEvent) => {
+          seen.push(event.metadata.eventId);
+        },
+        reader: engine.reader,
+        checkpoints,
+        deadLetters,
+        clock: systemClock,
+        random: Math.random,
+        pollMs: 10,
+      });
+    const first = make();
+    await first.start();
+    await store.append(Streams.order('RESUME-1'), [accepted('RESUME-1')], { expectedVersion: 'no-stream' });
+    await until(() => seen.length === 21); // the 20 of the test before, and RESUME-1
+    await first.stop();
+    const count = seen.length;
+    await store.append(Streams.order('RESUME-2'), [accepted('RESUME-2')], { expectedVersion: 'no-stream' });
+    const second = make();
+    await second.start();
+    await until(() => seen.length === count + 1);
+    await second.stop();
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});

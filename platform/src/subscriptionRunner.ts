@@ -1,0 +1,241 @@
+import { EventValidationError, type MtdEvent, type Subscription } from '@mtd/contracts';
+import { type BackoffPolicy, backoffDelayMs } from './backoff';
+import type { DynamoCheckpoints } from './checkpoints';
+import type { Clock } from './clock';
+import type { DeadLetter, DynamoDeadLetters } from './deadLetters';
+import { fromEventBridgeEvent, toEventBridgeEvent } from './eventBridgeEvent';
+import { matchesPattern } from './eventPattern';
+import type { EventStoreReader } from './eventStore';
+import type { EventHandler } from './handler';
+
+export interface SubscriptionRunnerOptions {
+  subscription: Subscription;
+  handler: EventHandler;
+  reader: EventStoreReader;
+  checkpoints: DynamoCheckpoints;
+  deadLetters: DynamoDeadLetters;
+  clock: Clock;
+  random: () => number;
+  /** Events of different streams handled at once; one stream's events stay in order. */
+  concurrency?: number;
+  /** Failed attempts before an event is dead (SQS maxReceiveCount 10 in AWS). */
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  /** Idle wait between feed polls when caught up. */
+  pollMs?: number;
+  pageSize?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A catch-up subscription on the event-store feed: the local stand-in for rule → SQS queue →
+ * Lambda. It reads the feed from its durable checkpoint, keeps the events its EventBridge pattern
+ * matches, validates each on receipt and hands it to the handler. A failure does not block the
+ * feed: the event is parked with its next attempt time (exponential backoff with jitter) and tried
+ * again alongside new events; after `maxAttempts` it is dead, with the error of every attempt. The
+ * checkpoint moves only when every event before it is handled or parked, so a crash re-delivers
+ * (handlers are idempotent) and never skips.
+ */
+export class SubscriptionRunner {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private position: string | undefined;
+  private nextDueAt = 0;
+  private readonly concurrency: number;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly pollMs: number;
+  private readonly pageSize: number;
+  /** Handled since start; for progress and benchmarks. */
+  handled = 0;
+
+  constructor(private readonly options: SubscriptionRunnerOptions) {
+    this.concurrency = options.concurrency ?? 8;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.backoff = options.backoff ?? { baseMs: 200, maxMs: 30_000 };
+    this.pollMs = options.pollMs ?? 100;
+    this.pageSize = options.pageSize ?? 100;
+  }
+
+  get name(): string {
+    return this.options.subscription.name;
+  }
+
+  async start(): Promise<void> {
+    this.position = await this.options.checkpoints.load(this.name);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the page in hand, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Polls now instead of waiting out the idle interval (e.g. right after an append). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = (await this.readPage()) || worked;
+        worked = (await this.retryDue()) || worked;
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      if (!worked && this.running) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async readPage(): Promise<boolean> {
+    const page = await this.options.reader.readFeed(this.position, { limit: this.pageSize });
+    if (page.commits.length === 0) return false;
+    const events = page.commits
+      .flatMap((commit) => commit.events)
+      .filter((event) => matchesPattern(this.options.subscription.pattern, toEventBridgeEvent(event)));
+    await this.inParallelByStream(events, (event) => this.deliver(event, 0));
+    this.position = page.position;
+    if (page.position) await this.options.checkpoints.save(this.name, page.position);
+    return true;
+  }
+
+  private async retryDue(): Promise<boolean> {
+    const now = this.options.clock.now();
+    if (now.getTime() < this.nextDueAt) return false;
+    const due = await this.options.deadLetters.due(this.name, now);
+    this.nextDueAt = now.getTime() + Math.max(this.pollMs, 250);
+    if (due.length === 0) return false;
+    await Promise.all(
+      chunk(due, this.concurrency).map(async (letters) => {
+        for (const letter of letters) await this.redeliver(letter);
+      }),
+    );
+    return true;
+  }
+
+  /** Runs events of different streams concurrently and each stream's events in order. */
+  private async inParallelByStream(events: MtdEvent[], work: (event: MtdEvent) => Promise<void>): Promise<void> {
+    const byStream = new Map<string, MtdEvent[]>();
+    for (const event of events) {
+      const list = byStream.get(event.metadata.streamId) ?? [];
+      list.push(event);
+      byStream.set(event.metadata.streamId, list);
+    }
+    const queue = [...byStream.values()];
+    const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
+      for (let streamEvents = queue.shift(); streamEvents; streamEvents = queue.shift()) {
+        for (const event of streamEvents) await work(event);
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  private async redeliver(letter: DeadLetter): Promise<void> {
+    let event: MtdEvent;
+    try {
+      event = fromEventBridgeEvent({ detail: letter.detail } as Parameters<typeof fromEventBridgeEvent>[0]);
+    } catch (error) {
+      await this.bury(letter, error);
+      return;
+    }
+    await this.deliver(event, letter.attempts, letter);
+  }
+
+  /** One delivery: handled, deferred, parked for a retry, or dead. Never throws. */
+  private async deliver(stored: MtdEvent, failedBefore: number, letter?: DeadLetter): Promise<void> {
+    const { subscription, handler, deadLetters, clock } = this.options;
+    const detail = toEventBridgeEvent(stored).detail;
+    let event: MtdEvent;
+    try {
+      event = fromEventBridgeEvent({ detail } as Parameters<typeof fromEventBridgeEvent>[0]);
+    } catch (error) {
+      // An invalid event will not become valid by retrying: dead at once, with the report.
+      await this.bury(letter ?? newLetter(subscription.name, stored.metadata.eventId, detail, clock.now()), error);
+      return;
+    }
+    const attempt = failedBefore + 1;
+    try {
+      const result = await handler(event, { subscription: subscription.name, attempt });
+      if (result && 'retryAt' in result) {
+        const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, clock.now());
+        await deadLetters.put({ ...base, status: 'retrying', attempts: failedBefore, nextAttemptAt: result.retryAt.toISOString() });
+        this.nextDueAt = Math.min(this.nextDueAt, result.retryAt.getTime());
+        return;
+      }
+      this.handled++;
+      if (letter) await deadLetters.remove(subscription.name, letter.eventId);
+    } catch (error) {
+      const now = clock.now();
+      const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, now);
+      const history = [...base.history, { attempt, at: now.toISOString(), error: describe(error) }];
+      if (attempt >= this.maxAttempts) {
+        await deadLetters.put({ ...base, status: 'dead', attempts: attempt, history, lastError: describe(error), deadAt: now.toISOString() });
+        return;
+      }
+      const next = new Date(now.getTime() + backoffDelayMs(attempt, this.backoff, this.options.random));
+      await deadLetters.put({
+        ...base,
+        status: 'retrying',
+        attempts: attempt,
+        history,
+        lastError: describe(error),
+        nextAttemptAt: next.toISOString(),
+      });
+      this.nextDueAt = Math.min(this.nextDueAt, next.getTime());
+    }
+  }
+
+  private async bury(letter: DeadLetter, error: unknown): Promise<void> {
+    const now = this.options.clock.now().toISOString();
+    await this.options.deadLetters.put({
+      ...letter,
+      status: 'dead',
+      lastError: describe(error),
+      history: [...letter.history, { attempt: letter.attempts + 1, at: now, error: describe(error) }],
+      attempts: letter.attempts + 1,
+      deadAt: now,
+    });
+  }
+}
+
+function newLetter(subscription: string, eventId: string, detail: unknown, now: Date): DeadLetter {
+  return {
+    subscription,
+    eventId,
+    status: 'retrying',
+    attempts: 0,
+    nextAttemptAt: now.toISOString(),
+    lastError: '',
+    history: [],
+    detail,
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof EventValidationError) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function chunk<T>(items: T[], parts: number): T[][] {
+  const result: T[][] = Array.from({ length: Math.min(parts, items.length) }, () => []);
+  items.forEach((item, i) => result[i % result.length]!.push(item));
+  return result;
+}
