@@ -10,6 +10,8 @@ import { encodeTime } from 'ulid';
  */
 export class AppendFence {
   private readonly inFlight = new Map<string, number>();
+  /** Called after each append settles (written or failed): lets idle readers poll at once. */
+  onSettled: (() => void) | undefined;
 
   constructor(
     /** How far behind the clock readers stay, for writers outside this fence. */
@@ -25,6 +27,7 @@ export class AppendFence {
     const count = (this.inFlight.get(commitId) ?? 1) - 1;
     if (count <= 0) this.inFlight.delete(commitId);
     else this.inFlight.set(commitId, count);
+    this.onSettled?.();
   }
 
   /** Readers may read commit ids strictly below this. */

@@ -49,6 +49,8 @@ export class SubscriptionRunner {
   private readonly pageSize: number;
   /** Handled since start; for progress and benchmarks. */
   handled = 0;
+  /** True when the last poll found no new commit and no retry due: the subscription is caught up. */
+  caughtUp = false;
 
   constructor(private readonly options: SubscriptionRunnerOptions) {
     this.concurrency = options.concurrency ?? 8;
@@ -86,7 +88,9 @@ export class SubscriptionRunner {
       try {
         worked = (await this.readPage()) || worked;
         worked = (await this.retryDue()) || worked;
+        this.caughtUp = !worked;
       } catch (error) {
+        this.caughtUp = false;
         this.options.onError?.(error);
       }
       if (!worked && this.running) await this.idle();

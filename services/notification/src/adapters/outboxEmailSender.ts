@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Clock, systemClock } from '@mtd/platform';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import {
+  assertIdempotencyKey,
+  type EmailMessage,
+  type EmailSender,
+  EmailSendFailedError,
+} from '#adapters/emailSender';
+
+/**
+ * The local mail system (DESIGN §4): each email becomes `<dir>/<idempotencyKey>.eml`, a complete
+ * RFC 5322 message (multipart/alternative text + HTML, UTF-8) any mail client opens.
+ *
+ * The file is written to a temporary name, fsynced and renamed into place, so a reader never sees a
+ * half-written `.eml` and a `kill -9` leaves either the whole message or none. A redelivery (same key)
+ * replaces the same file: one `.eml` per email however often it is sent. The message id returned is
+ * the file name.
+ */
+export function outboxEmailSender(options: { dir: string; clock?: Clock }): EmailSender {
+  const { dir, clock = systemClock } = options;
+  return {
+    async send(message: EmailMessage) {
+      assertIdempotencyKey(message.idempotencyKey);
+      const fileName = `${message.idempotencyKey}.eml`;
+      try {
+        const raw = await composeEml(message, clock.now());
+        await mkdir(dir, { recursive: true });
+        await writeAtomically(dir, fileName, raw);
+      } catch (error) {
+        // A full or read-only disk may clear up; the runner retries and dead-letters if it does not.
+        throw new EmailSendFailedError(`could not write ${fileName} to the outbox ${dir}`, {
+          permanent: false,
+          code: (error as NodeJS.ErrnoException).code ?? 'OutboxWriteFailed',
+          cause: error,
+        });
+      }
+      return { messageId: fileName };
+    },
+  };
+}
+
+/** The deterministic `Message-ID` of an email: the same key always gives the same id. */
+export function messageIdFor(idempotencyKey: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'mtd.local';
+  // dot-atom-text (RFC 5322 §3.6.4) allows no leading, trailing or doubled dots: keep only safe chars.
+  return `<${idempotencyKey.replace(/[^A-Za-z0-9_-]/g, '-')}@${domain}>`;
+}
+
+async function composeEml(message: EmailMessage, date: Date): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: message.from,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    date,
+    messageId: messageIdFor(message.idempotencyKey, message.from),
+    headers: {
+      'X-MTD-Idempotency-Key': message.idempotencyKey,
+      ...Object.fromEntries(Object.entries(message.tags ?? {}).map(([k, v]) => [`X-MTD-Tag-${k}`, v])),
+    },
+    textEncoding: 'quoted-printable',
+  });
+  const built = await composer.compile().build();
+  // MailComposer leaves the body's own line breaks as LF (its SMTP transports convert them on the
+  // wire); a stored message must use CRLF throughout (RFC 5322 §2.1). The output is 7-bit after
+  // quoted-printable and encoded words, so a latin1 round trip is lossless.
+  return Buffer.from(built.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+}
+
+async function writeAtomically(dir: string, fileName: string, content: Buffer): Promise<void> {
+  // Not `.eml`, so a reader of the outbox never picks up a partial file.
+  const temporary = join(dir, `.${fileName}.${randomUUID()}.tmp`);
+  try {
+    const file = await open(temporary, 'w');
+    try {
+      await file.writeFile(content);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, join(dir, fileName));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  // The rename is durable only once the directory entry is on disk.
+  const directory = await open(dir, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}

@@ -1,0 +1,220 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CustomerNotificationFailedV1,
+  CustomerNotifiedV1,
+  type DteIssuedV1,
+  type MtdEvent,
+  Sources,
+  Streams,
+} from '@mtd/contracts';
+import { type Clock, type EventHandler, type HandlerContext, ulidGenerator } from '@mtd/platform';
+import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
+import { outboxEmailSender } from '#adapters/outboxEmailSender';
+import { createNotification } from '#src/index';
+import { aDteIssuedEvent } from '#src/testing/aDteIssuedEvent';
+import { parseEml } from '#src/testing/parseEml';
+
+const clock: Clock = { now: () => new Date('2026-11-24T10:00:05.000Z') };
+const ids = ulidGenerator(clock);
+const from = '"Tienda" <no-reply@tienda.cl>';
+const delivery = (overrides: Partial<HandlerContext> = {}): HandlerContext => ({
+  subscription: 'notifyCustomerOnDteIssued',
+  attempt: 1,
+  ...overrides,
+});
+
+/** Counts what reaches the real sender and can fail on demand. */
+function spying(sender: EmailSender) {
+  const sent: EmailMessage[] = [];
+  let failWith: Error | undefined;
+  return {
+    sent,
+    failNextWith(error: Error) {
+      failWith = error;
+    },
+    sender: {
+      async send(message: EmailMessage) {
+        sent.push(message);
+        const error = failWith;
+        failWith = undefined;
+        if (error) throw error;
+        return sender.send(message);
+      },
+    } satisfies EmailSender,
+  };
+}
+
+describe('notifyCustomerOnDteIssued', () => {
+  let engine: TestEngine;
+  let outbox: string;
+  let email: ReturnType<typeof spying>;
+  let handle: EventHandler;
+
+  const streamOf = async (orderId: string) =>
+    (await engine.reader.readStream(Streams.notification(orderId))).events;
+
+  beforeAll(async () => {
+    engine = await startTestEngine({ clock });
+  });
+  afterAll(() => engine.close());
+  beforeEach(async () => {
+    outbox = await mkdtemp(join(tmpdir(), 'mtd-notification-'));
+    email = spying(outboxEmailSender({ dir: outbox, clock }));
+    handle = createNotification({
+      store: engine.storeFor(Sources.notification),
+      clock,
+      ids,
+      email: email.sender,
+      from,
+    }).notifyCustomerOnDteIssued;
+  });
+  afterEach(() => rm(outbox, { recursive: true, force: true }));
+
+  it('emails the customer one .eml and records CustomerNotified caused by the DteIssued', async () => {
+    const event = aDteIssuedEvent({ orderId: 'PO-2001' });
+
+    await expect(handle(event, delivery())).resolves.toBeUndefined();
+
+    const files = await readdir(outbox);
+    expect(files).toEqual([`PO-2001-${event.metadata.eventId}.eml`]);
+    const eml = parseEml(await readFile(join(outbox, files[0]!), 'utf8'));
+    expect(eml.headers.get('to')).toBe('ana@example.cl');
+    expect(eml.headers.get('subject')).toBe('Tu boleta electrónica N° 4711 – pedido PO-2001');
+
+    const events = await streamOf('PO-2001');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: CustomerNotifiedV1.detailType,
+      data: {
+        orderId: 'PO-2001',
+        notifiedAt: '2026-11-24T10:00:05.000Z',
+        channel: 'email',
+        to: 'ana@example.cl',
+        subject: 'Tu boleta electrónica N° 4711 – pedido PO-2001',
+        messageId: files[0],
+      },
+      metadata: {
+        streamId: Streams.notification('PO-2001'),
+        streamVersion: 1,
+        causationId: event.metadata.eventId,
+        correlationId: 'PO-2001',
+        actor: 'system',
+        producer: Sources.notification,
+      },
+    });
+  });
+
+  it('delivered twice (and concurrently): still one .eml, one email sent, one CustomerNotified', async () => {
+    const event = aDteIssuedEvent({ orderId: 'PO-2002' });
+    await handle(event, delivery());
+    await handle(event, delivery({ attempt: 2 }));
+    expect(email.sent).toHaveLength(1);
+
+    // Two runners racing on the same event before either recorded: both may send (same key, same
+    // file), but the stream takes one CustomerNotified.
+    const raced = aDteIssuedEvent({ orderId: 'PO-2003' });
+    await Promise.all([handle(raced, delivery()), handle(raced, delivery())]);
+
+    expect(await readdir(outbox)).toHaveLength(2);
+    expect((await streamOf('PO-2002')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
+    expect((await streamOf('PO-2003')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
+  });
+
+  it('never emails twice for an order already notified, even for a different DteIssued', async () => {
+    await handle(aDteIssuedEvent({ orderId: 'PO-2004' }), delivery());
+    await handle(aDteIssuedEvent({ orderId: 'PO-2004' }), delivery());
+    expect(email.sent).toHaveLength(1);
+    expect(await readdir(outbox)).toHaveLength(1);
+    expect(await streamOf('PO-2004')).toHaveLength(1);
+  });
+
+  it('records a permanent send failure as CustomerNotificationFailed and does not retry it', async () => {
+    const event = aDteIssuedEvent({ orderId: 'PO-2005' });
+    email.failNextWith(
+      new EmailSendFailedError('SES SendEmail failed (MessageRejected): Email address is not verified.', {
+        permanent: true,
+        code: 'MessageRejected',
+      }),
+    );
+
+    await expect(handle(event, delivery())).resolves.toBeUndefined();
+    await handle(event, delivery({ attempt: 2 }));
+
+    expect(email.sent).toHaveLength(1);
+    expect(await readdir(outbox)).toEqual([]);
+    const events = await streamOf('PO-2005');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: CustomerNotificationFailedV1.detailType,
+      data: {
+        orderId: 'PO-2005',
+        failedAt: '2026-11-24T10:00:05.000Z',
+        to: 'ana@example.cl',
+        error: 'SES SendEmail failed (MessageRejected): Email address is not verified.',
+      },
+      metadata: { causationId: event.metadata.eventId, correlationId: 'PO-2005' },
+    });
+  });
+
+  it('throws a transient failure for the runner to retry, recording nothing; the retry notifies', async () => {
+    const event = aDteIssuedEvent({ orderId: 'PO-2006' });
+    const throttled = new EmailSendFailedError('SES SendEmail failed (TooManyRequestsException)', {
+      permanent: false,
+      code: 'TooManyRequestsException',
+    });
+    email.failNextWith(throttled);
+
+    await expect(handle(event, delivery())).rejects.toBe(throttled);
+    expect(await streamOf('PO-2006')).toEqual([]);
+
+    await handle(event, delivery({ attempt: 2 }));
+    expect((await streamOf('PO-2006')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
+    expect(await readdir(outbox)).toHaveLength(1);
+  });
+
+  it('does nothing on a replay: no email, no event', async () => {
+    await handle(aDteIssuedEvent({ orderId: 'PO-2007' }), delivery({ replayName: 'rebuild-2026-11-24' }));
+    expect(email.sent).toEqual([]);
+    expect(await readdir(outbox)).toEqual([]);
+    expect(await streamOf('PO-2007')).toEqual([]);
+  });
+
+  it('ignores events that are not DteIssued', async () => {
+    const dte = aDteIssuedEvent({ orderId: 'PO-2008' });
+    const notified = {
+      type: CustomerNotifiedV1.detailType,
+      metadata: { ...dte.metadata, eventType: CustomerNotifiedV1.detailType, producer: Sources.notification },
+      data: {
+        orderId: 'PO-2008',
+        notifiedAt: dte.data.issuedAt,
+        channel: 'email',
+        to: 'ana@example.cl',
+        subject: 's',
+        messageId: 'm',
+      },
+    } satisfies MtdEvent;
+    await handle(notified, delivery());
+    expect(email.sent).toEqual([]);
+    expect(await streamOf('PO-2008')).toEqual([]);
+  });
+
+  it('emails a factura to a business buyer at their address', async () => {
+    const customer: DteIssuedV1['customer'] = {
+      id: 'C-9',
+      taxId: '76123456-7',
+      name: 'Ferretería Sur SpA',
+      email: 'compras@sur.cl',
+    };
+    await handle(aDteIssuedEvent({ orderId: 'PO-2009', dteType: 33, folio: 88, customer }), delivery());
+    expect(email.sent[0]).toMatchObject({
+      from,
+      to: ['compras@sur.cl'],
+      subject: 'Tu factura electrónica N° 88 – pedido PO-2009',
+      tags: { orderId: 'PO-2009' },
+    });
+  });
+});

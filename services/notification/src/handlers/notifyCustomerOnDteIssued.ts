@@ -1,0 +1,85 @@
+import { DteIssuedV1, Streams } from '@mtd/contracts';
+import { type Cause, type CommandHandlerDeps, commandHandler, type EventHandler } from '@mtd/platform';
+import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
+import { customerEmailKey, renderCustomerEmail } from '#domain/customerEmail';
+import { decideNotification, notificationDecider } from '#domain/decideNotification';
+
+export interface NotifyCustomerOnDteIssuedDeps extends CommandHandlerDeps {
+  email: EmailSender;
+  /** The sender address, e.g. `"Tienda" <no-reply@tienda.cl>`. */
+  from: string;
+}
+
+const handleNotification = commandHandler(notificationDecider);
+
+/**
+ * Subscription `notifyCustomerOnDteIssued`: emails the customer their tax document when it is issued
+ * and records the outcome on `notification-<orderId>`.
+ *
+ * - Replays (`context.replayName`) never email: the subscription's effects are external.
+ * - A redelivered DteIssued, or any after the customer was notified, sends nothing.
+ * - A permanent send failure is recorded as CustomerNotificationFailed (the order goes into
+ *   exception); a transient one is thrown, so the runner retries with backoff and dead-letters
+ *   after 10 attempts.
+ *
+ * A crash between sending and recording re-sends on redelivery with the same idempotency key: the
+ * outbox overwrites the same file; SES may deliver a second copy (at-least-once email).
+ */
+export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): EventHandler {
+  return async (event, context) => {
+    if (event.type !== DteIssuedV1.detailType) return;
+    if (context.replayName !== undefined) return;
+
+    const dte = event.data;
+    const streamId = Streams.notification(dte.orderId);
+    const cause: Cause = { causationId: event.metadata.eventId, correlationId: dte.orderId, actor: 'system' };
+
+    const { events } = await deps.store.readStream(streamId);
+    if (events.some((e) => e.metadata.causationId === cause.causationId)) return;
+    const state = events.reduce(notificationDecider.evolve, notificationDecider.initialState());
+    if (state.status === 'notified') return;
+
+    const content = renderCustomerEmail(dte);
+    const to = dte.customer.email;
+    const message: EmailMessage = {
+      from: deps.from,
+      to: [to],
+      ...content,
+      idempotencyKey: customerEmailKey(dte.orderId, event.metadata.eventId),
+      tags: { orderId: dte.orderId },
+    };
+
+    let messageId: string;
+    try {
+      ({ messageId } = await deps.email.send(message));
+    } catch (error) {
+      if (!(error instanceof EmailSendFailedError) || !error.permanent) throw error;
+      await handleNotification(deps, streamId, cause, (current) =>
+        decideNotification(
+          {
+            type: 'RecordEmailFailed',
+            orderId: dte.orderId,
+            to,
+            error: error.message,
+            at: deps.clock.now().toISOString(),
+          },
+          current,
+        ),
+      );
+      return;
+    }
+    await handleNotification(deps, streamId, cause, (current) =>
+      decideNotification(
+        {
+          type: 'RecordEmailSent',
+          orderId: dte.orderId,
+          to,
+          subject: content.subject,
+          messageId,
+          at: deps.clock.now().toISOString(),
+        },
+        current,
+      ),
+    );
+  };
+}
