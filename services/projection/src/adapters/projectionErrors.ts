@@ -1,0 +1,36 @@
+/** The order view kept changing under us; the handler throws it so the delivery is retried later. */
+export class OrderViewWriteConflictError extends Error {
+  override readonly name = 'OrderViewWriteConflictError';
+  constructor(
+    readonly orderId: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `order view ${orderId} changed concurrently ${attempts} times in a row; giving up this delivery`,
+      options,
+    );
+  }
+}
+
+/** Another writer took the next audit seq each time we tried; retried by redelivery. */
+export class AuditAppendConflictError extends Error {
+  override readonly name = 'AuditAppendConflictError';
+  constructor(
+    readonly eventId: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not chain event ${eventId}: the audit head moved ${attempts} times in a row`, options);
+  }
+}
+
+/** A pagination cursor that this service did not hand out (or that was altered). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  constructor(readonly cursor: string) {
+    super(
+      `cursor ${JSON.stringify(cursor.slice(0, 40))} is not one this API returned; start again without it`,
+    );
+  }
+}

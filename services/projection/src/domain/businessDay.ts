@@ -1,0 +1,38 @@
+/** A calendar day as written in the API and the day index: YYYY-MM-DD. */
+export const businessDayPattern = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+// Formatters are costly to build and immutable once built; one per time zone is enough.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/**
+ * The calendar day (YYYY-MM-DD) of an instant in a time zone: an order received at
+ * 2026-11-24T02:00:00Z belongs to 2026-11-23 in America/Santiago (UTC-3 in summer).
+ */
+export function businessDayOf(instant: string | Date, timeZone: string): string {
+  const parts = formatterFor(timeZone).formatToParts(
+    typeof instant === 'string' ? new Date(instant) : instant,
+  );
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+export function isBusinessDay(value: string): boolean {
+  if (!businessDayPattern.test(value)) return false;
+  // Round-trip so 2026-02-30 (which Date would roll over to March) is refused.
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}

@@ -1,0 +1,199 @@
+import { type OrderStage, type OrderView, orderStages } from '#domain/orderView';
+
+export interface TopProduct {
+  sku: string;
+  description: string;
+  quantity: number;
+  /** Σ lineTotal of the product on issued DTEs, in pesos. */
+  revenue: number;
+}
+
+/** Nearest-rank percentiles in whole milliseconds; null when no order has both ends of the stage. */
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface DayStatistics {
+  day: string;
+  /** Orders received that day (the views indexed under the day). */
+  orders: number;
+  byStage: Record<OrderStage, number>;
+  received: number;
+  accepted: number;
+  rejected: number;
+  /** Orders with an issued DTE. */
+  issued: number;
+  /** Σ total of the issued DTEs, in pesos. */
+  revenue: number;
+  /** revenue / issued, rounded half-up to whole pesos; null when nothing was issued. */
+  averageOrderValue: number | null;
+  topProductsByQuantity: TopProduct[];
+  topProductsByRevenue: TopProduct[];
+  latencies: {
+    acceptedToIssued: LatencySummary;
+    issuedToBroadcast: LatencySummary;
+    issuedToNotified: LatencySummary;
+  };
+  exceptionsOpen: number;
+  /**
+   * Accepted orders (each has a dispatchBy) and those completed (broadcast and notified) no later than
+   * their dispatchBy; `share` = onTime / due rounded to 4 decimals, null when none is due.
+   */
+  dispatch: { due: number; onTime: number; share: number | null };
+}
+
+/** Integer division rounded half-up, exact for non-negative integers (no float rounding of .5). */
+export function divideRoundHalfUp(numerator: number, denominator: number): number {
+  return Math.floor((2 * numerator + denominator) / (2 * denominator));
+}
+
+/** Nearest-rank percentile of sorted values: the smallest value with at least p% of values ≤ it. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? null;
+}
+
+function summarize(durations: number[]): LatencySummary {
+  const sorted = [...durations].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
+function between(from: string | null, to: string | null): number | null {
+  return from && to ? Date.parse(to) - Date.parse(from) : null;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The statistics of a day, recomputed from the day's order views. Because each view already dropped
+ * duplicates and is independent of arrival order, the statistics are exact and a re-run gives the
+ * same numbers; nothing is incremented per event. Views of other days are ignored.
+ */
+export function computeDayStatistics(day: string, views: readonly OrderView[]): DayStatistics {
+  const ofDay = views.filter((v) => v.day === day).sort((a, b) => compareStrings(a.orderId, b.orderId));
+  const byStage = Object.fromEntries(orderStages.map((s) => [s, 0])) as Record<OrderStage, number>;
+  const products = new Map<string, TopProduct>();
+  const acceptedToIssued: number[] = [];
+  const issuedToBroadcast: number[] = [];
+  const issuedToNotified: number[] = [];
+  let received = 0;
+  let accepted = 0;
+  let rejected = 0;
+  let issued = 0;
+  let revenue = 0;
+  let exceptionsOpen = 0;
+  let due = 0;
+  let onTime = 0;
+
+  for (const view of ofDay) {
+    byStage[view.stage] += 1;
+    if (view.receivedAt) received += 1;
+    if (view.acceptedAt) accepted += 1;
+    if (view.rejectedAt) rejected += 1;
+    if (view.exception) exceptionsOpen += 1;
+    if (view.issuedAt && view.total !== null) {
+      issued += 1;
+      revenue += view.total;
+      for (const line of view.lines) {
+        const product = products.get(line.sku) ?? {
+          sku: line.sku,
+          description: line.description,
+          quantity: 0,
+          revenue: 0,
+        };
+        product.quantity += line.quantity;
+        product.revenue += line.lineTotal;
+        products.set(line.sku, product);
+      }
+    }
+    const a = between(view.acceptedAt, view.issuedAt);
+    if (a !== null) acceptedToIssued.push(a);
+    const b = between(view.issuedAt, view.broadcastAt);
+    if (b !== null) issuedToBroadcast.push(b);
+    const n = between(view.issuedAt, view.notifiedAt);
+    if (n !== null) issuedToNotified.push(n);
+    if (view.acceptedAt && view.dispatchBy) {
+      due += 1;
+      if (view.completedAt && Date.parse(view.completedAt) <= Date.parse(view.dispatchBy)) onTime += 1;
+    }
+  }
+
+  const all = [...products.values()];
+  const top = (key: 'quantity' | 'revenue') =>
+    [...all]
+      .sort((x, y) => y[key] - x[key] || compareStrings(x.sku, y.sku))
+      .slice(0, 3)
+      .map((p) => ({ ...p }));
+
+  return {
+    day,
+    orders: ofDay.length,
+    byStage,
+    received,
+    accepted,
+    rejected,
+    issued,
+    revenue,
+    averageOrderValue: issued === 0 ? null : divideRoundHalfUp(revenue, issued),
+    topProductsByQuantity: top('quantity'),
+    topProductsByRevenue: top('revenue'),
+    latencies: {
+      acceptedToIssued: summarize(acceptedToIssued),
+      issuedToBroadcast: summarize(issuedToBroadcast),
+      issuedToNotified: summarize(issuedToNotified),
+    },
+    exceptionsOpen,
+    dispatch: { due, onTime, share: due === 0 ? null : Math.round((onTime / due) * 10_000) / 10_000 },
+  };
+}
+
+function csvCell(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The statistics as `metric,value` CSV rows (one flat, spreadsheet-friendly table). */
+export function dayStatisticsToCsv(stats: DayStatistics): string {
+  const rows: [string, string | number | null][] = [
+    ['day', stats.day],
+    ['orders', stats.orders],
+    ['received', stats.received],
+    ['accepted', stats.accepted],
+    ['rejected', stats.rejected],
+    ['issued', stats.issued],
+    ['revenue', stats.revenue],
+    ['averageOrderValue', stats.averageOrderValue],
+    ['exceptionsOpen', stats.exceptionsOpen],
+    ['dispatch.due', stats.dispatch.due],
+    ['dispatch.onTime', stats.dispatch.onTime],
+    ['dispatch.share', stats.dispatch.share],
+  ];
+  for (const stage of orderStages) rows.push([`stage.${stage}`, stats.byStage[stage]]);
+  for (const [name, summary] of Object.entries(stats.latencies)) {
+    rows.push([`latency.${name}.count`, summary.count]);
+    rows.push([`latency.${name}.p50Ms`, summary.p50]);
+    rows.push([`latency.${name}.p95Ms`, summary.p95]);
+    rows.push([`latency.${name}.p99Ms`, summary.p99]);
+  }
+  const products = (name: string, list: TopProduct[]) =>
+    list.forEach((p, i) => {
+      rows.push([`${name}.${i + 1}.sku`, p.sku]);
+      rows.push([`${name}.${i + 1}.description`, p.description]);
+      rows.push([`${name}.${i + 1}.quantity`, p.quantity]);
+      rows.push([`${name}.${i + 1}.revenue`, p.revenue]);
+    });
+  products('topByQuantity', stats.topProductsByQuantity);
+  products('topByRevenue', stats.topProductsByRevenue);
+  return `${['metric,value', ...rows.map(([k, v]) => `${csvCell(k)},${csvCell(v)}`)].join('\n')}\n`;
+}

@@ -1,0 +1,149 @@
+import type { MtdEvent } from '@mtd/contracts';
+import { describe, expect, it } from 'vitest';
+import { evolveOrderView, type OrderView } from '#domain/orderView';
+import { computeDayStatistics, dayStatisticsToCsv, divideRoundHalfUp, percentile } from '#domain/statistics';
+import { anOrder } from '#src/testing/orderHistory';
+
+const config = { timeZone: 'America/Santiago' };
+const viewOf = (events: readonly MtdEvent[]) =>
+  events.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e, config), undefined)!;
+
+const day = '2026-11-24';
+const at = (time: string) => `2026-11-24T${time}.000Z`;
+
+// Four orders of 2026-11-24 (Santiago) and one of the day before, with amounts easy to recount by hand.
+const views = [
+  // A: 2 × 1000 + 1 × 3000 = 5000; accepted→issued 1 s, issued→broadcast 2 s, issued→notified 3 s; on time.
+  viewOf(
+    anOrder('A', {
+      lines: [
+        { sku: 'S1', description: 'Uno', quantity: 2, unitPrice: 1000 },
+        { sku: 'S2', description: 'Dos', quantity: 1, unitPrice: 3000 },
+      ],
+      dispatchBy: at('18:00:00'),
+    })
+      .received(at('12:00:00'))
+      .accepted(at('12:00:00'))
+      .issued(at('12:00:01'))
+      .broadcast(at('12:00:03'))
+      .notified(at('12:00:04')).events,
+  ),
+  // B: 5 × 1001 = 5005; accepted→issued 3 s; notified only; exception on broadcast.
+  viewOf(
+    anOrder('B', { lines: [{ sku: 'S1', description: 'Uno', quantity: 5, unitPrice: 1001 }] })
+      .received(at('13:00:00'))
+      .accepted(at('13:00:00'))
+      .issued(at('13:00:03'))
+      .broadcastFailed(at('13:00:05'), 1, true, 1)
+      .notified(at('13:00:10')).events,
+  ),
+  // C: rejected.
+  viewOf(anOrder('C').received(at('14:00:00')).rejected(at('14:00:01')).events),
+  // D: 1 × 4000; completed but after its dispatchBy.
+  viewOf(
+    anOrder('D', {
+      lines: [{ sku: 'S3', description: 'Tres', quantity: 1, unitPrice: 4000 }],
+      dispatchBy: at('15:00:00'),
+    })
+      .received(at('14:30:00'))
+      .accepted(at('14:30:00'))
+      .issued(at('14:30:07'))
+      .broadcast(at('15:30:00'))
+      .notified(at('14:30:08')).events,
+  ),
+  // E: received 2026-11-24T01:00Z = 2026-11-23 in Santiago, so not in this day.
+  viewOf(anOrder('E').received(at('01:00:00')).accepted(at('01:00:01')).issued(at('01:00:02')).events),
+];
+
+describe('day statistics', () => {
+  const stats = computeDayStatistics(day, views);
+
+  it('counts the orders of the day by stage and by fact', () => {
+    expect(stats.orders).toBe(4);
+    expect(stats.byStage).toEqual({
+      pending: 0,
+      received: 0,
+      accepted: 0,
+      rejected: 1,
+      'dte-issued': 0,
+      broadcast: 0,
+      notified: 1,
+      completed: 2,
+    });
+    expect([stats.received, stats.accepted, stats.rejected, stats.issued]).toEqual([4, 3, 1, 3]);
+    expect(stats.exceptionsOpen).toBe(1);
+  });
+
+  it('sums revenue over issued DTEs and rounds the average half-up to whole pesos', () => {
+    expect(stats.revenue).toBe(5000 + 5005 + 4000);
+    // 14005 / 3 = 4668.33…
+    expect(stats.averageOrderValue).toBe(4668);
+    expect(divideRoundHalfUp(5, 2)).toBe(3);
+    expect(divideRoundHalfUp(7, 2)).toBe(4);
+    expect(divideRoundHalfUp(4, 3)).toBe(1);
+  });
+
+  it('ranks the top products by quantity and by revenue, ties by sku', () => {
+    expect(stats.topProductsByQuantity).toEqual([
+      { sku: 'S1', description: 'Uno', quantity: 7, revenue: 2000 + 5005 },
+      { sku: 'S2', description: 'Dos', quantity: 1, revenue: 3000 },
+      { sku: 'S3', description: 'Tres', quantity: 1, revenue: 4000 },
+    ]);
+    expect(stats.topProductsByRevenue.map((p) => [p.sku, p.revenue])).toEqual([
+      ['S1', 7005],
+      ['S3', 4000],
+      ['S2', 3000],
+    ]);
+  });
+
+  it('reports nearest-rank latency percentiles per stage', () => {
+    expect(stats.latencies.acceptedToIssued).toEqual({ count: 3, p50: 3000, p95: 7000, p99: 7000 });
+    expect(stats.latencies.issuedToBroadcast).toEqual({
+      count: 2,
+      p50: 2000,
+      p95: 3_593_000,
+      p99: 3_593_000,
+    });
+    expect(stats.latencies.issuedToNotified).toEqual({ count: 3, p50: 3000, p95: 7000, p99: 7000 });
+    expect(percentile([], 50)).toBeNull();
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        95,
+      ),
+    ).toBe(95);
+  });
+
+  it('shares the accepted orders completed by their dispatchBy', () => {
+    expect(stats.dispatch).toEqual({ due: 3, onTime: 1, share: 0.3333 });
+  });
+
+  it('gives empty statistics for a day without orders', () => {
+    const empty = computeDayStatistics('2026-01-01', views);
+    expect(empty).toMatchObject({
+      orders: 0,
+      revenue: 0,
+      averageOrderValue: null,
+      topProductsByQuantity: [],
+    });
+    expect(empty.dispatch.share).toBeNull();
+    expect(empty.latencies.acceptedToIssued).toEqual({ count: 0, p50: null, p95: null, p99: null });
+  });
+
+  it('writes CSV as metric,value rows, quoting where needed', () => {
+    const csv = dayStatisticsToCsv(stats);
+    const lines = csv.trimEnd().split('\n');
+    expect(lines[0]).toBe('metric,value');
+    expect(lines).toContain('revenue,14005');
+    expect(lines).toContain('averageOrderValue,4668');
+    expect(lines).toContain('stage.completed,2');
+    expect(lines).toContain('latency.acceptedToIssued.p95Ms,7000');
+    expect(lines).toContain('topByQuantity.1.sku,S1');
+    const quoted = dayStatisticsToCsv({
+      ...stats,
+      topProductsByQuantity: [{ sku: 'X', description: 'a, "b"', quantity: 1, revenue: 1 }],
+    });
+    expect(quoted).toContain('topByQuantity.1.description,"a, ""b"""');
+  });
+});

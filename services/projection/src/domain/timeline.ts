@@ -1,0 +1,102 @@
+import {
+  CustomerNotificationFailedV1,
+  CustomerNotifiedV1,
+  DteBroadcastFailedV1,
+  DteBroadcastV1,
+  DteIssuanceFailedV1,
+  DteIssuedV1,
+  ExceptionRetryRequestedV1,
+  type MtdEvent,
+  OrderAcceptedV1,
+  OrderAtRiskV1,
+  OrderReceivedV1,
+  OrderRejectedV1,
+} from '@mtd/contracts';
+
+/** One line of an order's trace: one per event, keyed so a redelivery rewrites the same item. */
+export interface TimelineItem {
+  orderId: string;
+  /** `${occurredAt}#${streamId}#${streamVersion padded to 10}`: sorts by time, then stream position. */
+  sk: string;
+  eventId: string;
+  type: string;
+  version: number;
+  streamId: string;
+  streamVersion: number;
+  occurredAt: string;
+  actor: string;
+  /** One line in Spanish, for operators. */
+  summary: string;
+}
+
+export function timelineKeyOf(event: MtdEvent): string {
+  const m = event.metadata;
+  return `${m.occurredAt}#${m.streamId}#${String(m.streamVersion).padStart(10, '0')}`;
+}
+
+const pesos = (amount: number) => `$${amount.toLocaleString('es-CL')}`;
+
+/** The operator-facing one-line summary of an event. */
+export function summaryOf(event: MtdEvent): string {
+  switch (event.type) {
+    case OrderReceivedV1.detailType: {
+      const d = event.data;
+      const batch = d.batch ? ` en el lote ${d.batch.file} (#${d.batch.index})` : '';
+      return `Pedido recibido por ${d.via === 'http' ? 'HTTP' : 'lote'} en ${d.format.toUpperCase()}${batch}`;
+    }
+    case OrderAcceptedV1.detailType: {
+      const { order } = event.data;
+      return `Pedido aceptado: ${order.lines.length} línea(s), cliente ${order.customer.name}, despacho antes de ${order.dispatchBy}`;
+    }
+    case OrderRejectedV1.detailType: {
+      const { reasons } = event.data;
+      const first = reasons[0];
+      return `Pedido rechazado (${reasons.length} motivo(s))${first ? `: ${first.path}: ${first.message}` : ''}`;
+    }
+    case DteIssuedV1.detailType: {
+      const d = event.data;
+      return `DTE ${d.dteType} folio ${d.folio} emitido por ${pesos(d.total)} (neto ${pesos(d.net)}, IVA ${pesos(d.iva)})`;
+    }
+    case DteIssuanceFailedV1.detailType:
+      return `Falló la emisión del DTE: ${event.data.reason}`;
+    case DteBroadcastV1.detailType:
+      return `DTE folio ${event.data.folio} aceptado por el SII (intento ${event.data.attempt}, track ${event.data.trackId})`;
+    case DteBroadcastFailedV1.detailType: {
+      const d = event.data;
+      const next = d.final
+        ? 'intentos agotados, pedido en excepción'
+        : `se reintentará ${d.nextAttemptAt ?? 'luego'}`;
+      return `Falló el envío al SII (intento ${d.attempt}/${d.maxAttempts}): ${d.error}; ${next}`;
+    }
+    case CustomerNotifiedV1.detailType:
+      return `Cliente notificado por correo a ${event.data.to}`;
+    case CustomerNotificationFailedV1.detailType:
+      return `Falló el correo al cliente (${event.data.to}): ${event.data.error}`;
+    case ExceptionRetryRequestedV1.detailType: {
+      const comment = event.data.comment ? `: ${event.data.comment}` : '';
+      return `Reintento de ${event.data.stage} solicitado por ${event.metadata.actor}${comment}`;
+    }
+    case OrderAtRiskV1.detailType:
+      return `Pedido en riesgo: la etapa ${event.data.stage} venció el ${event.data.deadline}`;
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unhandled event ${(unexpected as MtdEvent).type}`);
+    }
+  }
+}
+
+export function timelineItemOf(event: MtdEvent): TimelineItem {
+  const m = event.metadata;
+  return {
+    orderId: event.data.orderId,
+    sk: timelineKeyOf(event),
+    eventId: m.eventId,
+    type: m.eventType,
+    version: m.eventVersion,
+    streamId: m.streamId,
+    streamVersion: m.streamVersion,
+    occurredAt: m.occurredAt,
+    actor: m.actor,
+    summary: summaryOf(event),
+  };
+}

@@ -1,0 +1,130 @@
+import type { MtdEvent } from '@mtd/contracts';
+import type { HandlerContext } from '@mtd/platform';
+import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectionTables } from '#adapters/projectionTables';
+import { evolveOrderView, type OrderView } from '#domain/orderView';
+import { createProjection, type Projection } from '#src/index';
+import { anOrder, seededRandom, shuffledWithDuplicates } from '#src/testing/orderHistory';
+
+const context: HandlerContext = { subscription: 'projectOrderOnEvent', attempt: 1 };
+
+function historyOf(orderId: string): MtdEvent[] {
+  return anOrder(orderId, {
+    lines: [{ sku: 'SKU-9', description: 'Cuaderno', quantity: 3, unitPrice: 1990 }],
+  })
+    .received('2026-11-24T13:00:00.000Z')
+    .accepted('2026-11-24T13:00:01.000Z')
+    .issued('2026-11-24T13:00:02.000Z')
+    .broadcastFailed('2026-11-24T13:00:03.000Z', 1, false)
+    .broadcast('2026-11-24T13:00:06.000Z', 2)
+    .notificationFailed('2026-11-24T13:00:04.000Z')
+    .retryRequested('2026-11-24T13:10:00.000Z', 'notification')
+    .notified('2026-11-24T13:10:01.000Z').events;
+}
+
+const foldAll = (events: MtdEvent[]) =>
+  events.reduce<OrderView | undefined>(
+    (v, e) => evolveOrderView(v, e, { timeZone: 'America/Santiago' }),
+    undefined,
+  );
+
+describe('projectOrderOnEvent on dynalite', () => {
+  let engine: TestEngine;
+  let projection: Projection;
+  const changed: OrderView[] = [];
+
+  beforeAll(async () => {
+    const tables = { orders: 'orders', timeline: 'timeline', audit: 'audit' };
+    engine = await startTestEngine({ tables: projectionTables(tables) });
+    projection = createProjection({
+      client: engine.client,
+      tables,
+      onOrderChanged: (view) => changed.push(view),
+    });
+  });
+  afterAll(() => engine.close());
+
+  it('stores the same view as the pure fold for shuffled, duplicated and concurrent delivery', async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const orderId = `PO-S${seed}`;
+      const history = historyOf(orderId);
+      const delivered = shuffledWithDuplicates(history, seededRandom(seed));
+      // Deliver in waves of 4 concurrent handler calls: the optimistic write must retry conflicts.
+      for (let i = 0; i < delivered.length; i += 4) {
+        await Promise.all(delivered.slice(i, i + 4).map((e) => projection.projectOrderOnEvent(e, context)));
+      }
+      const stored = await projection.queries.getOrder(orderId);
+      expect(stored, `seed ${seed}`).toEqual(foldAll(history));
+      expect(stored).toMatchObject({
+        stage: 'completed',
+        exception: null,
+        total: 5970,
+        broadcastAttempts: 2,
+      });
+      const timeline = await projection.queries.timeline(orderId);
+      expect(timeline.map((t) => `${t.streamId}:${t.streamVersion}`)).toHaveLength(history.length);
+      expect(timeline.map((t) => t.occurredAt)).toEqual([...timeline.map((t) => t.occurredAt)].sort());
+    }
+  });
+
+  it('calls onOrderChanged after each write but not for a redelivery, and folds replays alike', async () => {
+    const [received, accepted] = historyOf('PO-CB') as [MtdEvent, MtdEvent];
+    changed.length = 0;
+    await projection.projectOrderOnEvent(received, context);
+    await projection.projectOrderOnEvent(received, { ...context, attempt: 2 });
+    await projection.projectOrderOnEvent(accepted, { ...context, replayName: 'rebuild-1' });
+    expect(changed.map((v) => [v.orderId, v.stage])).toEqual([
+      ['PO-CB', 'received'],
+      ['PO-CB', 'accepted'],
+    ]);
+  });
+
+  it('lists orders in process and by stage, paginated and stably sorted', async () => {
+    const ids = ['PO-L1', 'PO-L2', 'PO-L3', 'PO-L4', 'PO-L5'];
+    for (const [i, id] of ids.entries()) {
+      const h = anOrder(id).received(`2026-11-24T15:0${i}:00.000Z`).accepted(`2026-11-24T15:0${i}:01.000Z`);
+      for (const e of h.events) await projection.projectOrderOnEvent(e, context);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await projection.queries.listOrders({
+        stage: 'accepted',
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((v) => v.orderId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['PO-CB', ...ids]);
+    const inProcess = await projection.queries.listOrders({ limit: 100 });
+    expect(inProcess.items.map((v) => v.orderId)).toEqual(['PO-CB', ...ids]);
+    expect(inProcess.items.every((v) => v.stage !== 'completed')).toBe(true);
+    const done = await projection.queries.listOrders({ stage: 'completed' });
+    expect(done.items.map((v) => v.orderId).sort()).toEqual([
+      'PO-S1',
+      'PO-S2',
+      'PO-S3',
+      'PO-S4',
+      'PO-S5',
+      'PO-S6',
+    ]);
+  });
+
+  it('computes the day statistics from the stored views', async () => {
+    const stats = await projection.queries.statsForDay('2026-11-24');
+    expect(stats.orders).toBe(6 + 1 + 5);
+    expect(stats.byStage.completed).toBe(6);
+    expect(stats.byStage.accepted).toBe(6);
+    expect(stats.revenue).toBe(6 * 5970);
+    expect(stats.averageOrderValue).toBe(5970);
+    expect(stats.topProductsByQuantity[0]).toEqual({
+      sku: 'SKU-9',
+      description: 'Cuaderno',
+      quantity: 18,
+      revenue: 6 * 5970,
+    });
+  });
+});

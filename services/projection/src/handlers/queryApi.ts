@@ -1,0 +1,113 @@
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { InvalidCursorError } from '#adapters/projectionErrors';
+import { businessDayOf, isBusinessDay } from '#domain/businessDay';
+import { defaultTimeZone, isOrderStage, orderStages } from '#domain/orderView';
+import { dayStatisticsToCsv } from '#domain/statistics';
+import { maxPageSize, type ProjectionQueries } from '#src/projectionQueries';
+
+export interface QueryApiOptions {
+  /** Time zone of "today" when `/api/stats` has no `day`. */
+  timeZone?: string;
+  /** The clock, read only to pick today's day. */
+  now?: () => Date;
+}
+
+/** A request the API refuses, with the status and a message the caller can act on. */
+export class QueryRequestError extends Error {
+  override readonly name = 'QueryRequestError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseLimit(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > maxPageSize) {
+    throw new QueryRequestError(400, `limit must be a whole number from 1 to ${maxPageSize}, got "${raw}"`);
+  }
+  return limit;
+}
+
+/**
+ * The back-office query API (Hono, so the same app runs under Node locally and in Lambda):
+ * - `GET /api/orders?stage=&limit=&cursor=`: orders in process (no stage) or in one stage, oldest first;
+ * - `GET /api/orders/:orderId`: `{ order, timeline }`;
+ * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone);
+ * - `GET /api/audit?limit=&cursor=` and `GET /api/audit/verify`.
+ * Errors are JSON `{ error, message }`.
+ */
+export function createQueryApi(queries: ProjectionQueries, options: QueryApiOptions = {}): Hono {
+  const timeZone = options.timeZone ?? defaultTimeZone;
+  const now = options.now ?? (() => new Date());
+  const app = new Hono();
+
+  app.get('/api/orders', async (c) => {
+    const stage = c.req.query('stage') || undefined;
+    if (stage !== undefined && !isOrderStage(stage)) {
+      throw new QueryRequestError(400, `stage must be one of ${orderStages.join(', ')}, got "${stage}"`);
+    }
+    const limit = parseLimit(c.req.query('limit'));
+    const cursor = c.req.query('cursor') || undefined;
+    const page = await queries.listOrders({
+      ...(stage ? { stage } : {}),
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    return c.json(page);
+  });
+
+  app.get('/api/orders/:orderId', async (c) => {
+    const orderId = c.req.param('orderId');
+    const order = await queries.getOrder(orderId);
+    if (!order) throw new QueryRequestError(404, `no order ${orderId} is known to the projection`);
+    return c.json({ order, timeline: await queries.timeline(orderId) });
+  });
+
+  app.get('/api/stats', async (c) => {
+    const day = c.req.query('day') || businessDayOf(now(), timeZone);
+    if (!isBusinessDay(day))
+      throw new QueryRequestError(400, `day must be a date like 2026-11-24, got "${day}"`);
+    const format = c.req.query('format') ?? 'json';
+    if (format !== 'json' && format !== 'csv') {
+      throw new QueryRequestError(400, `format must be json or csv, got "${format}"`);
+    }
+    const stats = await queries.statsForDay(day);
+    if (format === 'csv') {
+      return c.body(dayStatisticsToCsv(stats), 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="mtd-stats-${day}.csv"`,
+      });
+    }
+    return c.json(stats);
+  });
+
+  app.get('/api/audit/verify', async (c) => c.json(await queries.verifyAudit()));
+
+  app.get('/api/audit', async (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    const cursor = c.req.query('cursor') || undefined;
+    return c.json(await queries.auditEntries({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) }));
+  });
+
+  app.notFound((c) => c.json({ error: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof QueryRequestError) {
+      return c.json(
+        { error: error.status === 404 ? 'NotFound' : 'BadRequest', message: error.message },
+        error.status,
+      );
+    }
+    if (error instanceof InvalidCursorError)
+      return c.json({ error: 'BadRequest', message: error.message }, 400);
+    console.error('query API failed', error);
+    return c.json({ error: 'InternalError', message: 'the projection could not answer; try again' }, 500);
+  });
+
+  return app;
+}

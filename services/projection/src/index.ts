@@ -1,0 +1,67 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventHandler } from '@mtd/platform';
+import type { Hono } from 'hono';
+import { DynamoAuditLog } from '#adapters/dynamoAuditLog';
+import { DynamoOrderViews } from '#adapters/dynamoOrderViews';
+import { DynamoTimeline } from '#adapters/dynamoTimeline';
+import { defaultTimeZone, type OrderView } from '#domain/orderView';
+import { createAppendAuditEntryOnEvent } from '#handlers/appendAuditEntryOnEvent';
+import { createProjectOrderOnEvent } from '#handlers/projectOrderOnEvent';
+import { createQueryApi } from '#handlers/queryApi';
+import { createProjectionQueries, type ProjectionQueries } from '#src/projectionQueries';
+
+export * from '#adapters/dynamoAuditLog';
+export * from '#adapters/dynamoOrderViews';
+export * from '#adapters/dynamoTimeline';
+export * from '#adapters/projectionErrors';
+export * from '#adapters/projectionTables';
+export * from '#domain/auditChain';
+export * from '#domain/businessDay';
+export * from '#domain/orderView';
+export * from '#domain/statistics';
+export * from '#domain/timeline';
+export * from '#handlers/appendAuditEntryOnEvent';
+export * from '#handlers/projectOrderOnEvent';
+export * from '#handlers/queryApi';
+export * from '#src/projectionQueries';
+
+export interface ProjectionDeps {
+  client: DynamoDBClient;
+  tables: { orders: string; timeline: string; audit: string };
+  /** Time zone of the business day; default America/Santiago. */
+  timeZone?: string;
+  /** Live updates (portal, benchmarks): called after each order-view write. */
+  onOrderChanged?: (view: OrderView) => void;
+  /** Clock for "today" in the query API; default the system clock. */
+  now?: () => Date;
+}
+
+export interface Projection {
+  projectOrderOnEvent: EventHandler;
+  appendAuditEntryOnEvent: EventHandler;
+  queries: ProjectionQueries;
+  queryApi: Hono;
+}
+
+/**
+ * Wires the projection service: its two subscription handlers, its queries and its HTTP API, all on
+ * one DynamoDB client built once by the caller.
+ */
+export function createProjection(deps: ProjectionDeps): Projection {
+  const timeZone = deps.timeZone ?? defaultTimeZone;
+  const orders = new DynamoOrderViews({ client: deps.client, tableName: deps.tables.orders });
+  const timeline = new DynamoTimeline({ client: deps.client, tableName: deps.tables.timeline });
+  const audit = new DynamoAuditLog({ client: deps.client, tableName: deps.tables.audit });
+  const queries = createProjectionQueries({ orders, timeline, audit });
+  return {
+    projectOrderOnEvent: createProjectOrderOnEvent({
+      orders,
+      timeline,
+      config: { timeZone },
+      ...(deps.onOrderChanged ? { onOrderChanged: deps.onOrderChanged } : {}),
+    }),
+    appendAuditEntryOnEvent: createAppendAuditEntryOnEvent({ audit }),
+    queries,
+    queryApi: createQueryApi(queries, { timeZone, ...(deps.now ? { now: deps.now } : {}) }),
+  };
+}
