@@ -1,7 +1,6 @@
 import { ExceptionRetryRequestedV1 } from './backoffice/ExceptionRetryRequested.v1';
 import { DteBroadcastFailedV1 } from './dte/DteBroadcastFailed.v1';
 import { DteIssuedV1 } from './dte/DteIssued.v1';
-import { Sources } from './envelope';
 import { OrderAcceptedV1 } from './intake/OrderAccepted.v1';
 
 /** An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). */

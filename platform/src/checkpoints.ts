@@ -1,4 +1,9 @@
-import { type CreateTableCommandInput, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 
 export function checkpointTable(tableName: string): CreateTableCommandInput {
   return {
@@ -15,7 +20,11 @@ export class DynamoCheckpoints {
 
   async load(subscription: string): Promise<string | undefined> {
     const result = await this.deps.client.send(
-      new GetItemCommand({ TableName: this.deps.tableName, Key: { subscription: { S: subscription } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.deps.tableName,
+        Key: { subscription: { S: subscription } },
+        ConsistentRead: true,
+      }),
     );
     return result.Item?.position?.S;
   }
@@ -24,7 +33,11 @@ export class DynamoCheckpoints {
     await this.deps.client.send(
       new PutItemCommand({
         TableName: this.deps.tableName,
-        Item: { subscription: { S: subscription }, position: { S: position }, savedAt: { S: new Date().toISOString() } },
+        Item: {
+          subscription: { S: subscription },
+          position: { S: position },
+          savedAt: { S: new Date().toISOString() },
+        },
       }),
     );
   }

@@ -46,7 +46,10 @@ export function commandHandler<State>(aggregate: {
     for (let attempt = 1; ; attempt++) {
       const { version, events } = await store.readStream(streamId);
       const state = events.reduce(aggregate.evolve, aggregate.initialState());
-      if (options.idempotentByCause !== false && events.some((e) => e.metadata.causationId === cause.causationId)) {
+      if (
+        options.idempotentByCause !== false &&
+        events.some((e) => e.metadata.causationId === cause.causationId)
+      ) {
         return { appended: [], alreadyHandled: true, state, version };
       }
       const decided = decide(state);

@@ -82,7 +82,10 @@ export class DynamoDeadLetters {
 
   async remove(subscription: string, eventId: string): Promise<void> {
     await this.deps.client.send(
-      new DeleteItemCommand({ TableName: this.deps.tableName, Key: { subscription: { S: subscription }, eventId: { S: eventId } } }),
+      new DeleteItemCommand({
+        TableName: this.deps.tableName,
+        Key: { subscription: { S: subscription }, eventId: { S: eventId } },
+      }),
     );
   }
 
@@ -118,7 +121,11 @@ export class DynamoDeadLetters {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.deps.client.send(
-        new ScanCommand({ TableName: this.deps.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        new ScanCommand({
+          TableName: this.deps.tableName,
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
       );
       letters.push(...(page.Items ?? []).map(letterOf));
       startKey = page.LastEvaluatedKey;
@@ -132,7 +139,12 @@ export class DynamoDeadLetters {
   async redrive(subscription: string, eventId: string, now: Date): Promise<DeadLetter> {
     const letter = await this.get(subscription, eventId);
     if (!letter) throw new DeadLetterNotFoundError(subscription, eventId);
-    const redriven: DeadLetter = { ...letter, status: 'retrying', attempts: 0, nextAttemptAt: now.toISOString() };
+    const redriven: DeadLetter = {
+      ...letter,
+      status: 'retrying',
+      attempts: 0,
+      nextAttemptAt: now.toISOString(),
+    };
     delete redriven.deadAt;
     await this.put(redriven);
     return redriven;
@@ -153,5 +165,7 @@ function letterOf(item: Record<string, AttributeValue>): DeadLetter {
 /** For the letter's subject line: which event it was, when it can be read. */
 export function describeLetterEvent(letter: DeadLetter): string {
   const metadata = (letter.detail as { metadata?: Partial<MtdEvent['metadata']> } | undefined)?.metadata;
-  return metadata ? `${metadata.eventType ?? '?'} v${metadata.eventVersion ?? '?'} ${metadata.streamId ?? ''}` : '(unreadable event)';
+  return metadata
+    ? `${metadata.eventType ?? '?'} v${metadata.eventVersion ?? '?'} ${metadata.streamId ?? ''}`
+    : '(unreadable event)';
 }

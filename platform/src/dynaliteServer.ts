@@ -25,7 +25,12 @@ export function dynamoClientFor(endpoint: string): DynamoDBClient {
  * memory when `path` is absent (tests). The same adapters talk to it as to DynamoDB.
  */
 export async function startDynalite(options: { path?: string } = {}): Promise<DynaliteServer> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -18,7 +18,15 @@ import { decodeTime } from 'ulid';
 import { AppendFence } from './appendFence';
 import { type Clock, type IdGenerator, systemClock, ulidGenerator } from './clock';
 import { EventTooLargeError, StreamOwnershipError, StreamVersionConflictError } from './errors';
-import type { AppendResult, Commit, EventStore, ExpectedVersion, FeedPage, NewEvent, ReadStreamResult } from './eventStore';
+import type {
+  AppendResult,
+  Commit,
+  EventStore,
+  ExpectedVersion,
+  FeedPage,
+  NewEvent,
+  ReadStreamResult,
+} from './eventStore';
 
 /** The event store table: one item per commit; the `feed` index orders commits by time (DESIGN §3). */
 export function eventStoreTable(tableName: string): CreateTableCommandInput {
@@ -114,10 +122,20 @@ export class DynamoEventStore implements EventStore {
         }
       }
     }
-    return this.appendAt(producer, streamId, newEvents, expectedVersion === 'no-stream' ? 0 : expectedVersion);
+    return this.appendAt(
+      producer,
+      streamId,
+      newEvents,
+      expectedVersion === 'no-stream' ? 0 : expectedVersion,
+    );
   }
 
-  private async appendAt(producer: Source, streamId: string, newEvents: NewEvent[], after: number): Promise<AppendResult> {
+  private async appendAt(
+    producer: Source,
+    streamId: string,
+    newEvents: NewEvent[],
+    after: number,
+  ): Promise<AppendResult> {
     const events = newEvents.map((event, i) => this.envelope(producer, streamId, after + 1 + i, event));
     const body = JSON.stringify(events.map(({ type: _type, ...envelope }) => envelope));
     if (Buffer.byteLength(body) > maxCommitBytes) {
@@ -157,8 +175,12 @@ export class DynamoEventStore implements EventStore {
   /** Producers validate before they write (DESIGN §2): an invalid event is never stored. */
   private envelope(producer: Source, streamId: string, streamVersion: number, event: NewEvent): MtdEvent {
     const definition = latestDefinition(event.type);
-    if (!definition) throw new EventValidationError(event.type, undefined, [{ path: 'type', message: 'unknown event type' }]);
-    if (definition.source !== producer) throw new StreamOwnershipError(producer, `${streamId} (${event.type} belongs to ${definition.source})`);
+    if (!definition)
+      throw new EventValidationError(event.type, undefined, [
+        { path: 'type', message: 'unknown event type' },
+      ]);
+    if (definition.source !== producer)
+      throw new StreamOwnershipError(producer, `${streamId} (${event.type} belongs to ${definition.source})`);
     const metadata = {
       ...event.metadata,
       eventType: definition.detailType,
@@ -168,7 +190,8 @@ export class DynamoEventStore implements EventStore {
       producer,
     };
     const parsed = definition.detail.safeParse({ metadata, data: event.data });
-    if (!parsed.success) throw new EventValidationError(definition.detailType, definition.version, issuesOf(parsed.error));
+    if (!parsed.success)
+      throw new EventValidationError(definition.detailType, definition.version, issuesOf(parsed.error));
     return { type: definition.detailType, ...parsed.data } as MtdEvent;
   }
 

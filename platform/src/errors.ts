@@ -6,7 +6,10 @@ export class StreamVersionConflictError extends Error {
     readonly expectedVersion: number | 'no-stream',
     options?: { cause?: unknown },
   ) {
-    super(`stream ${streamId} is not at version ${String(expectedVersion)}: another writer appended first`, options);
+    super(
+      `stream ${streamId} is not at version ${String(expectedVersion)}: another writer appended first`,
+      options,
+    );
   }
 }
 

@@ -26,7 +26,8 @@ export class InvalidEventPatternError extends Error {
 function matchObject(pattern: Record<string, unknown>, value: unknown): boolean {
   for (const [key, sub] of Object.entries(pattern)) {
     if (key === '$or') {
-      if (!(sub as Record<string, unknown>[]).some((alternative) => matchObject(alternative, value))) return false;
+      if (!(sub as Record<string, unknown>[]).some((alternative) => matchObject(alternative, value)))
+        return false;
       continue;
     }
     const field = isObject(value) ? value[key] : undefined;
@@ -69,16 +70,24 @@ function matchValue(matcher: unknown, value: unknown): boolean {
   if ('prefix' in matcher) return stringTest(matcher.prefix, value, (v, p) => v.startsWith(p));
   if ('suffix' in matcher) return stringTest(matcher.suffix, value, (v, s) => v.endsWith(s));
   if ('equals-ignore-case' in matcher) {
-    return typeof value === 'string' && value.toLowerCase() === String(matcher['equals-ignore-case']).toLowerCase();
+    return (
+      typeof value === 'string' && value.toLowerCase() === String(matcher['equals-ignore-case']).toLowerCase()
+    );
   }
-  if ('wildcard' in matcher) return typeof value === 'string' && wildcardRegExp(String(matcher.wildcard)).test(value);
-  if ('numeric' in matcher) return typeof value === 'number' && numericTest(matcher.numeric as unknown[], value);
+  if ('wildcard' in matcher)
+    return typeof value === 'string' && wildcardRegExp(String(matcher.wildcard)).test(value);
+  if ('numeric' in matcher)
+    return typeof value === 'number' && numericTest(matcher.numeric as unknown[], value);
   if ('cidr' in matcher) return typeof value === 'string' && cidrContains(String(matcher.cidr), value);
   if ('anything-but' in matcher) return anythingBut(matcher['anything-but'], value);
   throw new InvalidEventPatternError('', `Unrecognized match type ${Object.keys(matcher)[0]}`);
 }
 
-function stringTest(operand: unknown, value: unknown, test: (value: string, operand: string) => boolean): boolean {
+function stringTest(
+  operand: unknown,
+  value: unknown,
+  test: (value: string, operand: string) => boolean,
+): boolean {
   if (typeof value !== 'string') return false;
   if (isObject(operand) && 'equals-ignore-case' in operand) {
     return test(value.toLowerCase(), String(operand['equals-ignore-case']).toLowerCase());
@@ -89,17 +98,22 @@ function stringTest(operand: unknown, value: unknown, test: (value: string, oper
 function anythingBut(operand: unknown, value: unknown): boolean {
   if (Array.isArray(operand)) return !operand.some((o) => exactEquals(o, value));
   if (isObject(operand)) {
-    if ('prefix' in operand) return typeof value === 'string' && !stringTest(operand.prefix, value, (v, p) => v.startsWith(p));
-    if ('suffix' in operand) return typeof value === 'string' && !stringTest(operand.suffix, value, (v, s) => v.endsWith(s));
+    if ('prefix' in operand)
+      return typeof value === 'string' && !stringTest(operand.prefix, value, (v, p) => v.startsWith(p));
+    if ('suffix' in operand)
+      return typeof value === 'string' && !stringTest(operand.suffix, value, (v, s) => v.endsWith(s));
     if ('wildcard' in operand) {
       const patterns = Array.isArray(operand.wildcard) ? operand.wildcard : [operand.wildcard];
       return typeof value === 'string' && !patterns.some((w) => wildcardRegExp(String(w)).test(value));
     }
     if ('equals-ignore-case' in operand) {
-      const list = Array.isArray(operand['equals-ignore-case']) ? operand['equals-ignore-case'] : [operand['equals-ignore-case']];
+      const list = Array.isArray(operand['equals-ignore-case'])
+        ? operand['equals-ignore-case']
+        : [operand['equals-ignore-case']];
       return typeof value === 'string' && !list.some((o) => String(o).toLowerCase() === value.toLowerCase());
     }
-    if ('numeric' in operand) return typeof value === 'number' && !numericTest(operand.numeric as unknown[], value);
+    if ('numeric' in operand)
+      return typeof value === 'number' && !numericTest(operand.numeric as unknown[], value);
   }
   return !exactEquals(operand, value);
 }
@@ -114,12 +128,17 @@ function numericTest(conditions: unknown[], value: number): boolean {
     const operator = conditions[i];
     const operand = Number(conditions[i + 1]);
     const ok =
-      operator === '=' ? value === operand
-      : operator === '>' ? value > operand
-      : operator === '>=' ? value >= operand
-      : operator === '<' ? value < operand
-      : operator === '<=' ? value <= operand
-      : false;
+      operator === '='
+        ? value === operand
+        : operator === '>'
+          ? value > operand
+          : operator === '>='
+            ? value >= operand
+            : operator === '<'
+              ? value < operand
+              : operator === '<='
+                ? value <= operand
+                : false;
     if (!ok) return false;
   }
   return true;

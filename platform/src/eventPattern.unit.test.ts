@@ -7,7 +7,16 @@ const event = {
   resources: [],
   detail: {
     metadata: { producer: 'mtd.dte', eventVersion: 1 },
-    data: { orderId: 'PO-1', attempt: 3, final: false, tags: ['a', 'b'], note: null, empty: '', ip: '10.0.0.7', v6: '2001:db8::1' },
+    data: {
+      orderId: 'PO-1',
+      attempt: 3,
+      final: false,
+      tags: ['a', 'b'],
+      note: null,
+      empty: '',
+      ip: '10.0.0.7',
+      v6: '2001:db8::1',
+    },
   },
 };
 
@@ -32,7 +41,11 @@ describe('EventBridge pattern matching', () => {
     ['anything-but value, no match', { source: [{ 'anything-but': 'mtd.dte' }] }, false],
     ['anything-but list', { source: [{ 'anything-but': ['mtd.intake', 'mtd.dte'] }] }, false],
     ['anything-but prefix', { source: [{ 'anything-but': { prefix: 'aws.' } }] }, true],
-    ['anything-but on a missing field does not match', { detail: { data: { missing: [{ 'anything-but': 'x' }] } } }, false],
+    [
+      'anything-but on a missing field does not match',
+      { detail: { data: { missing: [{ 'anything-but': 'x' }] } } },
+      false,
+    ],
     ['numeric range', { detail: { data: { attempt: [{ numeric: ['>', 2, '<=', 3] }] } } }, true],
     ['numeric range, no match', { detail: { data: { attempt: [{ numeric: ['>', 3] }] } } }, false],
     ['numeric on a string does not match', { detail: { data: { orderId: [{ numeric: ['>', 0] }] } } }, false],

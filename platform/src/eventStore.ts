@@ -56,5 +56,9 @@ export interface EventStore extends EventStoreReader {
    * hold, StreamOwnershipError for another service's stream, EventValidationError for an invalid event.
    * An exact expected version must come from a read of the stream (a commit boundary).
    */
-  append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: NewEvent[],
+    options: { expectedVersion: ExpectedVersion },
+  ): Promise<AppendResult>;
 }

@@ -1,6 +1,6 @@
 import { type MtdEvent, Sources, Streams, subscriptionNamed } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCheckpoints, checkpointTable } from './checkpoints';
+import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
 import type { NewEvent } from './eventStore';
@@ -26,7 +26,13 @@ function accepted(orderId: string): NewEvent {
         dispatchBy: at,
       },
     },
-    metadata: { eventId: ids.next(), occurredAt: at, correlationId: orderId, causationId: `req-${orderId}`, actor: 'system' },
+    metadata: {
+      eventId: ids.next(),
+      occurredAt: at,
+      correlationId: orderId,
+      causationId: `req-${orderId}`,
+      actor: 'system',
+    },
   };
 }
 
@@ -43,7 +49,9 @@ describe('SubscriptionRunner', () => {
   let checkpoints: DynamoCheckpoints;
   let deadLetters: DynamoDeadLetters;
   beforeAll(async () => {
-    engine = await startTestEngine({ tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')] });
+    engine = await startTestEngine({
+      tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')],
+    });
     checkpoints = new DynamoCheckpoints({ client: engine.client, tableName: 'mtd-checkpoints' });
     deadLetters = new DynamoDeadLetters({ client: engine.client, tableName: 'mtd-dead-letters' });
   });
@@ -52,7 +60,8 @@ describe('SubscriptionRunner', () => {
   it('dead-letters an event whose handler always throws after 10 attempts, while the others flow', async () => {
     const store = engine.storeFor(Sources.intake);
     const orders = Array.from({ length: 20 }, (_, i) => `RUN-${i}`);
-    for (const orderId of orders) await store.append(Streams.order(orderId), [accepted(orderId)], { expectedVersion: 'no-stream' });
+    for (const orderId of orders)
+      await store.append(Streams.order(orderId), [accepted(orderId)], { expectedVersion: 'no-stream' });
     const handled = new Set<string>();
     let poisonCalls = 0;
     const runner = new SubscriptionRunner({

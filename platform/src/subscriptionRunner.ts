@@ -135,7 +135,10 @@ export class SubscriptionRunner {
   }
 
   /** Runs events of different streams concurrently and each stream's events in order. */
-  private async inParallelByStream(events: MtdEvent[], work: (event: MtdEvent) => Promise<void>): Promise<void> {
+  private async inParallelByStream(
+    events: MtdEvent[],
+    work: (event: MtdEvent) => Promise<void>,
+  ): Promise<void> {
     const byStream = new Map<string, MtdEvent[]>();
     for (const event of events) {
       const list = byStream.get(event.metadata.streamId) ?? [];
@@ -171,7 +174,10 @@ export class SubscriptionRunner {
       event = fromEventBridgeEvent({ detail } as Parameters<typeof fromEventBridgeEvent>[0]);
     } catch (error) {
       // An invalid event will not become valid by retrying: dead at once, with the report.
-      await this.bury(letter ?? newLetter(subscription.name, stored.metadata.eventId, detail, clock.now()), error);
+      await this.bury(
+        letter ?? newLetter(subscription.name, stored.metadata.eventId, detail, clock.now()),
+        error,
+      );
       return;
     }
     const attempt = failedBefore + 1;
@@ -179,7 +185,12 @@ export class SubscriptionRunner {
       const result = await handler(event, { subscription: subscription.name, attempt });
       if (result && 'retryAt' in result) {
         const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, clock.now());
-        await deadLetters.put({ ...base, status: 'retrying', attempts: failedBefore, nextAttemptAt: result.retryAt.toISOString() });
+        await deadLetters.put({
+          ...base,
+          status: 'retrying',
+          attempts: failedBefore,
+          nextAttemptAt: result.retryAt.toISOString(),
+        });
         this.nextDueAt = Math.min(this.nextDueAt, result.retryAt.getTime());
         return;
       }
@@ -190,7 +201,14 @@ export class SubscriptionRunner {
       const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, now);
       const history = [...base.history, { attempt, at: now.toISOString(), error: describe(error) }];
       if (attempt >= this.maxAttempts) {
-        await deadLetters.put({ ...base, status: 'dead', attempts: attempt, history, lastError: describe(error), deadAt: now.toISOString() });
+        await deadLetters.put({
+          ...base,
+          status: 'dead',
+          attempts: attempt,
+          history,
+          lastError: describe(error),
+          deadAt: now.toISOString(),
+        });
         return;
       }
       const next = new Date(now.getTime() + backoffDelayMs(attempt, this.backoff, this.options.random));
@@ -240,6 +258,6 @@ function describe(error: unknown): string {
 
 function chunk<T>(items: T[], parts: number): T[][] {
   const result: T[][] = Array.from({ length: Math.min(parts, items.length) }, () => []);
-  items.forEach((item, i) => result[i % result.length]!.push(item));
+  for (const [i, item] of items.entries()) result[i % result.length]!.push(item);
   return result;
 }

@@ -15,6 +15,10 @@ export const OrderRejectedV1 = defineEvent({
   version: 1,
   source: Sources.intake,
   description: 'A received order failed validation; lists every reason.',
-  data: z.object({ orderId: z.string().min(1), rejectedAt: Timestamp, reasons: z.array(RejectionReason).min(1) }),
+  data: z.object({
+    orderId: z.string().min(1),
+    rejectedAt: Timestamp,
+    reasons: z.array(RejectionReason).min(1),
+  }),
 });
 export type OrderRejectedV1 = z.infer<typeof OrderRejectedV1.data>;

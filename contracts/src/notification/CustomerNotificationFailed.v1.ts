@@ -6,6 +6,11 @@ export const CustomerNotificationFailedV1 = defineEvent({
   version: 1,
   source: Sources.notification,
   description: 'The customer could not be emailed; the order is in exception until a retry succeeds.',
-  data: z.object({ orderId: z.string().min(1), failedAt: Timestamp, to: z.string(), error: z.string().min(1) }),
+  data: z.object({
+    orderId: z.string().min(1),
+    failedAt: Timestamp,
+    to: z.string(),
+    error: z.string().min(1),
+  }),
 });
 export type CustomerNotificationFailedV1 = z.infer<typeof CustomerNotificationFailedV1.data>;

@@ -16,6 +16,7 @@ export function deciderSpec<State, Command>(decider: {
         when(command: Command) {
           const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()));
           return {
+            // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec's vocabulary; a spec is never awaited.
             then(expected: DomainEvent[]) {
               expect(run()).toEqual(expected);
             },

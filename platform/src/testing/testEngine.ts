@@ -2,9 +2,9 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { Source } from '@mtd/contracts';
 import { AppendFence } from '../appendFence';
 import { type Clock, systemClock, ulidGenerator } from '../clock';
+import { type DynaliteServer, startDynalite } from '../dynaliteServer';
 import { DynamoEventStore, eventStoreTable } from '../dynamoEventStore';
 import { ensureTables } from '../dynamoTables';
-import { type DynaliteServer, startDynalite } from '../dynaliteServer';
 
 export interface TestEngine extends DynaliteServer {
   /** An event store appending as `producer` on the shared table, client and fence. */
@@ -23,6 +23,12 @@ export async function startTestEngine(
   await ensureTables(server.client, [eventStoreTable(tableName), ...(options.tables ?? [])]);
   const fence = new AppendFence(options.settleMs ?? 0);
   const clock = options.clock ?? systemClock;
-  const reader = new DynamoEventStore({ client: server.client, tableName, clock, ids: ulidGenerator(clock), fence });
+  const reader = new DynamoEventStore({
+    client: server.client,
+    tableName,
+    clock,
+    ids: ulidGenerator(clock),
+    fence,
+  });
   return { ...server, fence, reader, storeFor: (producer) => reader.forProducer(producer) };
 }

@@ -1,0 +1,227 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, rename } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDemoFeed } from './demoFeed';
+import { formatTable } from './formatTable';
+import { startRuntime } from './runtime';
+
+const usage = `mtd — the MTD order platform, locally
+
+  mtd start [--data DIR] [--port N] [--demo] [--demo-rate N] [--memory] [--tax-failure-rate R]
+  mtd send <file>...            send order files (a <PurchaseOrders> batch goes through the inbox)
+  mtd orders [--stage STAGE]    orders in process (or in one stage)
+  mtd trace <orderId>           an order and its timeline
+  mtd stats [--day YYYY-MM-DD]  daily statistics (--csv for CSV)
+  mtd dlq list                  dead letters of the local subscriptions
+  mtd dlq redrive <subscription> <eventId>
+
+Common: --json (for scripts), --url URL (default: the running runtime from DATA/runtime.json), --data DIR (default .mtd)`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    data: { type: 'string' },
+    port: { type: 'string' },
+    url: { type: 'string' },
+    demo: { type: 'boolean' },
+    'demo-rate': { type: 'string' },
+    memory: { type: 'boolean' },
+    'tax-failure-rate': { type: 'string' },
+    stage: { type: 'string' },
+    day: { type: 'string' },
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+    limit: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), values.data ?? process.env.MTD_DATA ?? '.mtd');
+const [command, ...args] = positionals;
+
+function runtimeInfo(): { url: string; inbox: string } {
+  const file = join(dataDir, 'runtime.json');
+  if (values.url) return { url: values.url, inbox: join(dataDir, 'inbox') };
+  if (process.env.MTD_URL) return { url: process.env.MTD_URL, inbox: join(dataDir, 'inbox') };
+  if (!existsSync(file))
+    throw new CliError(`no running MTD found (${file} is missing): start one with "npm start" or pass --url`);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+async function api<T>(path: string): Promise<T> {
+  const { url } = runtimeInfo();
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`);
+  } catch {
+    throw new CliError(`MTD is not answering at ${url}: is "npm start" running?`);
+  }
+  const body = await response.text();
+  if (!response.ok) throw new CliError(`${response.status} from ${path}: ${body}`);
+  return (response.headers.get('content-type') ?? '').includes('json')
+    ? (JSON.parse(body) as T)
+    : (body as T);
+}
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+async function main(): Promise<void> {
+  if (values.help || !command) {
+    console.log(usage);
+    return;
+  }
+  switch (command) {
+    case 'start':
+      return start();
+    case 'send':
+      return send(args);
+    case 'orders': {
+      const query = new URLSearchParams();
+      if (values.stage) query.set('stage', values.stage);
+      query.set('limit', values.limit ?? '50');
+      const result = await api<{ items: Record<string, unknown>[] }>(`/api/orders?${query}`);
+      if (values.json) return print(result);
+      console.log(
+        formatTable(result.items, ['orderId', 'stage', 'folio', 'total', 'receivedAt', 'exception'], {
+          exception: (e) =>
+            e ? `${(e as { stage: string }).stage}: ${(e as { reason: string }).reason}` : '',
+        }),
+      );
+      return;
+    }
+    case 'trace': {
+      const [orderId] = args;
+      if (!orderId) throw new CliError('usage: mtd trace <orderId>');
+      const result = await api<{ order: Record<string, unknown>; timeline: Record<string, unknown>[] }>(
+        `/api/orders/${encodeURIComponent(orderId)}`,
+      );
+      if (values.json) return print(result);
+      console.log(`${orderId}: ${String(result.order.stage)}`);
+      console.log(
+        formatTable(result.timeline, ['occurredAt', 'type', 'streamId', 'streamVersion', 'summary']),
+      );
+      return;
+    }
+    case 'stats': {
+      const query = new URLSearchParams();
+      if (values.day) query.set('day', values.day);
+      if (values.csv) {
+        query.set('format', 'csv');
+        process.stdout.write(await api<string>(`/api/stats?${query}`));
+        return;
+      }
+      const stats = await api<Record<string, unknown>>(`/api/stats?${query}`);
+      if (values.json) return print(stats);
+      for (const [key, value] of Object.entries(stats)) {
+        console.log(`${key.padEnd(24)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+      }
+      return;
+    }
+    case 'dlq':
+      return deadLetters(args);
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${usage}`);
+  }
+}
+
+async function start(): Promise<void> {
+  const failureRate = Number(values['tax-failure-rate'] ?? 0);
+  if (!(failureRate >= 0 && failureRate <= 1))
+    throw new CliError('--tax-failure-rate must be between 0 and 1');
+  const runtime = await startRuntime({
+    dataDir,
+    inMemory: values.memory ?? false,
+    port: values.port === undefined ? 3000 : Number(values.port),
+    taxAuthority: { failureRate },
+    log: (line) => console.log(line),
+  });
+  console.log(`MTD is running.
+  Intake API      POST ${runtime.url}/orders   (application/xml or application/json)
+  Query API       ${runtime.url}/api/orders  ${runtime.url}/api/stats  ${runtime.url}/api/audit/verify
+  Inbox (batches) ${runtime.inbox}
+  Outbox (email)  ${runtime.outbox}
+  Data            ${values.memory ? '(in memory)' : runtime.dataDir}
+  Tax authority   ${runtime.taxAuthorityUrl} (simulator, failure rate ${failureRate})
+Try: npx mtd send <file>, npx mtd orders, npx mtd stats. Ctrl-C stops.`);
+  const demo = values.demo
+    ? startDemoFeed({
+        url: runtime.url,
+        inbox: runtime.inbox,
+        random: Math.random,
+        ratePerSecond: Number(values['demo-rate'] ?? 2),
+        log: (line) => console.log(line),
+      })
+    : undefined;
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('Stopping…');
+    await demo?.stop();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+async function send(files: string[]): Promise<void> {
+  if (files.length === 0) throw new CliError('usage: mtd send <file>...');
+  const { url, inbox } = runtimeInfo();
+  for (const file of files) {
+    const body = readFileSync(file, 'utf8');
+    if (/<PurchaseOrders[\s>]/.test(body) || /^\s*(\[|\{\s*"orders")/.test(body)) {
+      // Batches enter through the inbox, exactly as a partner's file drop would.
+      const name = basename(file);
+      await copyFile(file, join(inbox, `${name}.tmp`));
+      await rename(join(inbox, `${name}.tmp`), join(inbox, name));
+      console.log(
+        `${file}: batch placed in the inbox; its report will be at ${join(inbox, 'done', `${name}.report.json`)}`,
+      );
+      continue;
+    }
+    const type = body.trimStart().startsWith('<') ? 'application/xml' : 'application/json';
+    const response = await fetch(`${url}/orders`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': type },
+    });
+    const result = await response.json();
+    if (values.json) print({ file, status: response.status, ...result });
+    else console.log(`${file}: ${response.status} ${JSON.stringify(result)}`);
+    if (response.status >= 400) process.exitCode = 1;
+  }
+}
+
+async function deadLetters([sub, ...rest]: string[]): Promise<void> {
+  if (sub === 'list') {
+    const result = await api<{ items: Record<string, unknown>[] }>('/api/dead-letters');
+    if (values.json) return print(result);
+    console.log(
+      formatTable(result.items, ['subscription', 'eventId', 'event', 'status', 'attempts', 'lastError']),
+    );
+    return;
+  }
+  if (sub === 'redrive') {
+    const [subscription, eventId] = rest;
+    if (!subscription || !eventId) throw new CliError('usage: mtd dlq redrive <subscription> <eventId>');
+    const { url } = runtimeInfo();
+    const response = await fetch(`${url}/api/dead-letters/${subscription}/${eventId}/redrive`, {
+      method: 'POST',
+    });
+    const body = await response.json();
+    if (!response.ok) throw new CliError((body as { error: string }).error);
+    return print(body);
+  }
+  throw new CliError('usage: mtd dlq list | mtd dlq redrive <subscription> <eventId>');
+}
+
+main().catch((error) => {
+  console.error(error instanceof CliError ? `mtd: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export * from './demoFeed';
+export * from './runtime';
+export * from './sampleOrders';
+export * from './taxAuthoritySimulator';

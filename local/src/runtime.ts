@@ -1,0 +1,245 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
+import { createDte, dynamoFolioLedger, folioLedgerTable, httpTaxAuthority } from '@mtd/dte';
+import { createIntake, startInboxWatcher } from '@mtd/intake';
+import { createNotification, outboxEmailSender } from '@mtd/notification';
+import {
+  AppendFence,
+  type BackoffPolicy,
+  type Clock,
+  checkpointTable,
+  DynamoCheckpoints,
+  DynamoDeadLetters,
+  DynamoEventStore,
+  deadLetterTable,
+  type EventHandler,
+  ensureTables,
+  eventStoreTable,
+  SubscriptionRunner,
+  startDynalite,
+  systemClock,
+  ulidGenerator,
+} from '@mtd/platform';
+import { createProjection, type OrderView, projectionTables } from '@mtd/projection';
+import { Hono } from 'hono';
+import { deadLetterApi } from './deadLetterApi';
+import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
+
+export interface RuntimeOptions {
+  /** Where DynamoDB data, the inbox and the outbox live. */
+  dataDir: string;
+  /** Keep DynamoDB in memory (tests, benchmarks); the inbox and outbox stay under dataDir. */
+  inMemory?: boolean;
+  /** 0 picks a free port. */
+  port?: number;
+  taxAuthority?: { failureRate?: number; latencyMs?: { min: number; max: number } } | { url: string };
+  /** DTE broadcast attempts before the order goes into exception, and their backoff. */
+  broadcast?: { maxAttempts: number } & BackoffPolicy;
+  /** Backoff between a subscription's failed attempts (10, then dead letter). */
+  deliveryBackoff?: BackoffPolicy;
+  /** Subscription idle poll; appends wake subscriptions at once anyway. */
+  pollMs?: number;
+  concurrency?: number;
+  inboxPollMs?: number;
+  timeZone?: string;
+  clock?: Clock;
+  random?: () => number;
+  /** Replace a subscription's handler (fault-injection tests). */
+  wrapHandler?: (name: SubscriptionName, handler: EventHandler) => EventHandler;
+  log?: (line: string) => void;
+}
+
+export interface Runtime {
+  url: string;
+  dataDir: string;
+  inbox: string;
+  outbox: string;
+  taxAuthorityUrl: string;
+  deadLetters: DynamoDeadLetters;
+  reader: DynamoEventStore;
+  runners: SubscriptionRunner[];
+  /** Called after every order-view write: live portal updates, benchmarks. */
+  onOrderChanged(listener: (view: OrderView) => void): () => void;
+  stop(): Promise<void>;
+}
+
+export const tableNames = {
+  events: 'mtd-events',
+  checkpoints: 'mtd-checkpoints',
+  deadLetters: 'mtd-dead-letters',
+  folios: 'mtd-dte-folios',
+  orders: 'mtd-projection-orders',
+  timeline: 'mtd-projection-timeline',
+  audit: 'mtd-projection-audit',
+} as const;
+
+/**
+ * The whole choreography in one process on the embedded default: dynalite for DynamoDB, the
+ * event-store feed as the bus (each subscription a catch-up reader filtered by its EventBridge
+ * pattern), an .eml outbox for email and a tax-authority simulator. The handlers are the same
+ * functions the Lambdas run; only this wiring is local.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? (() => {});
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const dataDir = resolve(options.dataDir);
+  const inbox = join(dataDir, 'inbox');
+  const outbox = join(dataDir, 'outbox');
+  for (const dir of [dataDir, inbox, outbox]) mkdirSync(dir, { recursive: true });
+
+  const dynamo = await startDynalite(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') });
+  const { client } = dynamo;
+  await ensureTables(client, [
+    eventStoreTable(tableNames.events),
+    checkpointTable(tableNames.checkpoints),
+    deadLetterTable(tableNames.deadLetters),
+    folioLedgerTable(tableNames.folios),
+    ...projectionTables({
+      orders: tableNames.orders,
+      timeline: tableNames.timeline,
+      audit: tableNames.audit,
+    }),
+  ]);
+
+  // Every writer and reader shares one fence, which makes the feed exact in this process: no
+  // settle delay is needed, and a reader woken right after an append sees it.
+  const fence = new AppendFence(0);
+  const ids = ulidGenerator(clock);
+  const reader = new DynamoEventStore({ client, tableName: tableNames.events, clock, ids, fence });
+  const storeFor = (producer: (typeof Sources)[keyof typeof Sources]) => reader.forProducer(producer);
+
+  const simulator =
+    options.taxAuthority && 'url' in options.taxAuthority
+      ? undefined
+      : await startTaxAuthoritySimulator({
+          failureRate: options.taxAuthority?.failureRate ?? 0,
+          latencyMs: options.taxAuthority?.latencyMs ?? { min: 5, max: 30 },
+        });
+  const taxAuthorityUrl =
+    options.taxAuthority && 'url' in options.taxAuthority ? options.taxAuthority.url : simulator!.url;
+
+  const intake = createIntake({ store: storeFor(Sources.intake), clock, ids });
+  const dte = createDte({
+    store: storeFor(Sources.dte),
+    clock,
+    ids,
+    random,
+    folios: dynamoFolioLedger({ client, tableName: tableNames.folios }),
+    taxAuthority: httpTaxAuthority({ baseUrl: taxAuthorityUrl, timeoutMs: 5_000 }),
+    issuer: { rut: '76543210-3', name: 'Comercial MTD SpA' },
+    broadcast: options.broadcast ?? { maxAttempts: 5, baseMs: 500, maxMs: 10_000 },
+  });
+  const notification = createNotification({
+    store: storeFor(Sources.notification),
+    clock,
+    ids,
+    email: outboxEmailSender({ dir: outbox }),
+    from: 'MTD Boletas <boletas@mtd.example.cl>',
+  });
+  const orderListeners = new Set<(view: OrderView) => void>();
+  const projection = createProjection({
+    client,
+    tables: { orders: tableNames.orders, timeline: tableNames.timeline, audit: tableNames.audit },
+    timeZone: options.timeZone ?? 'America/Santiago',
+    onOrderChanged: (view) => {
+      for (const listener of orderListeners) listener(view);
+    },
+  });
+
+  const handlers: Record<SubscriptionName, EventHandler> = {
+    issueDteOnOrderAccepted: dte.issueDteOnOrderAccepted,
+    broadcastDteOnDteIssued: dte.broadcastDteOnDteIssued,
+    retryBroadcastOnDteBroadcastFailed: dte.retryBroadcastOnDteBroadcastFailed,
+    retryDteOnExceptionRetryRequested: dte.retryDteOnExceptionRetryRequested,
+    notifyCustomerOnDteIssued: notification.notifyCustomerOnDteIssued,
+    projectOrderOnEvent: projection.projectOrderOnEvent,
+    appendAuditEntryOnEvent: projection.appendAuditEntryOnEvent,
+  };
+  const checkpoints = new DynamoCheckpoints({ client, tableName: tableNames.checkpoints });
+  const deadLetters = new DynamoDeadLetters({ client, tableName: tableNames.deadLetters });
+  const runners = subscriptions.map(
+    (subscription) =>
+      new SubscriptionRunner({
+        subscription,
+        handler:
+          options.wrapHandler?.(subscription.name, handlers[subscription.name]) ??
+          handlers[subscription.name],
+        reader,
+        checkpoints,
+        deadLetters,
+        clock,
+        random,
+        // The audit chain has one order: its writer is single-threaded.
+        concurrency: subscription.name === 'appendAuditEntryOnEvent' ? 1 : (options.concurrency ?? 16),
+        backoff: options.deliveryBackoff ?? { baseMs: 200, maxMs: 30_000 },
+        pollMs: options.pollMs ?? 200,
+        onError: (error) =>
+          log(`subscription ${subscription.name}: ${(error as Error).stack ?? String(error)}`),
+      }),
+  );
+  fence.onSettled = () => {
+    for (const runner of runners) runner.poke();
+  };
+  for (const runner of runners) await runner.start();
+
+  const app = new Hono();
+  app.get('/api/health', (c) =>
+    c.json({
+      status: 'ok',
+      subscriptions: runners.map((r) => ({ name: r.name, caughtUp: r.caughtUp, handled: r.handled })),
+    }),
+  );
+  app.route('/', intake.httpApp);
+  app.route('/', projection.queryApi);
+  app.route('/', deadLetterApi({ deadLetters, clock }));
+  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }) as Server;
+  await new Promise<void>((resolveListen, reject) => {
+    if (server.listening) resolveListen();
+    server.once('listening', () => resolveListen());
+    server.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const watcher = startInboxWatcher({
+    dir: inbox,
+    receiveBatchFile: intake.receiveBatchFile,
+    pollMs: options.inboxPollMs ?? 500,
+    onReport: (report) =>
+      log(
+        `inbox: ${report.file}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates`,
+      ),
+  });
+
+  writeFileSync(
+    join(dataDir, 'runtime.json'),
+    `${JSON.stringify({ url, pid: process.pid, inbox, outbox }, null, 2)}\n`,
+  );
+
+  return {
+    url,
+    dataDir,
+    inbox,
+    outbox,
+    taxAuthorityUrl,
+    deadLetters,
+    reader,
+    runners,
+    onOrderChanged(listener) {
+      orderListeners.add(listener);
+      return () => orderListeners.delete(listener);
+    },
+    async stop() {
+      await watcher.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      for (const runner of runners) await runner.stop();
+      await simulator?.close();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MtdEvent } from '@mtd/contracts';
+import { type Runtime, type RuntimeOptions, startRuntime } from '@mtd/local';
+import type { EventStoreReader } from '@mtd/platform';
+
+/** Polls until `condition` holds, failing with `what` at the deadline. Never a fixed sleep. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)?.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A whole local runtime in memory, on a temp data folder, tuned for fast retries. */
+export async function startTestRuntime(
+  overrides: Partial<RuntimeOptions> = {},
+): Promise<Runtime & { cleanup(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mtd-e2e-'));
+  const runtime = await startRuntime({
+    dataDir,
+    inMemory: true,
+    port: 0,
+    taxAuthority: { failureRate: 0, latencyMs: { min: 1, max: 5 } },
+    broadcast: { maxAttempts: 5, baseMs: 10, maxMs: 100 },
+    deliveryBackoff: { baseMs: 5, maxMs: 50 },
+    pollMs: 50,
+    inboxPollMs: 50,
+    ...overrides,
+  });
+  return {
+    ...runtime,
+    async cleanup() {
+      await runtime.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every event in the store, in feed order: the ground truth the read models are checked against. */
+export async function allEvents(reader: EventStoreReader): Promise<MtdEvent[]> {
+  const events: MtdEvent[] = [];
+  let position: string | undefined;
+  for (;;) {
+    const page = await reader.readFeed(position, { limit: 500 });
+    if (page.commits.length === 0) return events;
+    for (const commit of page.commits) events.push(...commit.events);
+    position = page.position;
+  }
+}
+
+export async function postOrder(
+  url: string,
+  body: string,
+  type: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}/orders`, { method: 'POST', body, headers: { 'content-type': type } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** True when every subscription of the runtime at `url` found nothing new on two polls in a row. */
+export async function caughtUp(url: string): Promise<boolean> {
+  const read = async () =>
+    (
+      (await (await fetch(`${url}/api/health`)).json()) as { subscriptions: { caughtUp: boolean }[] }
+    ).subscriptions.every((s) => s.caughtUp);
+  if (!(await read())) return false;
+  await new Promise((r) => setTimeout(r, 300));
+  return read();
+}
