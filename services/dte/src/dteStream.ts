@@ -1,0 +1,26 @@
+import { Streams } from '@mtd/contracts';
+import { type Cause, commandHandler } from '@mtd/platform';
+import { type DteState, evolve, initialState } from '#domain/dte';
+import type { DteDeps } from '#src/dteDeps';
+
+/** Load, decide, append on a dte stream, idempotent by causation (platform commandHandler). */
+export const handleDte = commandHandler<DteState>({ initialState, evolve });
+
+/**
+ * The stream's state, and whether it already holds an effect of `cause`. Handlers with effects
+ * outside the stream (reserving a folio, calling the tax authority) look first, so a redelivery
+ * does not repeat them; the append that follows still checks again (handleDte).
+ */
+export async function loadDte(
+  deps: Pick<DteDeps, 'store'>,
+  orderId: string,
+  cause: Cause,
+): Promise<{ streamId: string; state: DteState; handled: boolean }> {
+  const streamId = Streams.dte(orderId);
+  const { events } = await deps.store.readStream(streamId);
+  return {
+    streamId,
+    state: events.reduce(evolve, initialState()),
+    handled: events.some((event) => event.metadata.causationId === cause.causationId),
+  };
+}

@@ -1,0 +1,79 @@
+import { DteIssuanceFailedV1, DteIssuedV1, OrderRejectedV1 } from '@mtd/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aLine, anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
+import { startDteRig } from '#src/testing/dteTestRig';
+import { fakeTaxAuthority } from '#src/testing/fakeTaxAuthority';
+import { UnexpectedEventError } from '#src/unexpectedEventError';
+
+describe('issueDteOnOrderAccepted', () => {
+  let rig: Awaited<ReturnType<typeof startDteRig>>;
+  beforeAll(async () => {
+    rig = await startDteRig(fakeTaxAuthority().authority);
+  });
+  afterAll(() => rig.close());
+  const deliver = (event: ReturnType<typeof orderAcceptedEvent>) =>
+    rig.handlers.issueDteOnOrderAccepted(event, rig.context('issueDteOnOrderAccepted'));
+
+  it('issues the DTE once even when OrderAccepted is delivered twice at the same time', async () => {
+    const event = orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-TWICE' }));
+    await Promise.all([deliver(event), deliver(event)]);
+    await deliver(event); // and once more, later
+    const events = await rig.dteEvents('PO-TWICE');
+    expect(events.map((e) => e.type)).toEqual([DteIssuedV1.detailType]);
+    const issued = events[0];
+    if (issued?.type !== DteIssuedV1.detailType) throw new Error('expected DteIssued');
+    expect(issued.metadata.causationId).toBe(event.metadata.eventId);
+    expect(issued.metadata.correlationId).toBe('PO-TWICE');
+    expect(issued.data).toMatchObject({
+      dteType: 39,
+      net: 16790,
+      iva: 3190,
+      total: 19980,
+      issuedAt: '2026-11-24T10:00:02.000Z',
+    });
+    expect(issued.data.xml).toContain(`<Folio>${issued.data.folio}</Folio>`);
+    expect(issued.data.xml).toContain('<RUTEmisor>76543210-3</RUTEmisor>');
+  });
+
+  it('does not reserve another folio for a redelivery of an issued order', async () => {
+    const first = orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-A', customer: { taxId: '76123456-7' } }));
+    await deliver(first);
+    // A second OrderAccepted event (a new eventId) for the same order: already issued, nothing to do.
+    await deliver(
+      orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-A', customer: { taxId: '76123456-7' } })),
+    );
+    await deliver(
+      orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-B', customer: { taxId: '76123456-7' } })),
+    );
+    const [a] = await rig.dteEvents('PO-A');
+    const [b] = await rig.dteEvents('PO-B');
+    if (a?.type !== DteIssuedV1.detailType || b?.type !== DteIssuedV1.detailType)
+      throw new Error('expected DteIssued');
+    expect(a.data.dteType).toBe(33);
+    expect(b.data.folio).toBe(a.data.folio + 1);
+  });
+
+  it('records DteIssuanceFailed, reserving no folio, for a document over the size limit', async () => {
+    const huge = anAcceptedOrder({
+      orderId: 'PO-HUGE',
+      lines: Array.from({ length: 400 }, (_, i) => aLine({ sku: `SKU-${i}`, description: 'x'.repeat(400) })),
+    });
+    await deliver(orderAcceptedEvent(huge));
+    const events = await rig.dteEvents('PO-HUGE');
+    expect(events.map((e) => e.type)).toEqual([DteIssuanceFailedV1.detailType]);
+    expect(events[0]?.data).toMatchObject({
+      orderId: 'PO-HUGE',
+      reason: expect.stringMatching(/over the \d+-byte limit/),
+    });
+    // The next boleta still gets the next folio: none was taken by the failed order.
+    const before = await rig.deps.folios.allocate(39, 'PO-PROBE-1');
+    const after = await rig.deps.folios.allocate(39, 'PO-PROBE-2');
+    expect(after).toBe(before + 1);
+  });
+
+  it('refuses an event its subscription does not route to it', async () => {
+    const event = orderAcceptedEvent(anAcceptedOrder());
+    const wrong = { ...event, type: OrderRejectedV1.detailType } as unknown as typeof event;
+    await expect(deliver(wrong)).rejects.toBeInstanceOf(UnexpectedEventError);
+  });
+});
