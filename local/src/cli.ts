@@ -191,7 +191,7 @@ async function send(files: string[]): Promise<void> {
       body,
       headers: { 'content-type': type },
     });
-    const result = await response.json();
+    const result = (await response.json()) as Record<string, unknown>;
     if (values.json) print({ file, status: response.status, ...result });
     else console.log(`${file}: ${response.status} ${JSON.stringify(result)}`);
     if (response.status >= 400) process.exitCode = 1;

@@ -205,7 +205,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const watcher = startInboxWatcher({
+  const watcher = await startInboxWatcher({
     dir: inbox,
     receiveBatchFile: intake.receiveBatchFile,
     pollMs: options.inboxPollMs ?? 500,

@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -281,7 +282,40 @@ export class DynamoEventStore implements EventStore {
       } while (startKey && commits.length < limit);
       if (commits.length >= limit) break;
     }
-    return { commits, position: commits.at(-1)?.commitId ?? position };
+    const stored = await this.storedCommitIds(commits);
+    return {
+      commits: commits.filter((c) => stored.get(`${c.streamId}\u0000${c.version}`) === c.commitId),
+      position: commits.at(-1)?.commitId ?? position,
+    };
+  }
+
+  /**
+   * The commit ids the table itself holds for these commits' keys. The feed index can show a
+   * commit the table never stored: the embedded engine (dynalite) writes index entries before the
+   * item, so a crash between the two leaves a ghost that a retried append then replaces. Only a
+   * commit whose item holds the same commit id was appended; one BatchGetItem per page proves it.
+   */
+  private async storedCommitIds(commits: Commit[]): Promise<Map<string, string>> {
+    const stored = new Map<string, string>();
+    for (let i = 0; i < commits.length; i += 100) {
+      let keys: Record<string, AttributeValue>[] | undefined = commits
+        .slice(i, i + 100)
+        .map((c) => ({ streamId: { S: c.streamId }, version: { N: String(c.version) } }));
+      while (keys && keys.length > 0) {
+        const result = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'streamId, version, commitId' },
+            },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          stored.set(`${item.streamId!.S}\u0000${item.version!.N}`, item.commitId!.S!);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return stored;
   }
 
   private async daysFrom(fromDay: string | undefined, toDay: string): Promise<string[]> {

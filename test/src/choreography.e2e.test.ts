@@ -35,7 +35,7 @@ describe('the whole choreography on the embedded default', () => {
   const order = (i: number) => sampleOrder({ orderId: `E2E-${i.toString().padStart(3, '0')}`, random });
   // 150 single orders over HTTP (20 broken) and one batch file of 50 (5 broken): 200, 25 invalid.
   for (let i = 0; i < 200; i++) {
-    const broken = i < 150 ? i % 15 === 7 || i % 75 === 3 : i % 10 === 4;
+    const broken = i < 150 ? i % 7 === 3 : i % 10 === 4; // 21 singles + 5 in the batch
     if (broken) invalid.push(defects[defectNames[i % defectNames.length]!](order(i)));
     else valid.push(order(i));
   }

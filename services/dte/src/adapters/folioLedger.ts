@@ -144,7 +144,9 @@ export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedge
   return {
     async allocate(dteType, orderId) {
       const held = await folioOfOrder(dteType, orderId);
-      if (held !== undefined) return held;
+      // The index may name a folio whose item is not there: the local engine writes index entries
+      // before the item, so a crash between the two leaves a ghost. The item is the truth.
+      if (held !== undefined && (await holderOf(dteType, held)) === orderId) return held;
       let lastError: unknown;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const last = await lastFolio(dteType);

@@ -1,0 +1,142 @@
+import { OrderAcceptedV1, OrderReceivedV1, OrderRejectedV1, Sources, Streams } from '@mtd/contracts';
+import { systemClock, ulidGenerator } from '@mtd/platform';
+import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOrderDocument } from '#adapters/orderDocumentParser';
+import { receiveOrdersFromBatchFile } from '#handlers/receiveOrdersFromBatchFile';
+import { aLine, aPurchaseOrder, type LooseOrder, ordersXml } from '#src/testing/orderBuilders';
+
+let engine: TestEngine;
+let receive: (file: {
+  name: string;
+  content: string | Uint8Array;
+}) => ReturnType<typeof receiveOrdersFromBatchFile>;
+
+beforeAll(async () => {
+  engine = await startTestEngine();
+  const deps = { store: engine.storeFor(Sources.intake), clock: systemClock, ids: ulidGenerator() };
+  receive = (file) => receiveOrdersFromBatchFile(deps, file);
+});
+afterAll(async () => {
+  await engine.close();
+});
+
+const eventsOf = async (orderId: string) => (await engine.reader.readStream(Streams.order(orderId))).events;
+
+/** 50 orders: every 10th has a decimal price, every 25th (from 12) has no id. */
+function fiftyOrders(prefix: string): LooseOrder[] {
+  return Array.from({ length: 50 }, (_, i) => {
+    const order: LooseOrder = aPurchaseOrder({
+      orderId: `${prefix}-${i}`,
+      lines: [aLine({ sku: `SKU-${i}` })],
+    });
+    if (i % 10 === 0) return { ...order, lines: [{ ...aLine(), unitPrice: '1500.5' }] };
+    if (i % 25 === 12) return { ...order, orderId: undefined };
+    return order;
+  });
+}
+
+describe('receiveOrdersFromBatchFile', () => {
+  it('records each order of an XML batch on its own stream; a bad order is rejected alone', async () => {
+    const report = await receive({ name: 'b1.xml', content: Buffer.from(ordersXml(fiftyOrders('B1'))) });
+    expect(report).toMatchObject({
+      file: 'b1.xml',
+      status: 'processed',
+      total: 50,
+      accepted: 43,
+      rejected: 5,
+      duplicates: 0,
+      conflicts: 0,
+      unidentified: 2,
+      refused: 0,
+    });
+    expect(report.orders[10]).toEqual({
+      index: 10,
+      orderId: 'B1-10',
+      outcome: 'rejected',
+      problems: [expect.objectContaining({ path: 'lines[0].unitPrice', code: 'not_integer' })],
+    });
+    expect(report.orders[12]).toEqual({
+      index: 12,
+      outcome: 'unidentified',
+      problems: [expect.objectContaining({ path: 'orderId', code: 'required' })],
+    });
+    expect(report.orders[11]).toEqual({ index: 11, orderId: 'B1-11', outcome: 'accepted' });
+
+    const accepted = await eventsOf('B1-11');
+    expect(accepted.map((e) => e.type)).toEqual([OrderReceivedV1.detailType, OrderAcceptedV1.detailType]);
+    const received = accepted[0]!;
+    expect(received.data).toMatchObject({
+      via: 'batch',
+      format: 'xml',
+      batch: { file: 'b1.xml', index: 11 },
+    });
+    // raw is this order's own element, which reads back as the same order.
+    const raw = (received.data as { raw: string }).raw;
+    expect(raw).not.toContain('B1-12');
+    expect(parseOrderDocument(raw, 'xml')).toMatchObject({ orderId: 'B1-11' });
+    expect((await eventsOf('B1-20')).map((e) => e.type)).toEqual([
+      OrderReceivedV1.detailType,
+      OrderRejectedV1.detailType,
+    ]);
+  });
+
+  it('is safe to process again: every order is a duplicate and nothing new is stored', async () => {
+    const content = ordersXml(fiftyOrders('B2'));
+    await receive({ name: 'b2.xml', content });
+    const before = (await engine.reader.readFeed(undefined, { limit: 10_000 })).commits.length;
+    const again = await receive({ name: 'b2.xml', content });
+    expect(again).toMatchObject({ total: 50, accepted: 0, rejected: 0, duplicates: 48, unidentified: 2 });
+    expect(again.orders[10]).toMatchObject({ outcome: 'duplicate', duplicateOf: 'rejected' });
+    expect(again.orders[11]).toMatchObject({ outcome: 'duplicate', duplicateOf: 'accepted' });
+    expect((await engine.reader.readFeed(undefined, { limit: 10_000 })).commits.length).toBe(before);
+  });
+
+  it('reports conflicts, reads JSON batches and keeps the JSON text as raw', async () => {
+    await receive({
+      name: 'b3.json',
+      content: JSON.stringify({ orders: [aPurchaseOrder({ orderId: 'B3-1' })] }),
+    });
+    const changed = aPurchaseOrder({ orderId: 'B3-1', channel: 'app' });
+    const fresh = aPurchaseOrder({ orderId: 'B3-2' });
+    const report = await receive({ name: 'b3-again.json', content: JSON.stringify([changed, fresh]) });
+    expect(report).toMatchObject({ total: 2, accepted: 1, conflicts: 1 });
+    expect(report.orders[0]).toMatchObject({ outcome: 'conflict', problems: [{ code: 'conflict' }] });
+    expect((await eventsOf('B3-2'))[0]?.data).toMatchObject({
+      format: 'json',
+      raw: JSON.stringify(fresh),
+      batch: { file: 'b3-again.json', index: 1 },
+    });
+  });
+
+  it('refuses an order over 64 KiB inside a batch without recording it', async () => {
+    const big = aPurchaseOrder({ orderId: 'B4-1', shipping: { region: 'RM', address: 'x'.repeat(70_000) } });
+    const report = await receive({
+      name: 'b4.xml',
+      content: ordersXml([big, aPurchaseOrder({ orderId: 'B4-2' })]),
+    });
+    expect(report).toMatchObject({ total: 2, accepted: 1, refused: 1 });
+    expect(report.orders[0]).toMatchObject({
+      orderId: 'B4-1',
+      outcome: 'refused',
+      problems: [{ code: 'order_too_large' }],
+    });
+    expect(await eventsOf('B4-1')).toEqual([]);
+  });
+
+  it('reports a file that cannot be read at all as unreadable, recording nothing', async () => {
+    const broken = await receive({
+      name: 'b5.xml',
+      content: `${ordersXml([aPurchaseOrder({ orderId: 'B5-1' })])}<oops`,
+    });
+    expect(broken).toMatchObject({ status: 'unreadable', total: 0, problems: [{ code: 'malformed_xml' }] });
+    const latin1 = await receive({
+      name: 'b5.xml',
+      content: Buffer.from(ordersXml([aPurchaseOrder()]), 'latin1'),
+    });
+    expect(latin1).toMatchObject({ status: 'unreadable', problems: [{ code: 'invalid_encoding' }] });
+    const huge = await receive({ name: 'b5.json', content: ' '.repeat(10 * 1024 * 1024 + 1) });
+    expect(huge).toMatchObject({ status: 'unreadable', problems: [{ code: 'file_too_large' }] });
+    expect(await eventsOf('B5-1')).toEqual([]);
+  });
+});
