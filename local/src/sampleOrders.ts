@@ -107,14 +107,5 @@ export const defects = {
   wrongCurrency: (o: PurchaseOrder) => ({ ...o, currency: 'USD' as 'CLP' }),
 } as const;
 
-/** A small seeded PRNG (mulberry32): reproducible demo and test traffic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Re-exported: the one implementation lives in the platform. */
+export { seededRandom } from '@mtd/platform';

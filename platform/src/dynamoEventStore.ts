@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -302,10 +303,14 @@ export class DynamoEventStore implements EventStore {
         .slice(i, i + 100)
         .map((c) => ({ streamId: { S: c.streamId }, version: { N: String(c.version) } }));
       while (keys && keys.length > 0) {
-        const result = await this.client.send(
+        const result: BatchGetItemCommandOutput = await this.client.send(
           new BatchGetItemCommand({
             RequestItems: {
-              [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'streamId, version, commitId' },
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'streamId, version, commitId',
+              },
             },
           }),
         );

@@ -17,11 +17,28 @@ const dynamo = mockClient(DynamoDBClient);
 const clock: Clock = { now: () => new Date('2026-11-24T10:00:00.000Z') };
 const ids = ulidGenerator(clock);
 const store = () =>
-  new DynamoEventStore({ client: new DynamoDBClient({}), tableName: 'events', producer: Sources.intake, clock, ids, fence: new AppendFence(0) });
+  new DynamoEventStore({
+    client: new DynamoDBClient({}),
+    tableName: 'events',
+    producer: Sources.intake,
+    clock,
+    ids,
+    fence: new AppendFence(0),
+  });
 const rejected = {
   type: 'OrderRejected' as const,
-  data: { orderId: 'PO-1', rejectedAt: '2026-11-24T10:00:00.000Z', reasons: [{ path: 'lines', code: 'empty', message: 'no lines' }] },
-  metadata: { eventId: ids.next(), occurredAt: '2026-11-24T10:00:00.000Z', correlationId: 'PO-1', causationId: 'req', actor: 'system' },
+  data: {
+    orderId: 'PO-1',
+    rejectedAt: '2026-11-24T10:00:00.000Z',
+    reasons: [{ path: 'lines', code: 'empty', message: 'no lines' }],
+  },
+  metadata: {
+    eventId: ids.next(),
+    occurredAt: '2026-11-24T10:00:00.000Z',
+    correlationId: 'PO-1',
+    causationId: 'req',
+    actor: 'system',
+  },
 };
 
 describe('DynamoEventStore calls', () => {
@@ -33,18 +50,27 @@ describe('DynamoEventStore calls', () => {
     const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
     const commit = puts.find((p) => p.Item?.streamId?.S === 'order-PO-1')!;
     expect(commit.ConditionExpression).toBe('attribute_not_exists(streamId)');
-    expect(commit.Item).toMatchObject({ version: { N: '4' }, lastVersion: { N: '5' }, day: { S: '2026-11-24' }, producer: { S: 'mtd.intake' } });
+    expect(commit.Item).toMatchObject({
+      version: { N: '4' },
+      lastVersion: { N: '5' },
+      day: { S: '2026-11-24' },
+      producer: { S: 'mtd.intake' },
+    });
     const events = JSON.parse(commit.Item!.events!.S!);
-    expect(events.map((e: { metadata: { streamVersion: number } }) => e.metadata.streamVersion)).toEqual([4, 5]);
+    expect(events.map((e: { metadata: { streamVersion: number } }) => e.metadata.streamVersion)).toEqual([
+      4, 5,
+    ]);
   });
 
   it('turns a failed condition into StreamVersionConflictError', async () => {
     dynamo
       .on(PutItemCommand)
-      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    await expect(store().append(Streams.order('PO-1'), [rejected], { expectedVersion: 'no-stream' })).rejects.toBeInstanceOf(
-      StreamVersionConflictError,
-    );
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    await expect(
+      store().append(Streams.order('PO-1'), [rejected], { expectedVersion: 'no-stream' }),
+    ).rejects.toBeInstanceOf(StreamVersionConflictError);
   });
 
   it('drops a feed entry whose table item is missing or holds another commit (a ghost of a crashed append)', async () => {
@@ -54,14 +80,20 @@ describe('DynamoEventStore calls', () => {
       lastVersion: { N: '1' },
       commitId: { S: commitId },
       day: { S: '2026-11-24' },
-      events: { S: JSON.stringify([{ metadata: { ...rejected.metadata, eventType: 'OrderRejected' }, data: rejected.data }]) },
+      events: {
+        S: JSON.stringify([
+          { metadata: { ...rejected.metadata, eventType: 'OrderRejected' }, data: rejected.data },
+        ]),
+      },
     });
     const [a, ghost, b, replaced] = [ids.next(), ids.next(), ids.next(), ids.next()];
     dynamo
       .on(QueryCommand, { IndexName: undefined })
       .resolves({ Items: [{ streamId: { S: '$days' }, version: { N: '20261124' } }] })
       .on(QueryCommand, { IndexName: 'feed' })
-      .resolves({ Items: [item('order-A', a), item('order-G', ghost), item('order-B', b), item('order-R', replaced)] });
+      .resolves({
+        Items: [item('order-A', a), item('order-G', ghost), item('order-B', b), item('order-R', replaced)],
+      });
     dynamo.on(BatchGetItemCommand).resolves({
       Responses: {
         events: [
@@ -72,7 +104,12 @@ describe('DynamoEventStore calls', () => {
       },
     });
     const later: Clock = { now: () => new Date('2026-11-24T10:00:05.000Z') };
-    const reader = new DynamoEventStore({ client: new DynamoDBClient({}), tableName: 'events', clock: later, fence: new AppendFence(0) });
+    const reader = new DynamoEventStore({
+      client: new DynamoDBClient({}),
+      tableName: 'events',
+      clock: later,
+      fence: new AppendFence(0),
+    });
     const page = await reader.readFeed(undefined);
     expect(page.commits.map((c) => c.streamId)).toEqual(['order-A', 'order-B']);
     expect(page.position).toBe(replaced); // the reader still moves past what it read

@@ -12,4 +12,5 @@ export * from './eventBridgeEvent';
 export * from './eventPattern';
 export * from './eventStore';
 export * from './handler';
+export * from './seededRandom';
 export * from './subscriptionRunner';

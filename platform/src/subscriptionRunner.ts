@@ -16,7 +16,7 @@ export interface SubscriptionRunnerOptions {
   deadLetters: DynamoDeadLetters;
   clock: Clock;
   random: () => number;
-  /** Events of different streams handled at once; one stream's events stay in order. */
+  /** Events of different orders handled at once; one order's events stay in feed order. */
   concurrency?: number;
   /** Failed attempts before an event is dead (SQS maxReceiveCount 10 in AWS). */
   maxAttempts?: number;
@@ -114,7 +114,7 @@ export class SubscriptionRunner {
     const events = page.commits
       .flatMap((commit) => commit.events)
       .filter((event) => matchesPattern(this.options.subscription.pattern, toEventBridgeEvent(event)));
-    await this.inParallelByStream(events, (event) => this.deliver(event, 0));
+    await this.inParallelByOrder(events, (event) => this.deliver(event, 0));
     this.position = page.position;
     if (page.position) await this.options.checkpoints.save(this.name, page.position);
     return true;
@@ -134,21 +134,25 @@ export class SubscriptionRunner {
     return true;
   }
 
-  /** Runs events of different streams concurrently and each stream's events in order. */
-  private async inParallelByStream(
+  /**
+   * Runs events of different orders concurrently and one order's events (all its streams, by
+   * correlation id) one after another: handlers that fold several streams of an order into one
+   * item (the order view) then never race each other within a page.
+   */
+  private async inParallelByOrder(
     events: MtdEvent[],
     work: (event: MtdEvent) => Promise<void>,
   ): Promise<void> {
-    const byStream = new Map<string, MtdEvent[]>();
+    const byOrder = new Map<string, MtdEvent[]>();
     for (const event of events) {
-      const list = byStream.get(event.metadata.streamId) ?? [];
+      const list = byOrder.get(event.metadata.correlationId) ?? [];
       list.push(event);
-      byStream.set(event.metadata.streamId, list);
+      byOrder.set(event.metadata.correlationId, list);
     }
-    const queue = [...byStream.values()];
+    const queue = [...byOrder.values()];
     const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
-      for (let streamEvents = queue.shift(); streamEvents; streamEvents = queue.shift()) {
-        for (const event of streamEvents) await work(event);
+      for (let orderEvents = queue.shift(); orderEvents; orderEvents = queue.shift()) {
+        for (const event of orderEvents) await work(event);
       }
     });
     await Promise.all(workers);

@@ -54,13 +54,27 @@ describe('kill -9 mid-flow', () => {
       if (response.status !== 200) return 'unknown';
       return ((await response.json()) as { order: { stage: string } }).order.stage;
     };
+    const get = async (path: string) => JSON.stringify(await (await fetch(`${second.url}${path}`)).json());
     for (const orderId of acknowledged) {
-      await eventually(
-        `${orderId} to complete after the restart`,
-        () => stageOf(orderId),
-        (s) => s === 'completed',
-        120_000,
-      );
+      try {
+        await eventually(
+          `${orderId} to complete`,
+          () => stageOf(orderId),
+          (s) => s === 'completed',
+          120_000,
+        );
+      } catch (error) {
+        // Everything about a stalled order, so a rare failure can be understood from the log alone.
+        throw new Error(
+          [
+            (error as Error).message,
+            `order: ${await get(`/api/orders/${orderId}`)}`,
+            `dead letters: ${await get('/api/dead-letters')}`,
+            `health: ${await get('/api/health')}`,
+            `runtime output: ${second.output().slice(-4000)}`,
+          ].join('\n'),
+        );
+      }
     }
     await eventually('every subscription to catch up', () => caughtUp(second.url), Boolean, 60_000);
     const audit = (await (await fetch(`${second.url}/api/audit/verify`)).json()) as {

@@ -180,18 +180,6 @@ export function anOrder(
   return new OrderHistoryBuilder(orderId, options.lines, options.dispatchBy);
 }
 
-/** A deterministic PRNG (mulberry32) so a failing shuffle can be reproduced from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The events in a random order with some delivered two or three times, as EventBridge may do. */
 export function shuffledWithDuplicates<T>(events: readonly T[], random: () => number): T[] {
   const delivered = [...events];
@@ -205,3 +193,6 @@ export function shuffledWithDuplicates<T>(events: readonly T[], random: () => nu
   }
   return delivered;
 }
+
+/** Re-exported: the one implementation lives in the platform. */
+export { seededRandom } from '@mtd/platform';
