@@ -2,7 +2,11 @@
  * `npm run bench`: N orders through the whole local runtime on dynalite, over HTTP, and the event
  * store's append rate next to raw PutItem on the same engine. Prints a table, writes JSON.
  *
- *   npm run bench -- --orders 5000 --concurrency 32 --appends 3000 [--memory]
+ *   npm run bench -- --orders 5000 --concurrency 32 --appends 3000 [--memory] [--rate 10]
+ *
+ * Without --rate the clients send as fast as intake answers, which measures throughput; latency then
+ * mostly measures the queue in front of the slowest subscription. --rate N paces arrivals at N
+ * orders/s (open loop), which measures latency below saturation.
  *
  * The load generator runs in the same process as the runtime (one Node event loop on 2 cores), so
  * the figures are a floor for what the runtime alone would do.
@@ -30,23 +34,32 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     appends: { type: 'string', default: '3000' },
     memory: { type: 'boolean', default: false },
+    rate: { type: 'string' },
     out: { type: 'string', default: join(import.meta.dirname, '..', '..', 'bench-results') },
   },
 });
 const orders = Number(values.orders);
 const concurrency = Number(values.concurrency);
 const appends = Number(values.appends);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: T[],
+  size: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: size }, async () => {
-      while (next < items.length) await work(items[next++]!);
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index]!, index);
+      }
     }),
   );
 }
@@ -82,7 +95,12 @@ async function choreography() {
   });
   const started = performance.now();
   let rejected = 0;
-  await pool(bodies, concurrency, async ({ orderId, body }) => {
+  await pool(bodies, concurrency, async ({ orderId, body }, index) => {
+    if (rate) {
+      const due = started + (index * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
     const response = await fetch(`${runtime.url}/orders`, {
       method: 'POST',
       body,
@@ -118,6 +136,7 @@ async function choreography() {
     completed,
     rejected,
     concurrency,
+    rate: rate ?? 'unpaced',
     engine: values.memory ? 'dynalite (memory)' : 'dynalite (disk)',
     intakeSeconds: (intakeDone - started) / 1000,
     seconds,
@@ -205,7 +224,7 @@ const f = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 console.log(`
 MTD benchmark — ${new Date().toISOString()} — node ${process.version}
-Whole choreography (${flow.engine}), ${flow.orders} orders over HTTP, ${flow.concurrency} concurrent clients
+Whole choreography (${flow.engine}), ${flow.orders} orders over HTTP, ${flow.concurrency} concurrent clients, ${rate ? `paced at ${rate} orders/s` : 'unpaced'}
   completed orders       ${flow.completed} of ${flow.orders} (${flow.rejected} not accepted)
   wall time              ${f(flow.seconds)} s (intake accepted all in ${f(flow.intakeSeconds)} s)
   throughput             ${f(flow.ordersPerSecond)} orders/s, ${f(flow.eventsPerSecond)} events/s (${flow.events} events)
