@@ -7,14 +7,16 @@ import { DteIssuedV1 } from './dte/DteIssued.v1';
 import type { EventDefinition, EventMetadata } from './envelope';
 import { OrderAcceptedV1 } from './intake/OrderAccepted.v1';
 import { OrderReceivedV1 } from './intake/OrderReceived.v1';
+import { OrderReceivedV2 } from './intake/OrderReceived.v2';
 import { OrderRejectedV1 } from './intake/OrderRejected.v1';
 import { CustomerNotificationFailedV1 } from './notification/CustomerNotificationFailed.v1';
 import { CustomerNotifiedV1 } from './notification/CustomerNotified.v1';
 import { OrderAtRiskV1 } from './projection/OrderAtRisk.v1';
+import { upcasterFrom } from './upcasting';
 
-/** Every published version of every event. Code reads events in their latest version. */
-export const eventDefinitions = [
-  OrderReceivedV1,
+/** The newest version of every event: what producers write and what handlers read. */
+export const latestEventDefinitions = [
+  OrderReceivedV2,
   OrderAcceptedV1,
   OrderRejectedV1,
   DteIssuedV1,
@@ -27,7 +29,10 @@ export const eventDefinitions = [
   OrderAtRiskV1,
 ] as const;
 
-type LatestDefinition = (typeof eventDefinitions)[number];
+/** Every published version of every event, oldest first: each has a committed schema snapshot. */
+export const eventDefinitions: readonly EventDefinition[] = [OrderReceivedV1, ...latestEventDefinitions];
+
+type LatestDefinition = (typeof latestEventDefinitions)[number];
 export type EventType = LatestDefinition['detailType'];
 
 /**
@@ -54,9 +59,7 @@ export function findDefinition(detailType: string, version: number): EventDefini
 }
 
 export function latestDefinition(detailType: string): EventDefinition | undefined {
-  return eventDefinitions
-    .filter((d) => d.detailType === detailType)
-    .reduce<EventDefinition | undefined>((a, d) => (a && a.version > d.version ? a : d), undefined);
+  return latestEventDefinitions.find((d) => d.detailType === detailType);
 }
 
 export interface ValidationIssue {
@@ -90,8 +93,33 @@ export function issuesOf(error: z.ZodError, prefix = ''): ValidationIssue[] {
 }
 
 /**
- * Validates an EventBridge `detail` against the schema of its own type and version and returns the
- * event as handlers see it. Throws {@link EventValidationError} naming every bad field.
+ * Brings a stored envelope of any published version to the latest version of its type, one
+ * upcaster at a time; `metadata.eventVersion` then names the version the data now has. Trusts the
+ * stored data (it was validated when written); {@link parseEvent} validates as well.
+ */
+export function upcastToLatest(envelope: { metadata: EventMetadata; data: unknown }): MtdEvent {
+  let { metadata, data } = envelope;
+  const latest = latestDefinition(metadata.eventType);
+  while (latest && metadata.eventVersion < latest.version) {
+    const upcaster = upcasterFrom(metadata.eventType, metadata.eventVersion);
+    if (!upcaster) {
+      throw new EventValidationError(metadata.eventType, metadata.eventVersion, [
+        {
+          path: 'metadata.eventVersion',
+          message: `no upcaster from v${metadata.eventVersion} to v${latest.version}`,
+        },
+      ]);
+    }
+    data = upcaster.upcast(data, metadata);
+    metadata = { ...metadata, eventVersion: upcaster.toVersion };
+  }
+  return { type: metadata.eventType, metadata, data } as MtdEvent;
+}
+
+/**
+ * Validates an EventBridge `detail` against the schema of its own type and version, upcasts it to
+ * the latest version and validates that too, and returns the event as handlers see it. Throws
+ * {@link EventValidationError} naming the event, version and every bad field.
  */
 export function parseEvent(detail: unknown): MtdEvent {
   const head = (detail as { metadata?: { eventType?: unknown; eventVersion?: unknown } } | null)?.metadata;
@@ -105,5 +133,10 @@ export function parseEvent(detail: unknown): MtdEvent {
   }
   const result = definition.detail.safeParse(detail);
   if (!result.success) throw new EventValidationError(eventType, eventVersion, issuesOf(result.error));
-  return { type: definition.detailType, ...result.data } as MtdEvent;
+  const upcast = upcastToLatest(result.data as { metadata: EventMetadata; data: unknown });
+  if (upcast.metadata.eventVersion === definition.version) return upcast;
+  const latest = latestDefinition(eventType)!;
+  const checked = latest.detail.safeParse({ metadata: upcast.metadata, data: upcast.data });
+  if (!checked.success) throw new EventValidationError(eventType, latest.version, issuesOf(checked.error));
+  return { type: latest.detailType, ...checked.data } as MtdEvent;
 }

@@ -40,6 +40,8 @@ export interface EventDefinition<
   readonly source: Source;
   readonly description: string;
   readonly data: D;
+  /** A valid `data`: documentation, the AsyncAPI example, and the compatibility gate's sample. */
+  readonly example: z.input<D>;
   /** The whole EventBridge `detail`: metadata + data. */
   readonly detail: z.ZodObject<{ metadata: z.ZodType<EventMetadata>; data: D }>;
 }
@@ -50,6 +52,7 @@ export function defineEvent<const T extends string, const V extends number, D ex
   source: Source;
   description: string;
   data: D;
+  example: z.input<D>;
 }): EventDefinition<T, V, D> {
   const metadata = EventMetadata.extend({
     eventType: z.literal(definition.detailType),

@@ -15,6 +15,7 @@ import {
   type MtdEvent,
   ownsStream,
   type Source,
+  upcastToLatest,
 } from '@mtd/contracts';
 import { decodeTime } from 'ulid';
 import { AppendFence } from './appendFence';
@@ -355,6 +356,7 @@ function commitOf(item: Record<string, AttributeValue>): Commit {
     version: Number(item.version!.N),
     lastVersion: Number(item.lastVersion!.N),
     commitId: item.commitId!.S!,
-    events: envelopes.map((e) => ({ type: e.metadata.eventType, ...e }) as MtdEvent),
+    // Events stored in an older version are read as the latest (DESIGN §2: upcast on read).
+    events: envelopes.map((e) => upcastToLatest(e)),
   };
 }

@@ -47,16 +47,27 @@ describe('the mtd CLI against a running runtime', () => {
   it('lists, traces and counts orders for people and as JSON', async () => {
     await eventually(
       'CLI-1 and CLI-3 completed',
-      async () => JSON.parse((await mtd('orders', '--stage', 'completed', '--json')).stdout) as { items: { orderId: string }[] },
+      async () =>
+        JSON.parse((await mtd('orders', '--stage', 'completed', '--json')).stdout) as {
+          items: { orderId: string }[];
+        },
       (page) => ['CLI-1', 'CLI-3'].every((id) => page.items.some((o) => o.orderId === id)),
     );
     const table = await mtd('orders', '--stage', 'completed');
     expect(table.stdout).toMatch(/^orderId\s+stage/m);
     expect(table.stdout).toMatch(/^CLI-1\s+completed/m);
 
-    const trace = JSON.parse((await mtd('trace', 'CLI-1', '--json')).stdout) as { timeline: { type: string }[] };
+    const trace = JSON.parse((await mtd('trace', 'CLI-1', '--json')).stdout) as {
+      timeline: { type: string }[];
+    };
     expect(trace.timeline.map((t) => t.type)).toEqual(
-      expect.arrayContaining(['OrderReceived', 'OrderAccepted', 'DteIssued', 'DteBroadcast', 'CustomerNotified']),
+      expect.arrayContaining([
+        'OrderReceived',
+        'OrderAccepted',
+        'DteIssued',
+        'DteBroadcast',
+        'CustomerNotified',
+      ]),
     );
     expect((await mtd('trace', 'CLI-1')).stdout).toMatch(/^CLI-1: completed/);
 

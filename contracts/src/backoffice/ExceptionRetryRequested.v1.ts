@@ -16,5 +16,11 @@ export const ExceptionRetryRequestedV1 = defineEvent({
     requestedAt: Timestamp,
     comment: z.string().max(500).optional(),
   }),
+  example: {
+    orderId: 'PO-1001',
+    stage: 'dte-broadcast',
+    requestedAt: '2026-11-24T11:00:00.000Z',
+    comment: 'SII was down this morning',
+  },
 });
 export type ExceptionRetryRequestedV1 = z.infer<typeof ExceptionRetryRequestedV1.data>;

@@ -16,5 +16,13 @@ export const DteBroadcastV1 = defineEvent({
     /** The tax authority's receipt id. */
     trackId: z.string().min(1),
   }),
+  example: {
+    orderId: 'PO-1001',
+    dteType: 33,
+    folio: 4711,
+    broadcastAt: '2026-11-24T10:00:02.000Z',
+    attempt: 2,
+    trackId: 'SII-0001',
+  },
 });
 export type DteBroadcastV1 = z.infer<typeof DteBroadcastV1.data>;

@@ -20,5 +20,16 @@ export const DteBroadcastFailedV1 = defineEvent({
     /** When the next attempt is due; absent when `final`. */
     nextAttemptAt: Timestamp.optional(),
   }),
+  example: {
+    orderId: 'PO-1001',
+    dteType: 33,
+    folio: 4711,
+    failedAt: '2026-11-24T10:00:01.500Z',
+    attempt: 1,
+    maxAttempts: 5,
+    error: 'TaxAuthorityUnavailableError: 503 from the tax authority',
+    final: false,
+    nextAttemptAt: '2026-11-24T10:00:01.900Z',
+  },
 });
 export type DteBroadcastFailedV1 = z.infer<typeof DteBroadcastFailedV1.data>;

@@ -30,5 +30,17 @@ export const DteIssuedV1 = defineEvent({
     ),
     xml: z.string().max(128 * 1024),
   }),
+  example: {
+    orderId: 'PO-1001',
+    dteType: 33,
+    folio: 4711,
+    issuedAt: '2026-11-24T10:00:01.123Z',
+    net: 16790,
+    iva: 3190,
+    total: 19980,
+    customer: { id: 'C-77', taxId: '76123456-0', name: 'Ana Pérez', email: 'ana@example.cl' },
+    lines: [{ sku: 'SKU-1', description: 'Tijeras', quantity: 2, unitPrice: 9990, lineTotal: 19980 }],
+    xml: '<DTE version="1.0">…</DTE>',
+  },
 });
 export type DteIssuedV1 = z.infer<typeof DteIssuedV1.data>;

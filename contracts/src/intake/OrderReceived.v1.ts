@@ -17,5 +17,14 @@ export const OrderReceivedV1 = defineEvent({
     raw: z.string().max(64 * 1024),
     batch: z.object({ file: z.string(), index: z.number().int().nonnegative() }).optional(),
   }),
+  example: {
+    orderId: 'PO-1001',
+    receivedAt: '2026-11-24T10:00:00.250Z',
+    via: 'batch',
+    format: 'xml',
+    contentHash: 'a'.repeat(64),
+    raw: '<PurchaseOrder id="PO-1001">…</PurchaseOrder>',
+    batch: { file: 'orders-2026-11-24.xml', index: 3 },
+  },
 });
 export type OrderReceivedV1 = z.infer<typeof OrderReceivedV1.data>;

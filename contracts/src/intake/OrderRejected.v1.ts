@@ -20,5 +20,10 @@ export const OrderRejectedV1 = defineEvent({
     rejectedAt: Timestamp,
     reasons: z.array(RejectionReason).min(1),
   }),
+  example: {
+    orderId: 'PO-1002',
+    rejectedAt: '2026-11-24T10:00:00.250Z',
+    reasons: [{ path: 'lines[0].quantity', code: 'too_small', message: 'quantity must be at least 1' }],
+  },
 });
 export type OrderRejectedV1 = z.infer<typeof OrderRejectedV1.data>;

@@ -12,5 +12,11 @@ export const CustomerNotificationFailedV1 = defineEvent({
     to: z.string(),
     error: z.string().min(1),
   }),
+  example: {
+    orderId: 'PO-1001',
+    failedAt: '2026-11-24T10:00:02.500Z',
+    to: 'ana@example',
+    error: 'MessageRejected: Email address is not verified',
+  },
 });
 export type CustomerNotificationFailedV1 = z.infer<typeof CustomerNotificationFailedV1.data>;

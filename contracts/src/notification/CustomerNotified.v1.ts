@@ -15,5 +15,13 @@ export const CustomerNotifiedV1 = defineEvent({
     /** The mail system's message id (SES MessageId, or the outbox file name locally). */
     messageId: z.string().min(1),
   }),
+  example: {
+    orderId: 'PO-1001',
+    notifiedAt: '2026-11-24T10:00:02.500Z',
+    channel: 'email',
+    to: 'ana@example.cl',
+    subject: 'Tu factura electrónica N° 4711 – pedido PO-1001',
+    messageId: 'PO-1001-01JDQ2Z3M4N5P6Q7R8S9T0V1W2.eml',
+  },
 });
 export type CustomerNotifiedV1 = z.infer<typeof CustomerNotifiedV1.data>;

@@ -1,12 +1,12 @@
 import {
   type DomainEvent,
   OrderAcceptedV1,
-  OrderReceivedV1,
+  OrderReceivedV2,
   OrderRejectedV1,
   type RejectionReason,
 } from '@mtd/contracts';
 
-export type OrderReceived = Extract<DomainEvent, { type: typeof OrderReceivedV1.detailType }>;
+export type OrderReceived = Extract<DomainEvent, { type: typeof OrderReceivedV2.detailType }>;
 export type OrderAccepted = Extract<DomainEvent, { type: typeof OrderAcceptedV1.detailType }>;
 export type OrderRejected = Extract<DomainEvent, { type: typeof OrderRejectedV1.detailType }>;
 export type OrderEvent = OrderReceived | OrderAccepted | OrderRejected;
@@ -32,7 +32,7 @@ export const initialState = (): OrderState => ({ status: 'absent', receivedHash:
 
 export function evolve(state: OrderState, event: DomainEvent): OrderState {
   switch (event.type) {
-    case OrderReceivedV1.detailType:
+    case OrderReceivedV2.detailType:
       // An accepted order never receives again (the decider refuses), so only note the hash before a verdict.
       return state.status === 'accepted' ? state : { ...state, receivedHash: event.data.contentHash };
     case OrderAcceptedV1.detailType:

@@ -1,6 +1,6 @@
 import {
   OrderAcceptedV1,
-  OrderReceivedV1,
+  OrderReceivedV2,
   OrderRejectedV1,
   type PurchaseOrder,
   type RejectionReason,
@@ -63,8 +63,16 @@ export function decide(command: ReceiveOrder, state: OrderState): OrderEvent[] {
 function receiveWithVerdict(command: ReceiveOrder): OrderEvent[] {
   const { orderId, receivedAt, via, format, contentHash, raw, batch, validation } = command;
   const received: OrderEvent = {
-    type: OrderReceivedV1.detailType,
-    data: { orderId, receivedAt, via, format, contentHash, raw, ...(batch ? { batch } : {}) },
+    type: OrderReceivedV2.detailType,
+    data: {
+      orderId,
+      receivedAt,
+      source: via === 'batch' && batch ? { kind: 'batch', ...batch } : { kind: 'http' },
+      format,
+      contentHash,
+      raw,
+      rawBytes: new TextEncoder().encode(raw).length,
+    },
   };
   const verdict: OrderEvent = validation.ok
     ? { type: OrderAcceptedV1.detailType, data: { orderId, acceptedAt: receivedAt, order: validation.order } }

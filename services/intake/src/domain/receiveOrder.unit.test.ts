@@ -1,4 +1,10 @@
-import { OrderAcceptedV1, OrderReceivedV1, OrderRejectedV1, type RejectionReason } from '@mtd/contracts';
+import {
+  OrderAcceptedV1,
+  OrderReceivedV2,
+  OrderRejectedV1,
+  type OrderSource,
+  type RejectionReason,
+} from '@mtd/contracts';
 import { deciderSpec } from '@mtd/platform/testing';
 import { describe, it } from 'vitest';
 import { evolve, initialState, type OrderEvent } from '#domain/order';
@@ -29,16 +35,18 @@ function receiveOrder(overrides: Partial<ReceiveOrder> = {}): ReceiveOrder {
   };
 }
 
-function received(contentHash = hashA, at = receivedAt): OrderEvent {
+function received(contentHash = hashA, at = receivedAt, source: OrderSource = { kind: 'http' }): OrderEvent {
+  const raw = '<PurchaseOrder id="PO-1001"/>';
   return {
-    type: OrderReceivedV1.detailType,
+    type: OrderReceivedV2.detailType,
     data: {
       orderId: 'PO-1001',
       receivedAt: at,
-      via: 'http',
+      source,
       format: 'xml',
       contentHash,
-      raw: '<PurchaseOrder id="PO-1001"/>',
+      raw,
+      rawBytes: raw.length,
     },
   };
 }
@@ -65,11 +73,10 @@ describe('ReceiveOrder', () => {
 
   it('keeps the batch position of an order that came in a file', () => {
     const batch = { file: 'orders.xml', index: 3 };
-    const fromBatch = received();
     spec
       .given([])
       .when(receiveOrder({ via: 'batch', batch }))
-      .then([{ ...fromBatch, data: { ...fromBatch.data, via: 'batch', batch } } as OrderEvent, accepted()]);
+      .then([received(hashA, receivedAt, { kind: 'batch', ...batch }), accepted()]);
   });
 
   it('does nothing for an identical resend of an accepted order', () => {

@@ -33,7 +33,13 @@ describe('POST /orders', () => {
     const events = await eventsOf('PO-H1');
     expect(events.map((e) => e.type)).toEqual([OrderReceivedV1.detailType, OrderAcceptedV1.detailType]);
     const [received, accepted] = events;
-    expect(received?.data).toMatchObject({ orderId: 'PO-H1', via: 'http', format: 'xml', raw: xml });
+    expect(received?.data).toMatchObject({
+      orderId: 'PO-H1',
+      source: { kind: 'http' },
+      format: 'xml',
+      raw: xml,
+      rawBytes: Buffer.byteLength(xml),
+    });
     expect(accepted?.data).toMatchObject({ orderId: 'PO-H1', order: aPurchaseOrder({ orderId: 'PO-H1' }) });
     const requestId = response.headers.get('x-request-id');
     expect(received?.metadata).toMatchObject({

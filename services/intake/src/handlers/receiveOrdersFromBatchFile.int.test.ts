@@ -67,9 +67,8 @@ describe('receiveOrdersFromBatchFile', () => {
     expect(accepted.map((e) => e.type)).toEqual([OrderReceivedV1.detailType, OrderAcceptedV1.detailType]);
     const received = accepted[0]!;
     expect(received.data).toMatchObject({
-      via: 'batch',
+      source: { kind: 'batch', file: 'b1.xml', index: 11 },
       format: 'xml',
-      batch: { file: 'b1.xml', index: 11 },
     });
     // raw is this order's own element, which reads back as the same order.
     const raw = (received.data as { raw: string }).raw;
@@ -105,7 +104,7 @@ describe('receiveOrdersFromBatchFile', () => {
     expect((await eventsOf('B3-2'))[0]?.data).toMatchObject({
       format: 'json',
       raw: JSON.stringify(fresh),
-      batch: { file: 'b3-again.json', index: 1 },
+      source: { kind: 'batch', file: 'b3-again.json', index: 1 },
     });
   });
 

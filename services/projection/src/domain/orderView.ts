@@ -11,7 +11,7 @@ import {
   type MtdEvent,
   OrderAcceptedV1,
   OrderAtRiskV1,
-  OrderReceivedV1,
+  OrderReceivedV2,
   OrderRejectedV1,
   type RejectionReason,
   type RetryableStage,
@@ -246,11 +246,11 @@ function compareRefs(a: FactRef, b: FactRef): number {
 function recordFact(facts: OrderFacts, event: MtdEvent): OrderFacts {
   const m = event.metadata;
   switch (event.type) {
-    case OrderReceivedV1.detailType: {
+    case OrderReceivedV2.detailType: {
       const d = event.data;
       return {
         ...facts,
-        received: latest(facts.received, { ...refOf(m, d.receivedAt), via: d.via, format: d.format }),
+        received: latest(facts.received, { ...refOf(m, d.receivedAt), via: d.source.kind, format: d.format }),
       };
     }
     case OrderAcceptedV1.detailType: {

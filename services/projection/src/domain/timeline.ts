@@ -9,7 +9,7 @@ import {
   type MtdEvent,
   OrderAcceptedV1,
   OrderAtRiskV1,
-  OrderReceivedV1,
+  OrderReceivedV2,
   OrderRejectedV1,
 } from '@mtd/contracts';
 
@@ -39,10 +39,10 @@ const pesos = (amount: number) => `$${amount.toLocaleString('es-CL')}`;
 /** The operator-facing one-line summary of an event. */
 export function summaryOf(event: MtdEvent): string {
   switch (event.type) {
-    case OrderReceivedV1.detailType: {
+    case OrderReceivedV2.detailType: {
       const d = event.data;
-      const batch = d.batch ? ` en el lote ${d.batch.file} (#${d.batch.index})` : '';
-      return `Pedido recibido por ${d.via === 'http' ? 'HTTP' : 'lote'} en ${d.format.toUpperCase()}${batch}`;
+      const from = d.source.kind === 'http' ? 'HTTP' : `lote ${d.source.file} (#${d.source.index})`;
+      return `Pedido recibido por ${from} en ${d.format.toUpperCase()}`;
     }
     case OrderAcceptedV1.detailType: {
       const { order } = event.data;

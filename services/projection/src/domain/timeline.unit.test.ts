@@ -32,7 +32,7 @@ describe('timeline item', () => {
     expect(items[0]).toMatchObject({
       orderId: 'PO-7',
       type: 'OrderReceived',
-      version: 1,
+      version: 2,
       streamVersion: 1,
       actor: 'system',
     });

@@ -11,7 +11,7 @@ import {
   OrderAcceptedV1,
   OrderAtRiskV1,
   type OrderLine,
-  OrderReceivedV1,
+  OrderReceivedV2,
   OrderRejectedV1,
   parseEvent,
   type RetryableStage,
@@ -65,12 +65,14 @@ export class OrderHistoryBuilder {
   }
 
   received(at: string): this {
-    return this.add(OrderReceivedV1, Streams.order(this.orderId), at, {
+    const raw = `<PurchaseOrder id="${this.orderId}"/>`;
+    return this.add(OrderReceivedV2, Streams.order(this.orderId), at, {
       receivedAt: at,
-      via: 'http',
+      source: { kind: 'http' },
       format: 'xml',
       contentHash: 'a'.repeat(64),
-      raw: `<PurchaseOrder id="${this.orderId}"/>`,
+      raw,
+      rawBytes: raw.length,
     });
   }
 
