@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { serve } from '@hono/node-server';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable, httpTaxAuthority } from '@mtd/dte';
@@ -61,6 +62,8 @@ export interface Runtime {
   taxAuthorityUrl: string;
   deadLetters: DynamoDeadLetters;
   reader: DynamoEventStore;
+  /** The embedded engine's client: operations tools (replay, rebuild) and tests. */
+  client: DynamoDBClient;
   runners: SubscriptionRunner[];
   /** Called after every order-view write: live portal updates, benchmarks. */
   onOrderChanged(listener: (view: OrderView) => void): () => void;
@@ -228,6 +231,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     taxAuthorityUrl,
     deadLetters,
     reader,
+    client,
     runners,
     onOrderChanged(listener) {
       orderListeners.add(listener);

@@ -9,6 +9,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  type EventMetadata,
   EventValidationError,
   issuesOf,
   latestDefinition,
@@ -140,10 +141,8 @@ export class DynamoEventStore implements EventStore {
     after: number,
   ): Promise<AppendResult> {
     const events = newEvents.map((event, i) => this.envelope(producer, streamId, after + 1 + i, event));
-    const body = JSON.stringify(events.map(({ type: _type, ...envelope }) => envelope));
-    if (Buffer.byteLength(body) > maxCommitBytes) {
-      throw new EventTooLargeError(`commit to ${streamId}`, Buffer.byteLength(body), maxCommitBytes);
-    }
+    const bytes = Buffer.byteLength(JSON.stringify(events));
+    if (bytes > maxCommitBytes) throw new EventTooLargeError(`commit to ${streamId}`, bytes, maxCommitBytes);
     const commitId = this.ids.next();
     const day = dayOf(commitId);
     this.fence.begin(commitId);
@@ -152,15 +151,7 @@ export class DynamoEventStore implements EventStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: {
-            streamId: { S: streamId },
-            version: { N: String(after + 1) },
-            lastVersion: { N: String(after + events.length) },
-            commitId: { S: commitId },
-            day: { S: day },
-            producer: { S: producer },
-            events: { S: body },
-          },
+          Item: commitItem({ streamId, version: after + 1, commitId, producer, envelopes: events }),
           ConditionExpression: 'attribute_not_exists(streamId)',
         }),
       );
@@ -244,7 +235,7 @@ export class DynamoEventStore implements EventStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        const commit = commitOf(item);
+        const commit = commitOf(item, { latest: true });
         events.push(...commit.events);
         version = commit.lastVersion;
       }
@@ -276,7 +267,7 @@ export class DynamoEventStore implements EventStore {
           }),
         );
         for (const item of page.Items ?? []) {
-          const commit = commitOf(item);
+          const commit = commitOf(item, { latest: false });
           // BETWEEN is inclusive; the position was read already and the horizon is not settled.
           if (commit.commitId !== position && commit.commitId !== horizon) commits.push(commit);
         }
@@ -344,19 +335,48 @@ export class DynamoEventStore implements EventStore {
   }
 }
 
+/**
+ * The item of one commit, exactly as the store writes it. Exported for tools and tests that must
+ * write history as an older producer did (events of a version the current code no longer writes).
+ */
+export function commitItem(commit: {
+  streamId: string;
+  version: number;
+  commitId: string;
+  producer: string;
+  envelopes: { metadata: EventMetadata; data: unknown }[];
+}): Record<string, AttributeValue> {
+  return {
+    streamId: { S: commit.streamId },
+    version: { N: String(commit.version) },
+    lastVersion: { N: String(commit.version + commit.envelopes.length - 1) },
+    commitId: { S: commit.commitId },
+    day: { S: dayOf(commit.commitId) },
+    producer: { S: commit.producer },
+    events: { S: JSON.stringify(commit.envelopes.map(({ metadata, data }) => ({ metadata, data }))) },
+  };
+}
+
 /** The UTC day of a commit id, from its ULID time: the feed index partition. */
 export function dayOf(commitId: string): string {
   return new Date(decodeTime(commitId)).toISOString().slice(0, 10);
 }
 
-function commitOf(item: Record<string, AttributeValue>): Commit {
+/**
+ * A stored commit. `latest`: events upcast to their latest version, for deciders reading their own
+ * stream (DESIGN §2: upcast on read). Otherwise events exactly as stored, as EventBridge delivers
+ * what was published: a consumer validates the stored version and upcasts on receipt, so a bad
+ * old event reaches the dead letters with a report naming its own version.
+ */
+function commitOf(item: Record<string, AttributeValue>, { latest }: { latest: boolean }): Commit {
   const envelopes = JSON.parse(item.events!.S!) as Omit<MtdEvent, 'type'>[];
   return {
     streamId: item.streamId!.S!,
     version: Number(item.version!.N),
     lastVersion: Number(item.lastVersion!.N),
     commitId: item.commitId!.S!,
-    // Events stored in an older version are read as the latest (DESIGN §2: upcast on read).
-    events: envelopes.map((e) => upcastToLatest(e)),
+    events: envelopes.map((e) =>
+      latest ? upcastToLatest(e) : ({ type: e.metadata.eventType, ...e } as MtdEvent),
+    ),
   };
 }

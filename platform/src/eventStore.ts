@@ -42,10 +42,12 @@ export interface FeedPage {
 }
 
 export interface EventStoreReader {
+  /** A stream's events, each upcast to the latest version of its type. */
   readStream(streamId: string): Promise<ReadStreamResult>;
   /**
    * Commits after `position` (a commitId, exclusive) in commit order, up to the settled horizon: a
    * reader never sees a commit while an earlier one may still become visible, so it never skips one.
+   * Events come as stored (their published version); consumers validate and upcast on receipt.
    */
   readFeed(position: string | undefined, options?: { limit?: number }): Promise<FeedPage>;
 }

@@ -1,8 +1,10 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type MtdEvent, Sources, Streams, subscriptionNamed } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
+import { commitItem } from './dynamoEventStore';
 import type { NewEvent } from './eventStore';
 import { SubscriptionRunner } from './subscriptionRunner';
 import { startTestEngine, type TestEngine } from './testing';
@@ -123,5 +125,85 @@ describe('SubscriptionRunner', () => {
     await until(() => seen.length === count + 1);
     await second.stop();
     expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('sends an event that fails validation on receipt to the dead letters with its report, and handles the rest', async () => {
+    // Producers validate before they write, so an invalid event can only come from outside the store's
+    // code path (an old or broken producer): written here as raw items.
+    const valid = (orderId: string) => {
+      const event = accepted(orderId);
+      return {
+        metadata: {
+          ...event.metadata,
+          eventType: 'OrderAccepted',
+          eventVersion: 1,
+          streamId: Streams.order(orderId),
+          streamVersion: 1,
+          producer: Sources.intake,
+        },
+        data: event.data,
+      };
+    };
+    const good = valid('VAL-1');
+    const bad = valid('VAL-2');
+    const broken = {
+      ...bad,
+      metadata: { ...bad.metadata, streamId: Streams.order('VAL-1'), streamVersion: 2 },
+      data: { orderId: 'VAL-2', acceptedAt: 'yesterday' },
+    };
+    const other = valid('VAL-3');
+    await engine.client.send(
+      new PutItemCommand({
+        TableName: 'mtd-events',
+        Item: commitItem({
+          streamId: Streams.order('VAL-1'),
+          version: 1,
+          commitId: ids.next(),
+          producer: Sources.intake,
+          envelopes: [good, broken],
+        }),
+      }),
+    );
+    await engine.client.send(
+      new PutItemCommand({
+        TableName: 'mtd-events',
+        Item: commitItem({
+          streamId: Streams.order('VAL-3'),
+          version: 1,
+          commitId: ids.next(),
+          producer: Sources.intake,
+          envelopes: [other],
+        }),
+      }),
+    );
+    const handled: string[] = [];
+    const runner = new SubscriptionRunner({
+      subscription: { ...subscriptionNamed('issueDteOnOrderAccepted'), name: 'validationTest' },
+      handler: async (event: MtdEvent) => {
+        handled.push(event.data.orderId);
+      },
+      reader: engine.reader,
+      checkpoints,
+      deadLetters,
+      clock: systemClock,
+      random: Math.random,
+      pollMs: 10,
+    });
+    await runner.start();
+    await until(() => handled.includes('VAL-1') && handled.includes('VAL-3'));
+    const letter = await (async () => {
+      await until(
+        async () => (await deadLetters.get('validationTest', broken.metadata.eventId)) !== undefined,
+      );
+      return (await deadLetters.get('validationTest', broken.metadata.eventId))!;
+    })();
+    await runner.stop();
+    expect(handled).not.toContain('VAL-2');
+    expect(letter.status).toBe('dead');
+    expect(letter.attempts).toBe(1); // not retried: an invalid event will not become valid
+    expect(letter.lastError).toMatch(
+      /^EventValidationError: OrderAccepted v1 is invalid: data\.acceptedAt: .*; data\.order: /,
+    );
+    expect(letter.detail).toEqual(broken);
   });
 });

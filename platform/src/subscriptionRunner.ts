@@ -111,9 +111,21 @@ export class SubscriptionRunner {
   private async readPage(): Promise<boolean> {
     const page = await this.options.reader.readFeed(this.position, { limit: this.pageSize });
     if (page.commits.length === 0) return false;
-    const events = page.commits
-      .flatMap((commit) => commit.events)
-      .filter((event) => matchesPattern(this.options.subscription.pattern, toEventBridgeEvent(event)));
+    const events: MtdEvent[] = [];
+    for (const commit of page.commits) {
+      for (const [index, event] of commit.events.entries()) {
+        if (!event?.metadata?.eventId) {
+          // Not even an envelope: nothing to match or retry. Dead at once, so the feed moves on.
+          const id = `${commit.commitId}#${index}`;
+          await this.bury(
+            newLetter(this.name, id, event, this.options.clock.now()),
+            new Error('stored event has no metadata'),
+          );
+        } else if (matchesPattern(this.options.subscription.pattern, toEventBridgeEvent(event))) {
+          events.push(event);
+        }
+      }
+    }
     await this.inParallelByOrder(events, (event) => this.deliver(event, 0));
     this.position = page.position;
     if (page.position) await this.options.checkpoints.save(this.name, page.position);
