@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startDemoFeed } from './demoFeed';
 import { formatTable } from './formatTable';
 import { startRuntime } from './runtime';
+import { schemasCommand } from './schemasCommand';
 
 const usage = `mtd — the MTD order platform, locally
 
@@ -15,6 +16,7 @@ const usage = `mtd — the MTD order platform, locally
   mtd stats [--day YYYY-MM-DD]  daily statistics (--csv for CSV)
   mtd dlq list                  dead letters of the local subscriptions
   mtd dlq redrive <subscription> <eventId>
+  mtd schemas check | export | diff | push   event schemas: compatibility gate and registry
 
 Common: --json (for scripts), --url URL (default: the running runtime from DATA/runtime.json), --data DIR (default .mtd)`;
 
@@ -33,6 +35,9 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean' },
     csv: { type: 'boolean' },
     limit: { type: 'string' },
+    out: { type: 'string' },
+    registry: { type: 'string' },
+    local: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -124,6 +129,12 @@ async function main(): Promise<void> {
     }
     case 'dlq':
       return deadLetters(args);
+    case 'schemas':
+      // The schemas command parses its own options, so it gets the words after `schemas` as typed.
+      process.exitCode = await schemasCommand(process.argv.slice(process.argv.indexOf('schemas') + 1), {
+        log: (line) => console.log(line),
+      });
+      return;
     default:
       throw new CliError(`unknown command "${command}"\n\n${usage}`);
   }

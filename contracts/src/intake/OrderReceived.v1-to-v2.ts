@@ -13,7 +13,7 @@ export const orderReceivedV1ToV2: Upcaster<OrderReceivedV1, OrderReceivedV2> = {
     // A v1 batch order without its batch reference (allowed by v1's optional field) keeps what is known.
     source:
       via === 'batch'
-        ? { kind: 'batch', file: batch?.file ?? '(unknown file)', index: batch?.index ?? 0 }
+        ? { kind: 'batch', file: batch?.file || '(unknown file)', index: batch?.index ?? 0 }
         : { kind: 'http' },
     rawBytes: new TextEncoder().encode(raw).length,
   }),
