@@ -49,6 +49,8 @@ export interface DeadLetter {
   /** The raw EventBridge detail (it may not even be a valid event). */
   detail: unknown;
   deadAt?: string;
+  /** Set when the failed delivery was part of a replay: a retry or redrive replays it again. */
+  replayName?: string;
 }
 
 export class DynamoDeadLetters {
@@ -147,6 +149,16 @@ export class DynamoDeadLetters {
     };
     delete redriven.deadAt;
     await this.put(redriven);
+    return redriven;
+  }
+
+  /** Sends every dead letter (of one subscription, or all) back for a fresh round of attempts. */
+  async redriveAll(now: Date, filter: { subscription?: string } = {}): Promise<DeadLetter[]> {
+    const dead = (await this.list({ status: 'dead' })).filter(
+      (l) => !filter.subscription || l.subscription === filter.subscription,
+    );
+    const redriven: DeadLetter[] = [];
+    for (const letter of dead) redriven.push(await this.redrive(letter.subscription, letter.eventId, now));
     return redriven;
   }
 }

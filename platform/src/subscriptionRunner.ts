@@ -1,11 +1,12 @@
-import { EventValidationError, type MtdEvent, type Subscription } from '@mtd/contracts';
+import { type EventPattern, EventValidationError, type MtdEvent, type Subscription } from '@mtd/contracts';
+import { decodeTime, encodeTime } from 'ulid';
 import { type BackoffPolicy, backoffDelayMs } from './backoff';
 import type { DynamoCheckpoints } from './checkpoints';
 import type { Clock } from './clock';
 import type { DeadLetter, DynamoDeadLetters } from './deadLetters';
 import { fromEventBridgeEvent, toEventBridgeEvent } from './eventBridgeEvent';
-import { matchesPattern } from './eventPattern';
-import type { EventStoreReader } from './eventStore';
+import { matchesPattern, validateEventPattern } from './eventPattern';
+import type { Commit, EventStoreReader } from './eventStore';
 import type { EventHandler } from './handler';
 
 export interface SubscriptionRunnerOptions {
@@ -52,7 +53,9 @@ export class SubscriptionRunner {
   /** True when the last poll found no new commit and no retry due: the subscription is caught up. */
   caughtUp = false;
 
+  /** Throws InvalidEventPatternError when EventBridge would refuse the subscription's pattern. */
   constructor(private readonly options: SubscriptionRunnerOptions) {
+    validateEventPattern(options.subscription.pattern);
     this.concurrency = options.concurrency ?? 8;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.backoff = options.backoff ?? { baseMs: 200, maxMs: 30_000 };
@@ -80,6 +83,39 @@ export class SubscriptionRunner {
   /** Polls now instead of waiting out the idle interval (e.g. right after an append). */
   poke(): void {
     this.wake?.();
+  }
+
+  /**
+   * EventBridge archive replay for this subscription: re-delivers every stored event whose commit
+   * time is in `[from, to]` and that its pattern (and `pattern`, when given) matches, with
+   * `context.replayName` set (EventBridge's `replay-name`). Failures take the normal road (retries,
+   * then dead letters), still carrying the replay name. Does not move the live checkpoint.
+   */
+  async replay(options: ReplayOptions): Promise<ReplayResult> {
+    validateEventPattern(this.options.subscription.pattern);
+    if (options.pattern) validateEventPattern(options.pattern);
+    let matched = 0;
+    await readCommitsBetween(
+      this.options.reader,
+      options.from,
+      options.to,
+      this.pageSize,
+      async (commits) => {
+        const events: MtdEvent[] = [];
+        for (const commit of commits) {
+          for (const event of commit.events) {
+            if (!event?.metadata?.eventId) continue;
+            const seen = toEventBridgeEvent(event, { replayName: options.replayName });
+            if (!matchesPattern(this.options.subscription.pattern, seen)) continue;
+            if (options.pattern && !matchesPattern(options.pattern, seen)) continue;
+            events.push(event);
+          }
+        }
+        matched += events.length;
+        await this.deliverAll(events, (event) => this.deliver(event, 0, undefined, options.replayName));
+      },
+    );
+    return { subscription: this.name, matched };
   }
 
   private async run(): Promise<void> {
@@ -126,7 +162,7 @@ export class SubscriptionRunner {
         }
       }
     }
-    await this.inParallelByOrder(events, (event) => this.deliver(event, 0));
+    await this.deliverAll(events, (event) => this.deliver(event, 0));
     this.position = page.position;
     if (page.position) await this.options.checkpoints.save(this.name, page.position);
     return true;
@@ -144,6 +180,18 @@ export class SubscriptionRunner {
       }),
     );
     return true;
+  }
+
+  /**
+   * One lane delivers in feed order, exactly (a hash chain built there is the chain a rebuild from
+   * the store builds); more lanes run orders in parallel.
+   */
+  private async deliverAll(events: MtdEvent[], work: (event: MtdEvent) => Promise<void>): Promise<void> {
+    if (this.concurrency === 1) {
+      for (const event of events) await work(event);
+    } else {
+      await this.inParallelByOrder(events, work);
+    }
   }
 
   /**
@@ -178,11 +226,16 @@ export class SubscriptionRunner {
       await this.bury(letter, error);
       return;
     }
-    await this.deliver(event, letter.attempts, letter);
+    await this.deliver(event, letter.attempts, letter, letter.replayName);
   }
 
   /** One delivery: handled, deferred, parked for a retry, or dead. Never throws. */
-  private async deliver(stored: MtdEvent, failedBefore: number, letter?: DeadLetter): Promise<void> {
+  private async deliver(
+    stored: MtdEvent,
+    failedBefore: number,
+    letter?: DeadLetter,
+    replayName?: string,
+  ): Promise<void> {
     const { subscription, handler, deadLetters, clock } = this.options;
     const detail = toEventBridgeEvent(stored).detail;
     let event: MtdEvent;
@@ -198,9 +251,14 @@ export class SubscriptionRunner {
     }
     const attempt = failedBefore + 1;
     try {
-      const result = await handler(event, { subscription: subscription.name, attempt });
+      const result = await handler(event, {
+        subscription: subscription.name,
+        attempt,
+        ...(replayName ? { replayName } : {}),
+      });
       if (result && 'retryAt' in result) {
-        const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, clock.now());
+        const base =
+          letter ?? newLetter(subscription.name, event.metadata.eventId, detail, clock.now(), replayName);
         await deadLetters.put({
           ...base,
           status: 'retrying',
@@ -214,7 +272,7 @@ export class SubscriptionRunner {
       if (letter) await deadLetters.remove(subscription.name, letter.eventId);
     } catch (error) {
       const now = clock.now();
-      const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, now);
+      const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, now, replayName);
       const history = [...base.history, { attempt, at: now.toISOString(), error: describe(error) }];
       if (attempt >= this.maxAttempts) {
         await deadLetters.put({
@@ -253,8 +311,15 @@ export class SubscriptionRunner {
   }
 }
 
-function newLetter(subscription: string, eventId: string, detail: unknown, now: Date): DeadLetter {
+function newLetter(
+  subscription: string,
+  eventId: string,
+  detail: unknown,
+  now: Date,
+  replayName?: string,
+): DeadLetter {
   return {
+    ...(replayName ? { replayName } : {}),
     subscription,
     eventId,
     status: 'retrying',
@@ -276,4 +341,43 @@ function chunk<T>(items: T[], parts: number): T[][] {
   const result: T[][] = Array.from({ length: Math.min(parts, items.length) }, () => []);
   for (const [i, item] of items.entries()) result[i % result.length]!.push(item);
   return result;
+}
+
+export interface ReplayOptions {
+  /** Commit time range, both ends inclusive. */
+  from: Date;
+  to: Date;
+  /** EventBridge's `replay-name`, handed to the handler as `context.replayName`. */
+  replayName: string;
+  /** Narrows the replay further (EventBridge replays an archive, whose own pattern filters). */
+  pattern?: EventPattern;
+}
+
+export interface ReplayResult {
+  subscription: string;
+  matched: number;
+}
+
+/**
+ * Reads the feed's commits whose commit time (the commit id's ULID time) lies in `[from, to]`,
+ * page by page, up to the settled horizon at the time of the call.
+ */
+export async function readCommitsBetween(
+  reader: EventStoreReader,
+  from: Date,
+  to: Date,
+  pageSize: number,
+  onPage: (commits: Commit[]) => Promise<void>,
+): Promise<void> {
+  // Commit ids sort by time: the feed after this position starts at `from`.
+  let position: string | undefined =
+    from.getTime() > 0 ? `${encodeTime(from.getTime() - 1, 10)}ZZZZZZZZZZZZZZZZ` : undefined;
+  for (;;) {
+    const page = await reader.readFeed(position, { limit: pageSize });
+    if (page.commits.length === 0) return;
+    const inRange = page.commits.filter((c) => decodeTime(c.commitId) <= to.getTime());
+    if (inRange.length > 0) await onPage(inRange);
+    if (inRange.length < page.commits.length) return;
+    position = page.position;
+  }
 }
