@@ -2,6 +2,7 @@ import { ExceptionRetryRequestedV1 } from './backoffice/ExceptionRetryRequested.
 import { DteBroadcastFailedV1 } from './dte/DteBroadcastFailed.v1';
 import { DteIssuedV1 } from './dte/DteIssued.v1';
 import { OrderAcceptedV1 } from './intake/OrderAccepted.v1';
+import { OrderAtRiskV1 } from './projection/OrderAtRisk.v1';
 
 /** An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). */
 export type EventPattern = { [field: string]: unknown };
@@ -67,6 +68,13 @@ export const subscriptions = [
     service: 'notification',
     description: 'Email the customer their tax document.',
     pattern: { source: [DteIssuedV1.source], 'detail-type': [DteIssuedV1.detailType] },
+    effects: 'external',
+  },
+  {
+    name: 'notifyOperationsOnOrderAtRisk',
+    service: 'notification',
+    description: 'Email the operations address when a stage of an order overran its deadline.',
+    pattern: { source: [OrderAtRiskV1.source], 'detail-type': [OrderAtRiskV1.detailType] },
     effects: 'external',
   },
   {

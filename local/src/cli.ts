@@ -2,8 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, rename } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { authorizationFor, CliSessionError, login } from './cliSession';
 import { startDemoFeed } from './demoFeed';
 import { formatTable } from './formatTable';
+import { opsCommand } from './opsCommand';
+import { rulesCommand } from './rulesCommand';
 import { startRuntime } from './runtime';
 import { schemasCommand } from './schemasCommand';
 
@@ -15,7 +18,14 @@ const usage = `mtd — the MTD order platform, locally
   mtd trace <orderId>           an order and its timeline
   mtd stats [--day YYYY-MM-DD]  daily statistics (--csv for CSV)
   mtd dlq list                  dead letters of the local subscriptions
-  mtd dlq redrive <subscription> <eventId>
+  mtd dlq redrive <subscription> <eventId> | --all [--to-subscription NAME]
+  mtd dlq show <subscription> <eventId>   a dead letter with its attempt history
+  mtd rules test <pattern.json> <event.json> | --batch   EventBridge TestEventPattern, locally
+  mtd replay --from ISO --to ISO [--pattern FILE] [--to-subscription NAME] [--include-external]
+  mtd projections rebuild       rebuild the read models into a new version, switch when caught up
+  mtd login [--user NAME]       sign in (password from MTD_PASSWORD, stdin or a prompt); token in DATA/session.json
+  mtd users add <name> --role operator|analyst|auditor|admin   prints the new user's generated password
+  mtd users list
   mtd schemas check | export | diff | push   event schemas: compatibility gate and registry
 
 Common: --json (for scripts), --url URL (default: the running runtime from DATA/runtime.json), --data DIR (default .mtd)`;
@@ -38,6 +48,15 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     registry: { type: 'string' },
     local: { type: 'string' },
+    all: { type: 'boolean' },
+    batch: { type: 'boolean' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    pattern: { type: 'string' },
+    'to-subscription': { type: 'string' },
+    'include-external': { type: 'boolean' },
+    user: { type: 'string' },
+    role: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -58,15 +77,21 @@ function runtimeInfo(): { url: string; inbox: string } {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
-async function api<T>(path: string): Promise<T> {
+async function api<T>(path: string, init: { method?: string; body?: string } = {}): Promise<T> {
   const { url } = runtimeInfo();
   let response: Response;
   try {
-    response = await fetch(`${url}${path}`);
-  } catch {
+    response = await fetch(`${url}${path}`, {
+      ...init,
+      headers: { ...authorizationFor(dataDir), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    });
+  } catch (error) {
+    if (error instanceof CliSessionError) throw error;
     throw new CliError(`MTD is not answering at ${url}: is "npm start" running?`);
   }
   const body = await response.text();
+  if (response.status === 401)
+    throw new CliError(`${JSON.parse(body).message ?? body} (run "mtd login" to sign in again)`);
   if (!response.ok) throw new CliError(`${response.status} from ${path}: ${body}`);
   return (response.headers.get('content-type') ?? '').includes('json')
     ? (JSON.parse(body) as T)
@@ -128,7 +153,25 @@ async function main(): Promise<void> {
       return;
     }
     case 'dlq':
+      if (args[0] === 'show' || (args[0] === 'redrive' && values.all))
+        return opsCommand(args, values, api, print);
       return deadLetters(args);
+    case 'login': {
+      const session = await login(runtimeInfo().url, dataDir, values.user ?? 'admin');
+      console.log(`signed in as ${session.username} (${session.role}) until ${session.expiresAt}`);
+      return;
+    }
+    case 'users':
+      return usersCommand(args);
+    case 'replay':
+    case 'projections':
+      return opsCommand([command, ...args], values, api, print);
+    case 'rules':
+      // Like schemas: its own arguments, as typed; needs no running runtime.
+      process.exitCode = await rulesCommand(process.argv.slice(process.argv.indexOf('rules') + 1), {
+        log: (line) => console.log(line),
+      });
+      return;
     case 'schemas':
       // The schemas command parses its own options, so it gets the words after `schemas` as typed.
       process.exitCode = await schemasCommand(process.argv.slice(process.argv.indexOf('schemas') + 1), {
@@ -151,7 +194,12 @@ async function start(): Promise<void> {
     taxAuthority: { failureRate },
     log: (line) => console.log(line),
   });
+  if (runtime.initialAdmin?.generated) {
+    console.log(`First start: created user "admin" with password  ${runtime.initialAdmin.password}
+  It is shown only now and stored nowhere (only its scrypt hash is kept); note it, then sign in.`);
+  }
   console.log(`MTD is running.
+  Back office     ${runtime.url}/   (sign in as admin; "mtd users add" for colleagues)
   Intake API      POST ${runtime.url}/orders   (application/xml or application/json)
   Query API       ${runtime.url}/api/orders  ${runtime.url}/api/stats  ${runtime.url}/api/audit/verify
   Inbox (batches) ${runtime.inbox}
@@ -224,6 +272,7 @@ async function deadLetters([sub, ...rest]: string[]): Promise<void> {
     const { url } = runtimeInfo();
     const response = await fetch(`${url}/api/dead-letters/${subscription}/${eventId}/redrive`, {
       method: 'POST',
+      headers: authorizationFor(dataDir),
     });
     const body = await response.json();
     if (!response.ok) throw new CliError((body as { error: string }).error);
@@ -232,7 +281,34 @@ async function deadLetters([sub, ...rest]: string[]): Promise<void> {
   throw new CliError('usage: mtd dlq list | mtd dlq redrive <subscription> <eventId>');
 }
 
+async function usersCommand([sub, name]: string[]): Promise<void> {
+  if (sub === 'list') {
+    const result = await api<{ items: Record<string, unknown>[] }>('/api/users');
+    if (values.json) return print(result);
+    console.log(formatTable(result.items, ['username', 'role', 'createdAt', 'createdBy']));
+    return;
+  }
+  if (sub !== 'add' || !name || !values.role)
+    throw new CliError('usage: mtd users add <name> --role operator|analyst|auditor|admin | mtd users list');
+  const response = await fetch(`${runtimeInfo().url}/api/users`, {
+    method: 'POST',
+    headers: { ...authorizationFor(dataDir), 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, role: values.role }),
+  });
+  const body = (await response.json()) as {
+    message?: string;
+    username?: string;
+    role?: string;
+    password?: string;
+  };
+  if (!response.ok) throw new CliError(`${response.status}: ${body.message}`);
+  if (values.json) return print(body);
+  console.log(`created ${body.username} (${body.role}); password (shown once): ${body.password}`);
+}
+
 main().catch((error) => {
-  console.error(error instanceof CliError ? `mtd: ${error.message}` : error);
+  console.error(
+    error instanceof CliError || error instanceof CliSessionError ? `mtd: ${error.message}` : error,
+  );
   process.exit(1);
 });

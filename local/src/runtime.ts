@@ -7,7 +7,7 @@ import { serve } from '@hono/node-server';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable, httpTaxAuthority } from '@mtd/dte';
 import { createIntake, startInboxWatcher } from '@mtd/intake';
-import { createNotification, outboxEmailSender } from '@mtd/notification';
+import { createNotification, notifyOperationsOnOrderAtRisk, outboxEmailSender } from '@mtd/notification';
 import {
   AppendFence,
   type BackoffPolicy,
@@ -25,9 +25,19 @@ import {
   systemClock,
   ulidGenerator,
 } from '@mtd/platform';
-import { createProjection, type OrderView, projectionTables } from '@mtd/projection';
+import {
+  backofficeUsersTable,
+  createProjection,
+  type OrderAtRiskFinding,
+  type OrderView,
+  projectionTables,
+  type SlaDeadlines,
+} from '@mtd/projection';
 import { Hono } from 'hono';
+import { adminApi } from './adminApi';
+import { startBackoffice } from './backoffice';
 import { deadLetterApi } from './deadLetterApi';
+import { ProjectionVersions } from './projectionVersions';
 import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
 
 export interface RuntimeOptions {
@@ -52,6 +62,12 @@ export interface RuntimeOptions {
   /** Replace a subscription's handler (fault-injection tests). */
   wrapHandler?: (name: SubscriptionName, handler: EventHandler) => EventHandler;
   log?: (line: string) => void;
+  /** The first admin's password (else env MTD_ADMIN_PASSWORD, else generated and shown once). */
+  adminPassword?: string;
+  /** SLA deadlines (ms after acceptance) and how often the watcher checks them. */
+  sla?: { deadlines?: Partial<SlaDeadlines>; checkEveryMs?: number };
+  /** Where early warnings are emailed. */
+  operationsEmail?: string;
 }
 
 export interface Runtime {
@@ -65,8 +81,16 @@ export interface Runtime {
   /** The embedded engine's client: operations tools (replay, rebuild) and tests. */
   client: DynamoDBClient;
   runners: SubscriptionRunner[];
+  /** The read-model versions: the active one, rebuilds and their progress. */
+  projections: ProjectionVersions;
   /** Called after every order-view write: live portal updates, benchmarks. */
   onOrderChanged(listener: (view: OrderView) => void): () => void;
+  /** Set on the start that created the first admin: print it once, store it nowhere. */
+  initialAdmin?: { username: string; password: string; generated: boolean };
+  /** The tax-authority simulator's failure rate (no-op with an external tax authority). */
+  setTaxFailureRate(rate: number): void;
+  /** Runs the SLA watcher now. */
+  checkSla(): Promise<OrderAtRiskFinding[]>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +102,7 @@ export const tableNames = {
   orders: 'mtd-projection-orders',
   timeline: 'mtd-projection-timeline',
   audit: 'mtd-projection-audit',
+  users: 'mtd-backoffice-users',
 } as const;
 
 /**
@@ -107,6 +132,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       timeline: tableNames.timeline,
       audit: tableNames.audit,
     }),
+    backofficeUsersTable(tableNames.users),
   ]);
 
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
@@ -145,14 +171,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     from: 'MTD Boletas <boletas@mtd.example.cl>',
   });
   const orderListeners = new Set<(view: OrderView) => void>();
-  const projection = createProjection({
+  // Read models in versions (rebuild switches them); `projection` delegates to the active one.
+  const projections = await ProjectionVersions.open({
     client,
+    checkpointsTable: tableNames.checkpoints,
     tables: { orders: tableNames.orders, timeline: tableNames.timeline, audit: tableNames.audit },
-    timeZone: options.timeZone ?? 'America/Santiago',
-    onOrderChanged: (view) => {
-      for (const listener of orderListeners) listener(view);
-    },
+    reader,
+    create: (tables) =>
+      createProjection({
+        client,
+        tables,
+        timeZone: options.timeZone ?? 'America/Santiago',
+        onOrderChanged: (view) => {
+          for (const listener of orderListeners) listener(view);
+        },
+      }),
+    onProgress: (p) =>
+      log(`projections rebuild v${p.version}: ${p.eventsProcessed} events, ${p.eventsPerSecond}/s`),
   });
+  const projection = projections.live;
 
   const handlers: Record<SubscriptionName, EventHandler> = {
     issueDteOnOrderAccepted: dte.issueDteOnOrderAccepted,
@@ -160,6 +197,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     retryBroadcastOnDteBroadcastFailed: dte.retryBroadcastOnDteBroadcastFailed,
     retryDteOnExceptionRetryRequested: dte.retryDteOnExceptionRetryRequested,
     notifyCustomerOnDteIssued: notification.notifyCustomerOnDteIssued,
+    notifyOperationsOnOrderAtRisk: notifyOperationsOnOrderAtRisk({
+      email: outboxEmailSender({ dir: outbox }),
+      from: 'MTD Alertas <alertas@mtd.example.cl>',
+      operations: options.operationsEmail ?? 'operaciones@mtd.example.cl',
+    }),
     projectOrderOnEvent: projection.projectOrderOnEvent,
     appendAuditEntryOnEvent: projection.appendAuditEntryOnEvent,
   };
@@ -190,6 +232,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   for (const runner of runners) await runner.start();
 
+  const backoffice = await startBackoffice({
+    client,
+    usersTable: tableNames.users,
+    dataDir,
+    queries: projection.queries,
+    backofficeStore: storeFor(Sources.backoffice),
+    projectionStore: storeFor(Sources.projection),
+    clock,
+    ids,
+    subscribe: (listener) => {
+      orderListeners.add(listener);
+      return () => orderListeners.delete(listener);
+    },
+    ...((options.adminPassword ?? process.env.MTD_ADMIN_PASSWORD)
+      ? { adminPassword: options.adminPassword ?? process.env.MTD_ADMIN_PASSWORD }
+      : {}),
+    ...(options.sla ? { sla: options.sla } : {}),
+    log,
+  });
   const app = new Hono();
   app.get('/api/health', (c) =>
     c.json({
@@ -197,9 +258,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       subscriptions: runners.map((r) => ({ name: r.name, caughtUp: r.caughtUp, handled: r.handled })),
     }),
   );
+  // Every /api route below needs a token and a role (domain/accessPolicy.ts in the projection).
+  app.use('/api/*', backoffice.guard);
   app.route('/', intake.httpApp);
+  app.route('/', backoffice.app);
   app.route('/', projection.queryApi);
   app.route('/', deadLetterApi({ deadLetters, clock }));
+  app.route('/api/admin', adminApi({ deadLetters, runners, subscriptions, projections, clock }));
   const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolveListen, reject) => {
     if (server.listening) resolveListen();
@@ -233,11 +298,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     reader,
     client,
     runners,
+    projections,
     onOrderChanged(listener) {
       orderListeners.add(listener);
       return () => orderListeners.delete(listener);
     },
+    ...(backoffice.initialAdmin ? { initialAdmin: backoffice.initialAdmin } : {}),
+    setTaxFailureRate: (rate) => simulator?.setFailureRate(rate),
+    checkSla: () => backoffice.checkSla(),
     async stop() {
+      await backoffice.stop();
       await watcher.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually } from './harness';
+import { eventually, testAdminPassword } from './harness';
 
 const mtdBin = join(import.meta.dirname, '..', '..', 'local', 'bin', 'mtd.mjs');
 
@@ -13,7 +13,11 @@ export async function startChildRuntime(
   rmSync(info, { force: true });
   let output = '';
   const child = spawn(process.execPath, [mtdBin, 'start', '--data', dataDir, '--port', '0'], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      MTD_ADMIN_PASSWORD: testAdminPassword,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk) => {

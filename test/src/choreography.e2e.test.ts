@@ -14,7 +14,7 @@ import {
 } from '@mtd/contracts';
 import { batchXml, defects, orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEvents, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
+import { allEvents, authedFetch, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
 
 interface Stats {
   received: number;
@@ -170,7 +170,7 @@ describe('the whole choreography on the embedded default', () => {
     const businessDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Santiago' }).format(
       new Date(day),
     );
-    const stats = (await (await fetch(`${runtime.url}/api/stats?day=${businessDay}`)).json()) as Stats;
+    const stats = (await (await authedFetch(runtime.url, `/api/stats?day=${businessDay}`)).json()) as Stats;
 
     const revenue = issued.reduce((sum, e) => sum + e.data.total, 0);
     const quantities = new Map<string, number>();
@@ -185,7 +185,7 @@ describe('the whole choreography on the embedded default', () => {
     expect(stats.averageOrderValue).toBe(Math.round(revenue / issued.length));
     expect(stats.topProductsByQuantity.map((p) => [p.sku, p.quantity])).toEqual(top3);
 
-    const audit = (await (await fetch(`${runtime.url}/api/audit/verify`)).json()) as {
+    const audit = (await (await authedFetch(runtime.url, `/api/audit/verify`)).json()) as {
       ok: boolean;
       entries: number;
     };

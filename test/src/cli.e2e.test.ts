@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { batchXml, defects, orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caughtUp, eventually, startTestRuntime } from './harness';
+import { caughtUp, eventually, startTestRuntime, testAdminPassword } from './harness';
 
 const run = promisify(execFile);
 const mtdBin = join(import.meta.dirname, '..', '..', 'local', 'bin', 'mtd.mjs');
@@ -14,7 +14,11 @@ describe('the mtd CLI against a running runtime', () => {
   const mtd = async (...args: string[]) => {
     try {
       const { stdout } = await run(process.execPath, [mtdBin, ...args, '--data', runtime.dataDir], {
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: {
+          ...process.env,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          MTD_PASSWORD: testAdminPassword,
+        },
       });
       return { code: 0, stdout };
     } catch (error) {
@@ -28,6 +32,8 @@ describe('the mtd CLI against a running runtime', () => {
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
+    const signedIn = await mtd('login');
+    expect(signedIn.stdout).toContain('signed in as admin (admin)');
   });
   afterAll(() => runtime.cleanup());
 
@@ -87,5 +93,19 @@ describe('the mtd CLI against a running runtime', () => {
     const notFound = await mtd('trace', 'NOPE-404');
     expect(notFound.code).toBe(1);
     expect(notFound.stdout).toContain('404');
+  });
+
+  it('adds a user with a generated password and refuses an expired session clearly', async () => {
+    const added = await mtd('users', 'add', 'ana', '--role', 'analyst');
+    expect(added.stdout).toMatch(/created ana \(analyst\); password \(shown once\): \S{24}/);
+    expect((await mtd('users', 'list')).stdout).toMatch(/^ana\s+analyst/m);
+    const file = join(runtime.dataDir, 'session.json');
+    const session = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    writeFileSync(file, JSON.stringify({ ...session, expiresAt: '2020-01-01T00:00:00.000Z' }));
+    const expired = await mtd('orders');
+    expect(expired.code).toBe(1);
+    expect(expired.stdout).toContain('expired at 2020-01-01T00:00:00.000Z: run "mtd login" again');
+    writeFileSync(file, JSON.stringify(session), { mode: 0o600 });
   });
 });

@@ -6,7 +6,7 @@ import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import { DynamoEventStore, startDynalite } from '@mtd/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildRuntime, stopChild } from './childRuntime';
-import { allEvents, caughtUp, eventually } from './harness';
+import { allEvents, authedFetch, caughtUp, eventually } from './harness';
 
 describe('kill -9 mid-flow', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mtd-crash-'));
@@ -50,11 +50,11 @@ describe('kill -9 mid-flow', () => {
     const second = await startChildRuntime(dataDir);
     target = second.url;
     const stageOf = async (orderId: string) => {
-      const response = await fetch(`${second.url}/api/orders/${orderId}`);
+      const response = await authedFetch(second.url, `/api/orders/${orderId}`);
       if (response.status !== 200) return 'unknown';
       return ((await response.json()) as { order: { stage: string } }).order.stage;
     };
-    const get = async (path: string) => JSON.stringify(await (await fetch(`${second.url}${path}`)).json());
+    const get = async (path: string) => JSON.stringify(await (await authedFetch(second.url, path)).json());
     for (const orderId of acknowledged) {
       try {
         await eventually(
@@ -77,7 +77,7 @@ describe('kill -9 mid-flow', () => {
       }
     }
     await eventually('every subscription to catch up', () => caughtUp(second.url), Boolean, 60_000);
-    const audit = (await (await fetch(`${second.url}/api/audit/verify`)).json()) as {
+    const audit = (await (await authedFetch(second.url, `/api/audit/verify`)).json()) as {
       ok: boolean;
       entries: number;
     };

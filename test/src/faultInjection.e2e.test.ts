@@ -9,7 +9,7 @@ import {
 import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import type { DeadLetter } from '@mtd/platform';
 import { describe, expect, it } from 'vitest';
-import { allEvents, eventually, postOrder, startTestRuntime } from './harness';
+import { allEvents, authedFetch, eventually, postOrder, startTestRuntime } from './harness';
 
 const byOrder = (events: MtdEvent[], orderId: string) => events.filter((e) => e.data.orderId === orderId);
 
@@ -55,7 +55,7 @@ describe('fault injection', () => {
           exceptions++;
           expect(failed).toHaveLength(maxAttempts);
           expect(failed.at(-1)!.data.final).toBe(true);
-          const view = (await (await fetch(`${runtime.url}/api/orders/${o.orderId}`)).json()) as {
+          const view = (await (await authedFetch(runtime.url, `/api/orders/${o.orderId}`)).json()) as {
             order: { exception: unknown };
           };
           expect(view.order.exception).not.toBeNull();
@@ -92,7 +92,7 @@ describe('fault injection', () => {
         'the poisoned event in the dead letters',
         async () =>
           (
-            (await (await fetch(`${runtime.url}/api/dead-letters?status=dead`)).json()) as {
+            (await (await authedFetch(runtime.url, `/api/dead-letters?status=dead`)).json()) as {
               items: DeadLetter[];
             }
           ).items,
@@ -120,8 +120,9 @@ describe('fault injection', () => {
 
       // Fix the cause, redrive: the order completes.
       broken = false;
-      const redrive = await fetch(
-        `${runtime.url}/api/dead-letters/notifyCustomerOnDteIssued/${letters[0]!.eventId}/redrive`,
+      const redrive = await authedFetch(
+        runtime.url,
+        `/api/dead-letters/notifyCustomerOnDteIssued/${letters[0]!.eventId}/redrive`,
         {
           method: 'POST',
         },

@@ -22,6 +22,42 @@ export async function eventually<T>(
   }
 }
 
+/** The first admin's password in every test runtime (the runtime generates one when none is given). */
+export const testAdminPassword = 'test-admin-password-0123';
+
+const tokens = new Map<string, string>();
+
+/** Signs in at `url` and returns the token (cached per url, user and password). */
+export async function signIn(url: string, username = 'admin', password = testAdminPassword): Promise<string> {
+  const key = `${url} ${username} ${password}`;
+  const cached = tokens.get(key);
+  if (cached) return cached;
+  const response = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = (await response.json()) as { token?: string; message?: string };
+  if (!response.ok || !body.token)
+    throw new Error(`sign-in as ${username} failed: ${response.status} ${body.message}`);
+  tokens.set(key, body.token);
+  return body.token;
+}
+
+/** `fetch(url + path)` as the test admin (the back office's API needs a token on every /api route). */
+export async function authedFetch(url: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const token = await signIn(url);
+  return fetch(`${url}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` },
+  });
+}
+
+/** GET `path` as the test admin and parse the JSON answer. */
+export async function api<T = unknown>(url: string, path: string): Promise<T> {
+  return (await (await authedFetch(url, path)).json()) as T;
+}
+
 /** A whole local runtime in memory, on a temp data folder, tuned for fast retries. */
 export async function startTestRuntime(
   overrides: Partial<RuntimeOptions> = {},
@@ -36,6 +72,7 @@ export async function startTestRuntime(
     deliveryBackoff: { baseMs: 5, maxMs: 50 },
     pollMs: 50,
     inboxPollMs: 50,
+    adminPassword: testAdminPassword,
     ...overrides,
   });
   return {

@@ -14,7 +14,7 @@ import { orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
 import { commitItem, ensureTables, ulidGenerator } from '@mtd/platform';
 import { createProjection, projectionTables } from '@mtd/projection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEvents, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
+import { allEvents, authedFetch, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
 
 type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
 
@@ -111,7 +111,7 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
 
     for (const order of all) {
       const { order: view, timeline } = (await (
-        await fetch(`${runtime.url}/api/orders/${order.orderId}`)
+        await authedFetch(runtime.url, `/api/orders/${order.orderId}`)
       ).json()) as {
         order: { stage: string; facts: { received: { via: string } } };
         timeline: { type: string; summary: string }[];
@@ -120,12 +120,12 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
       expect(view.facts.received.via).toBe(order.orderId.startsWith('OLD') ? 'batch' : 'http');
       expect(timeline.map((t) => t.type)).toContain(OrderAcceptedV1.detailType);
     }
-    const oldTimeline = (await (await fetch(`${runtime.url}/api/orders/OLD-0`)).json()) as {
+    const oldTimeline = (await (await authedFetch(runtime.url, `/api/orders/OLD-0`)).json()) as {
       timeline: { summary: string }[];
     };
     expect(oldTimeline.timeline[0]!.summary).toContain('lote old-intake.xml (#0)');
 
-    const audit = (await (await fetch(`${runtime.url}/api/audit/verify`)).json()) as {
+    const audit = (await (await authedFetch(runtime.url, `/api/audit/verify`)).json()) as {
       ok: boolean;
       entries: number;
     };

@@ -26,10 +26,15 @@ export {
   type NotificationEvent,
   type NotificationState,
 } from '#domain/notification';
+export { renderOperationsAlert } from '#domain/operationsAlert';
 export {
   type NotifyCustomerOnDteIssuedDeps,
   notifyCustomerOnDteIssued,
 } from '#handlers/notifyCustomerOnDteIssued';
+export {
+  type NotifyOperationsOnOrderAtRiskDeps,
+  notifyOperationsOnOrderAtRisk,
+} from '#handlers/notifyOperationsOnOrderAtRisk';
 
 export interface NotificationDeps {
   /** An event store appending as `mtd.notification`. */

@@ -10,19 +10,28 @@ import { createProjectOrderOnEvent } from '#handlers/projectOrderOnEvent';
 import { createQueryApi } from '#handlers/queryApi';
 import { createProjectionQueries, type ProjectionQueries } from '#src/projectionQueries';
 
+export * from '#adapters/accessTokens';
 export * from '#adapters/dynamoAuditLog';
 export * from '#adapters/dynamoOrderViews';
 export * from '#adapters/dynamoTimeline';
+export * from '#adapters/dynamoUsers';
+export * from '#adapters/passwordHashing';
 export * from '#adapters/projectionErrors';
 export * from '#adapters/projectionTables';
+export * from '#domain/accessPolicy';
 export * from '#domain/auditChain';
 export * from '#domain/businessDay';
 export * from '#domain/orderView';
+export * from '#domain/signInThrottle';
+export * from '#domain/sla';
 export * from '#domain/statistics';
 export * from '#domain/timeline';
 export * from '#handlers/appendAuditEntryOnEvent';
+export * from '#handlers/backofficeApi';
+export * from '#handlers/portalApp';
 export * from '#handlers/projectOrderOnEvent';
 export * from '#handlers/queryApi';
+export * from '#handlers/raiseOrdersAtRiskOnSchedule';
 export * from '#src/projectionQueries';
 
 export interface ProjectionDeps {

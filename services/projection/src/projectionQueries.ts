@@ -1,19 +1,63 @@
 import type { AuditPage, DynamoAuditLog } from '#adapters/dynamoAuditLog';
 import type { DynamoOrderViews, OrderPage } from '#adapters/dynamoOrderViews';
 import type { DynamoTimeline } from '#adapters/dynamoTimeline';
+import { encodeCursor } from '#adapters/pageCursor';
 import type { AuditVerification } from '#domain/auditChain';
 import type { OrderStage, OrderView } from '#domain/orderView';
-import { computeDayStatistics, type DayStatistics } from '#domain/statistics';
+import {
+  computeDayStatistics,
+  computePeriodStatistics,
+  type DayStatistics,
+  daysBetween,
+  type PeriodStatistics,
+} from '#domain/statistics';
 import type { TimelineItem } from '#domain/timeline';
 
 /** Default and largest page sizes of the listings. */
 export const defaultPageSize = 50;
 export const maxPageSize = 200;
 
+/** Narrows a listing; every filter given must hold. */
+export interface OrderFilter {
+  /** Only orders with an open exception (`true`) or without one (`false`). */
+  exception?: boolean;
+  /** Only orders with an SLA warning on a stage not yet done. */
+  atRisk?: boolean;
+  /** Only orders whose first fact is at least this old at `now`. */
+  minAgeMs?: number;
+  now?: Date;
+}
+
+export interface ListOrdersOptions extends OrderFilter {
+  stage?: OrderStage;
+  limit?: number;
+  cursor?: string;
+}
+
+/** True when `view` passes every filter given. */
+export function matchesOrderFilter(view: OrderView, filter: OrderFilter): boolean {
+  if (filter.exception !== undefined && (view.exception !== null) !== filter.exception) return false;
+  if (filter.atRisk !== undefined && view.atRisk.length > 0 !== filter.atRisk) return false;
+  if (filter.minAgeMs !== undefined) {
+    const first = view.receivedAt ?? view.listKey.split('#')[0] ?? '';
+    const age = (filter.now ?? new Date()).getTime() - Date.parse(first);
+    if (!(age >= filter.minAgeMs)) return false;
+  }
+  return true;
+}
+
 /** The read side the back office, the CLI and the HTTP API use. */
 export interface ProjectionQueries {
-  /** Orders in `stage`, or every order in process when no stage is given; oldest first. */
-  listOrders(options: { stage?: OrderStage; limit?: number; cursor?: string }): Promise<OrderPage>;
+  /**
+   * Orders in `stage`, or every order in process when no stage is given; oldest first (by listKey, a
+   * stable order). With filters, pages are read until `limit` matches are found; the cursor is the
+   * last match's key, so the next page starts right after it.
+   */
+  listOrders(options: ListOrdersOptions): Promise<OrderPage>;
+  /** Statistics of the days from..to (inclusive), recomputed from their views. */
+  statsForPeriod(from: string, to: string): Promise<PeriodStatistics>;
+  /** Every view of the days from..to (inclusive): charts and recounts. */
+  viewsOfDays(from: string, to: string): Promise<OrderView[]>;
   getOrder(orderId: string): Promise<OrderView | undefined>;
   timeline(orderId: string): Promise<TimelineItem[]>;
   /** Recomputed from the day's order views on every call: exact and idempotent. */
@@ -29,13 +73,36 @@ export function createProjectionQueries(deps: {
 }): ProjectionQueries {
   const pageSize = (limit: number | undefined) =>
     Math.min(Math.max(1, limit ?? defaultPageSize), maxPageSize);
+  const viewsOfDays = async (from: string, to: string) =>
+    (await Promise.all(daysBetween(from, to).map((day) => deps.orders.listDay(day)))).flat();
   return {
-    listOrders: ({ stage, limit, cursor }) =>
-      deps.orders.list({
-        limit: pageSize(limit),
-        ...(stage ? { stage } : {}),
-        ...(cursor ? { cursor } : {}),
-      }),
+    listOrders: async ({ stage, limit, cursor, ...filter }) => {
+      const size = pageSize(limit);
+      const filtered =
+        filter.exception !== undefined || filter.atRisk !== undefined || filter.minAgeMs !== undefined;
+      if (!filtered)
+        return deps.orders.list({ limit: size, ...(stage ? { stage } : {}), ...(cursor ? { cursor } : {}) });
+      const items: OrderView[] = [];
+      let next = cursor;
+      for (;;) {
+        const page = await deps.orders.list({
+          limit: size,
+          ...(stage ? { stage } : {}),
+          ...(next ? { cursor: next } : {}),
+        });
+        for (const view of page.items) {
+          if (!matchesOrderFilter(view, filter)) continue;
+          items.push(view);
+          if (items.length === size) {
+            return { items, nextCursor: encodeCursor({ orderId: view.orderId, listKey: view.listKey }) };
+          }
+        }
+        if (!page.nextCursor) return { items };
+        next = page.nextCursor;
+      }
+    },
+    statsForPeriod: async (from, to) => computePeriodStatistics(from, to, await viewsOfDays(from, to)),
+    viewsOfDays,
     getOrder: (orderId) => deps.orders.get(orderId),
     timeline: (orderId) => deps.timeline.list(orderId),
     statsForDay: async (day) => computeDayStatistics(day, await deps.orders.listDay(day)),

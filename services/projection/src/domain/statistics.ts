@@ -81,7 +81,54 @@ function compareStrings(a: string, b: string): number {
  * same numbers; nothing is incremented per event. Views of other days are ignored.
  */
 export function computeDayStatistics(day: string, views: readonly OrderView[]): DayStatistics {
-  const ofDay = views.filter((v) => v.day === day).sort((a, b) => compareStrings(a.orderId, b.orderId));
+  return { day, ...computeStatistics(views.filter((v) => v.day === day)) };
+}
+
+/** Statistics of a range of business days, both ends included; views outside the range are ignored. */
+export interface PeriodStatistics extends Omit<DayStatistics, 'day'> {
+  from: string;
+  to: string;
+}
+
+/**
+ * The statistics of the days `from`..`to` (YYYY-MM-DD, inclusive), computed like a day's over the
+ * union of the days' views: percentiles are over every order of the period, not averages of days.
+ */
+export function computePeriodStatistics(
+  from: string,
+  to: string,
+  views: readonly OrderView[],
+): PeriodStatistics {
+  return {
+    from,
+    to,
+    ...computeStatistics(views.filter((v) => v.day !== null && v.day >= from && v.day <= to)),
+  };
+}
+
+/** Every day from `from` to `to` inclusive (YYYY-MM-DD), in calendar order. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Orders received per hour of the business day (index 0..23, in `timeZone`): the dashboard's chart. */
+export function ordersPerHour(views: readonly OrderView[], timeZone: string): number[] {
+  const hours = new Array<number>(24).fill(0);
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
+  for (const view of views) {
+    if (!view.receivedAt) continue;
+    const hour = Number(format.format(new Date(view.receivedAt)));
+    hours[hour] = (hours[hour] ?? 0) + 1;
+  }
+  return hours;
+}
+
+function computeStatistics(views: readonly OrderView[]): Omit<DayStatistics, 'day'> {
+  const ofDay = [...views].sort((a, b) => compareStrings(a.orderId, b.orderId));
   const byStage = Object.fromEntries(orderStages.map((s) => [s, 0])) as Record<OrderStage, number>;
   const products = new Map<string, TopProduct>();
   const acceptedToIssued: number[] = [];
@@ -137,7 +184,6 @@ export function computeDayStatistics(day: string, views: readonly OrderView[]): 
       .map((p) => ({ ...p }));
 
   return {
-    day,
     orders: ofDay.length,
     byStage,
     received,
@@ -164,9 +210,11 @@ function csvCell(value: string | number | null): string {
 }
 
 /** The statistics as `metric,value` CSV rows (one flat, spreadsheet-friendly table). */
-export function dayStatisticsToCsv(stats: DayStatistics): string {
+export function dayStatisticsToCsv(stats: DayStatistics | PeriodStatistics): string {
   const rows: [string, string | number | null][] = [
-    ['day', stats.day],
+    ...('day' in stats
+      ? [['day', stats.day] as [string, string]]
+      : [['from', stats.from] as [string, string], ['to', stats.to] as [string, string]]),
     ['orders', stats.orders],
     ['received', stats.received],
     ['accepted', stats.accepted],

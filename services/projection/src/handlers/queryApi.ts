@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InvalidCursorError } from '#adapters/projectionErrors';
 import { businessDayOf, isBusinessDay } from '#domain/businessDay';
 import { defaultTimeZone, isOrderStage, orderStages } from '#domain/orderView';
-import { dayStatisticsToCsv } from '#domain/statistics';
+import { dayStatisticsToCsv, ordersPerHour } from '#domain/statistics';
 import { maxPageSize, type ProjectionQueries } from '#src/projectionQueries';
 
 export interface QueryApiOptions {
@@ -35,9 +35,13 @@ function parseLimit(raw: string | undefined): number | undefined {
 
 /**
  * The back-office query API (Hono, so the same app runs under Node locally and in Lambda):
- * - `GET /api/orders?stage=&limit=&cursor=`: orders in process (no stage) or in one stage, oldest first;
+ * - `GET /api/orders?stage=&exception=&atRisk=&minAgeMinutes=&limit=&cursor=`: orders in process (no
+ *   stage) or in one stage, oldest first, optionally only those with an open exception, at risk, or
+ *   at least that old;
+ * - `GET /api/exceptions?limit=&cursor=`: orders with an open exception;
  * - `GET /api/orders/:orderId`: `{ order, timeline }`;
- * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone);
+ * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone)
+ *   plus `ordersPerHour` and `atRiskOpen` in JSON; `?from=&to=` for a range of days;
  * - `GET /api/audit?limit=&cursor=` and `GET /api/audit/verify`.
  * Errors are JSON `{ error, message }`.
  */
@@ -46,6 +50,12 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
   const now = options.now ?? (() => new Date());
   const app = new Hono();
 
+  const parseBoolean = (name: string, raw: string | undefined): boolean | undefined => {
+    if (raw === undefined || raw === '') return undefined;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new QueryRequestError(400, `${name} must be true or false, got "${raw}"`);
+  };
+
   app.get('/api/orders', async (c) => {
     const stage = c.req.query('stage') || undefined;
     if (stage !== undefined && !isOrderStage(stage)) {
@@ -53,12 +63,34 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
     }
     const limit = parseLimit(c.req.query('limit'));
     const cursor = c.req.query('cursor') || undefined;
+    const exception = parseBoolean('exception', c.req.query('exception'));
+    const atRisk = parseBoolean('atRisk', c.req.query('atRisk'));
+    const rawAge = c.req.query('minAgeMinutes');
+    if (rawAge && !/^\d+$/.test(rawAge)) {
+      throw new QueryRequestError(400, `minAgeMinutes must be a whole number of minutes, got "${rawAge}"`);
+    }
     const page = await queries.listOrders({
       ...(stage ? { stage } : {}),
       ...(limit ? { limit } : {}),
       ...(cursor ? { cursor } : {}),
+      ...(exception !== undefined ? { exception } : {}),
+      ...(atRisk !== undefined ? { atRisk } : {}),
+      ...(rawAge ? { minAgeMs: Number(rawAge) * 60_000, now: now() } : {}),
     });
     return c.json(page);
+  });
+
+  // Open exceptions: orders in process with an open exception, oldest first.
+  app.get('/api/exceptions', async (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    const cursor = c.req.query('cursor') || undefined;
+    return c.json(
+      await queries.listOrders({
+        exception: true,
+        ...(limit ? { limit } : {}),
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
   });
 
   app.get('/api/orders/:orderId', async (c) => {
@@ -69,13 +101,31 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
   });
 
   app.get('/api/stats', async (c) => {
-    const day = c.req.query('day') || businessDayOf(now(), timeZone);
-    if (!isBusinessDay(day))
-      throw new QueryRequestError(400, `day must be a date like 2026-11-24, got "${day}"`);
     const format = c.req.query('format') ?? 'json';
     if (format !== 'json' && format !== 'csv') {
       throw new QueryRequestError(400, `format must be json or csv, got "${format}"`);
     }
+    const from = c.req.query('from') || undefined;
+    const to = c.req.query('to') || undefined;
+    if (from !== undefined || to !== undefined) {
+      if (!from || !to || !isBusinessDay(from) || !isBusinessDay(to) || from > to) {
+        throw new QueryRequestError(400, 'give both from and to as dates like 2026-11-01, with from ≤ to');
+      }
+      if (Date.parse(to) - Date.parse(from) > 92 * 86_400_000) {
+        throw new QueryRequestError(400, 'a range covers at most 93 days; ask for a shorter one');
+      }
+      const stats = await queries.statsForPeriod(from, to);
+      if (format === 'csv') {
+        return c.body(dayStatisticsToCsv(stats), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="mtd-stats-${from}_${to}.csv"`,
+        });
+      }
+      return c.json(stats);
+    }
+    const day = c.req.query('day') || businessDayOf(now(), timeZone);
+    if (!isBusinessDay(day))
+      throw new QueryRequestError(400, `day must be a date like 2026-11-24, got "${day}"`);
     const stats = await queries.statsForDay(day);
     if (format === 'csv') {
       return c.body(dayStatisticsToCsv(stats), 200, {
@@ -83,7 +133,12 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
         'content-disposition': `attachment; filename="mtd-stats-${day}.csv"`,
       });
     }
-    return c.json(stats);
+    const views = await queries.viewsOfDays(day, day);
+    return c.json({
+      ...stats,
+      ordersPerHour: ordersPerHour(views, timeZone),
+      atRiskOpen: views.filter((v) => v.atRisk.length > 0).length,
+    });
   });
 
   app.get('/api/audit/verify', async (c) => c.json(await queries.verifyAudit()));

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { accessRuleFor, isPublicApiRoute } from '#domain/accessPolicy';
+
+describe('access policy', () => {
+  it('matches parameters and wildcards exactly, never a longer or shorter path', () => {
+    expect(accessRuleFor('GET', '/api/orders/PO-1')?.path).toBe('/api/orders/:orderId');
+    expect(accessRuleFor('GET', '/api/orders/stream')?.path).toBe('/api/orders/stream');
+    expect(accessRuleFor('GET', '/api/orders')?.path).toBe('/api/orders');
+    expect(accessRuleFor('GET', '/api/orders/PO-1/extra')).toBeUndefined();
+    expect(accessRuleFor('POST', '/api/orders')).toBeUndefined();
+    expect(accessRuleFor('POST', '/api/admin/replay')?.roles).toEqual(['admin']);
+    expect(accessRuleFor('HEAD', '/api/stats')?.roles).toEqual(['analyst', 'admin']);
+  });
+
+  it('keeps only health and sign-in public under /api', () => {
+    expect(isPublicApiRoute('GET', '/api/health')).toBe(true);
+    expect(isPublicApiRoute('POST', '/api/auth/login')).toBe(true);
+    expect(isPublicApiRoute('GET', '/api/auth/login')).toBe(false);
+    expect(isPublicApiRoute('GET', '/api/orders')).toBe(false);
+  });
+});

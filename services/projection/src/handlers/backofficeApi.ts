@@ -1,0 +1,316 @@
+import { ExceptionRetryRequestedV1, Streams } from '@mtd/contracts';
+import type { Clock, EventStore, IdGenerator } from '@mtd/platform';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import {
+  type AccessClaims,
+  InvalidAccessTokenError,
+  signAccessToken,
+  verifyAccessToken,
+} from '#adapters/accessTokens';
+import { type DynamoUsers, UserExistsError, usernamePattern } from '#adapters/dynamoUsers';
+import { generatePassword, hashPassword, verifyPassword } from '#adapters/passwordHashing';
+import { accessRuleFor, isPublicApiRoute, isRole, roles } from '#domain/accessPolicy';
+import type { OrderView } from '#domain/orderView';
+import { defaultSignInThrottlePolicy, SignInThrottle } from '#domain/signInThrottle';
+import type { ProjectionQueries } from '#src/projectionQueries';
+
+export type BackofficeEnv = { Variables: { user: AccessClaims } };
+
+export interface BackofficeApiDeps {
+  users: DynamoUsers;
+  /** HS256 key of the sign-in tokens (≥ 32 random bytes). */
+  secret: Uint8Array;
+  queries: ProjectionQueries;
+  /** An event store appending as `mtd.backoffice`: the retry requests. */
+  backofficeStore: EventStore;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Live order changes (the portal's stream); returns an unsubscribe function. */
+  subscribe: (listener: (view: OrderView) => void) => () => void;
+  /** The caller's address for sign-in throttling; locally the socket's, in AWS the API Gateway's. */
+  clientAddress: (c: Context) => string;
+  /** Per username: slowed after 3 failures. Per address: after 20 (an office shares one address). */
+  throttles?: { user: SignInThrottle; address: SignInThrottle };
+  /** SSE heartbeat, so proxies keep the stream open. */
+  heartbeatMs?: number;
+}
+
+const json401 = (c: Context, message: string) => c.json({ error: 'Unauthorized', message }, 401);
+
+/**
+ * The access guard of every `/api/*` route: public routes pass; everything else needs
+ * `Authorization: Bearer <token>` from `POST /api/auth/login` (401 without, expired or invalid) and a
+ * role the route's rule lists (403 otherwise, saying which roles may). Unknown `/api` routes answer
+ * 404 only to a signed-in caller.
+ */
+export function accessGuard(deps: { secret: Uint8Array; clock: Clock }): MiddlewareHandler<BackofficeEnv> {
+  return async (c, next) => {
+    const { method, path } = c.req;
+    if (!path.startsWith('/api/') || isPublicApiRoute(method, path)) return next();
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!token) {
+      return json401(c, 'sign in first: POST /api/auth/login, then send "Authorization: Bearer <token>"');
+    }
+    let claims: AccessClaims;
+    try {
+      claims = await verifyAccessToken(deps.secret, token, deps.clock.now());
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError) return json401(c, error.message);
+      throw error;
+    }
+    const rule = accessRuleFor(method, path);
+    if (!rule) return c.json({ error: 'NotFound', message: `no route ${method} ${path}` }, 404);
+    if (!rule.roles.includes(claims.role)) {
+      return c.json(
+        {
+          error: 'Forbidden',
+          message: `your role "${claims.role}" may not ${rule.purpose}; that needs one of: ${rule.roles.join(', ')}. Ask an admin.`,
+        },
+        403,
+      );
+    }
+    c.set('user', claims);
+    return next();
+  };
+}
+
+/** A throwaway hash so an unknown username costs the same scrypt time as a wrong password. */
+let dummyHash: Promise<string> | undefined;
+
+/** Makes the first admin if there is none: with `password`, or a generated one returned once. */
+export async function ensureInitialAdmin(
+  users: DynamoUsers,
+  options: { password?: string; now: Date },
+): Promise<{ username: string; password: string; generated: boolean } | undefined> {
+  if (await users.get('admin')) return undefined;
+  const password = options.password || generatePassword();
+  try {
+    await users.create({
+      username: 'admin',
+      role: 'admin',
+      passwordHash: await hashPassword(password),
+      createdAt: options.now.toISOString(),
+      createdBy: 'system',
+    });
+  } catch (error) {
+    if (error instanceof UserExistsError) return undefined;
+    throw error;
+  }
+  return { username: 'admin', password, generated: !options.password };
+}
+
+function publicView(view: OrderView) {
+  const { facts: _facts, applied: _applied, ...rest } = view;
+  return rest;
+}
+
+/**
+ * The back office's own routes (the read routes are `createQueryApi`'s): sign-in, who am I, users,
+ * retry of an exception (through an ExceptionRetryRequested event, never by writing another
+ * service's data) and the live order stream. Mount `accessGuard` on `/api/*` before it.
+ */
+export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv> {
+  const app = new Hono<BackofficeEnv>();
+  const throttles = deps.throttles ?? {
+    user: new SignInThrottle(),
+    address: new SignInThrottle({ ...defaultSignInThrottlePolicy, freeFailures: 20 }),
+  };
+
+  app.post('/api/auth/login', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { username?: unknown; password?: unknown };
+    const username = typeof body.username === 'string' ? body.username.trim().toLowerCase() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!username || !password) {
+      return c.json({ error: 'BadRequest', message: 'send JSON { "username": "…", "password": "…" }' }, 400);
+    }
+    const userKey = [`user:${username}`];
+    const addressKey = [`ip:${deps.clientAddress(c)}`];
+    const now = deps.clock.now();
+    const wait = Math.max(
+      throttles.user.retryAfterMs(userKey, now.getTime()),
+      throttles.address.retryAfterMs(addressKey, now.getTime()),
+    );
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      c.header('retry-after', String(seconds));
+      return c.json(
+        {
+          error: 'TooManyAttempts',
+          message: `too many failed sign-ins; try again in ${seconds} s`,
+          retryAfterSeconds: seconds,
+        },
+        429,
+      );
+    }
+    const user = await deps.users.get(username);
+    dummyHash ??= hashPassword(generatePassword());
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
+    if (!user || !ok) {
+      throttles.user.recordFailure(userKey, now.getTime());
+      throttles.address.recordFailure(addressKey, now.getTime());
+      return json401(c, 'wrong username or password');
+    }
+    throttles.user.recordSuccess(userKey[0]!);
+    const { token, expiresAt } = await signAccessToken(deps.secret, { username, role: user.role }, now);
+    return c.json({ token, expiresAt, username, role: user.role });
+  });
+
+  app.get('/api/auth/me', (c) => {
+    const user = c.get('user');
+    return c.json({
+      username: user.username,
+      role: user.role,
+      expiresAt: new Date(user.expiresAt * 1000).toISOString(),
+    });
+  });
+
+  app.get('/api/users', async (c) =>
+    c.json({
+      items: (await deps.users.list()).map(({ passwordHash: _h, ...user }) => user),
+    }),
+  );
+
+  app.post('/api/users', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as {
+      username?: unknown;
+      role?: unknown;
+      password?: unknown;
+    };
+    const username = typeof body.username === 'string' ? body.username.trim().toLowerCase() : '';
+    const role = typeof body.role === 'string' ? body.role : '';
+    if (!usernamePattern.test(username)) {
+      return c.json(
+        {
+          error: 'BadRequest',
+          message: 'username: 2-40 lowercase letters, digits, . _ or -, starting with a letter',
+        },
+        400,
+      );
+    }
+    if (!isRole(role))
+      return c.json({ error: 'BadRequest', message: `role must be one of ${roles.join(', ')}` }, 400);
+    let password: string;
+    if (body.password === undefined) password = generatePassword();
+    else if (typeof body.password === 'string' && body.password.length >= 12) password = body.password;
+    else
+      return c.json(
+        {
+          error: 'BadRequest',
+          message: 'a password needs at least 12 characters (or leave it out to get a generated one)',
+        },
+        400,
+      );
+    try {
+      await deps.users.create({
+        username,
+        role,
+        passwordHash: await hashPassword(password),
+        createdAt: deps.clock.now().toISOString(),
+        createdBy: c.get('user').username,
+      });
+    } catch (error) {
+      if (error instanceof UserExistsError) return c.json({ error: 'Conflict', message: error.message }, 409);
+      throw error;
+    }
+    return c.json({ username, role, password }, 201);
+  });
+
+  app.post('/api/exceptions/:orderId/retry', async (c) => {
+    const orderId = c.req.param('orderId');
+    const body = (await c.req.json().catch(() => ({}))) as { comment?: unknown };
+    const comment =
+      typeof body.comment === 'string' && body.comment.trim() ? body.comment.trim().slice(0, 500) : undefined;
+    const view = await deps.queries.getOrder(orderId);
+    if (!view)
+      return c.json({ error: 'NotFound', message: `no order ${orderId} is known to the projection` }, 404);
+    if (!view.exception) {
+      return c.json(
+        {
+          error: 'Conflict',
+          message: `order ${orderId} has no open exception (stage ${view.stage}); nothing to retry`,
+        },
+        409,
+      );
+    }
+    const { stage } = view.exception;
+    if (stage === 'notification') {
+      // See services/projection/README.md "Retry": notification keeps no copy of the email it could not send.
+      return c.json(
+        {
+          error: 'Conflict',
+          message:
+            'a failed customer email cannot be retried from the portal yet: fix the address with the partner and resend the order, or redrive its dead letter',
+        },
+        409,
+      );
+    }
+    const user = c.get('user');
+    const streamId = Streams.backoffice(orderId);
+    const { version } = await deps.backofficeStore.readStream(streamId);
+    const eventId = deps.ids.next();
+    const requestedAt = deps.clock.now().toISOString();
+    await deps.backofficeStore.append(
+      streamId,
+      [
+        {
+          type: ExceptionRetryRequestedV1.detailType,
+          data: { orderId, stage, requestedAt, ...(comment ? { comment } : {}) },
+          metadata: {
+            eventId,
+            occurredAt: requestedAt,
+            correlationId: orderId,
+            causationId: eventId,
+            actor: `user:${user.username}`,
+          },
+        },
+      ],
+      { expectedVersion: version === 0 ? 'no-stream' : version },
+    );
+    return c.json({ orderId, stage, requestedAt, eventId, actor: `user:${user.username}` }, 202);
+  });
+
+  app.get('/api/orders/stream', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: OrderView[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = deps.subscribe((view) => {
+        queue.push(view);
+        wake?.();
+      });
+      let closed = false;
+      stream.onAbort(() => {
+        closed = true;
+        wake?.();
+      });
+      const expiresAtMs = c.get('user').expiresAt * 1000;
+      try {
+        await stream.writeSSE({ event: 'ready', data: '{}' });
+        while (!closed) {
+          // The token checked at connect time expires; so does the stream, and the portal reconnects.
+          if (deps.clock.now().getTime() >= expiresAtMs) {
+            await stream.writeSSE({ event: 'expired', data: '{}' });
+            break;
+          }
+          const view = queue.shift();
+          if (view) {
+            await stream.writeSSE({ event: 'order', data: JSON.stringify(publicView(view)) });
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, deps.heartbeatMs ?? 15_000);
+          });
+          wake = undefined;
+          if (queue.length === 0 && !closed) await stream.writeSSE({ event: 'ping', data: '{}' });
+        }
+      } finally {
+        unsubscribe();
+      }
+    }),
+  );
+
+  return app;
+}
