@@ -17,14 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { Sources, Streams } from '@mtd/contracts';
-import {
-  AppendFence,
-  DynamoEventStore,
-  ensureTables,
-  eventStoreTable,
-  startDynalite,
-  ulidGenerator,
-} from '@mtd/platform';
+import { AppendFence, DynamoEventStore, ensureTables, eventStoreTable, ulidGenerator } from '@mtd/platform';
+import { startDynalite } from '@mtd/platform/dynalite';
 import { startRuntime } from '../src/runtime';
 import { orderXml, sampleOrder, seededRandom } from '../src/sampleOrders';
 

@@ -21,10 +21,10 @@ import {
   ensureTables,
   eventStoreTable,
   SubscriptionRunner,
-  startDynalite,
   systemClock,
   ulidGenerator,
 } from '@mtd/platform';
+import { startDynalite } from '@mtd/platform/dynalite';
 import {
   backofficeUsersTable,
   createProjection,

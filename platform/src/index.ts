@@ -6,7 +6,6 @@ export * from './checkpoints';
 export * from './clock';
 export * from './commandHandler';
 export * from './deadLetters';
-export * from './dynaliteServer';
 export * from './dynamoEventStore';
 export * from './dynamoTables';
 export * from './errors';

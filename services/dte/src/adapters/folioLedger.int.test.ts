@@ -1,4 +1,4 @@
-import { dynamoClientFor } from '@mtd/platform';
+import { dynamoClientFor } from '@mtd/platform/dynalite';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoFolioLedger, FolioContentionError, type FolioLedger, folioLedgerTable } from './folioLedger';

@@ -1,0 +1,146 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type Dashboard,
+  GraphWidget,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { eventLatencyMetricName } from '@mtd/platform/aws';
+import type { StageSettings } from './stage';
+
+/** The namespace the SQS wrapper's EMF latency lines use. */
+export const metricsNamespace = 'MTD';
+
+const fiveMinutes = Duration.minutes(5);
+
+/** A DLQ holding anything at all: a message failed 10 times (or was invalid). */
+export function deadLetterAlarm(
+  scope: Construct,
+  id: string,
+  dlq: IQueue,
+  topic: ITopic,
+  description?: string,
+): Alarm {
+  const alarm = new Alarm(scope, id, {
+    alarmName: `${dlq.queueName}-has-messages`,
+    alarmDescription:
+      description ??
+      `${dlq.queueName} holds dead letters. Read the Lambda's log lines for their messageId (the reason is there), fix the cause, then redrive (SQS "Start DLQ redrive").`,
+    metric: dlq.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new SnsAction(topic));
+  return alarm;
+}
+
+/** The consumer is not keeping up (or is stuck on a poison message it keeps failing). */
+export function messageAgeAlarm(
+  scope: Construct,
+  id: string,
+  queue: IQueue,
+  topic: ITopic,
+  settings: StageSettings,
+): Alarm {
+  const alarm = new Alarm(scope, id, {
+    alarmName: `${queue.queueName}-oldest-message-age`,
+    alarmDescription: `The oldest message in ${queue.queueName} is older than ${settings.maxMessageAge.toMinutes()} min: the Lambda is failing, throttled or under-provisioned.`,
+    metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    threshold: settings.maxMessageAge.toSeconds(),
+    evaluationPeriods: 3,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new SnsAction(topic));
+  return alarm;
+}
+
+export function lambdaAlarms(
+  scope: Construct,
+  id: string,
+  fn: IFunction,
+  functionName: string,
+  topic: ITopic,
+  settings: StageSettings,
+): Alarm[] {
+  const errors = new Alarm(scope, `${id}Errors`, {
+    alarmName: `${functionName}-errors`,
+    alarmDescription: `${functionName} failed (threw, timed out or ran out of memory) at least ${settings.lambdaErrorsThreshold} time(s) in 5 min. Record failures are reported, not thrown, so this means the function itself broke: read its logs.`,
+    metric: fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+    threshold: settings.lambdaErrorsThreshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  const throttles = new Alarm(scope, `${id}Throttles`, {
+    alarmName: `${functionName}-throttles`,
+    alarmDescription: `${functionName} was throttled: the account or function concurrency limit is reached; raise it or lower the event source's maximum concurrency.`,
+    metric: fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  for (const alarm of [errors, throttles]) alarm.addAlarmAction(new SnsAction(topic));
+  return [errors, throttles];
+}
+
+/** One row of the service dashboard per subscription: depth, age, errors, event-to-handled latency. */
+export function addConsumerWidgets(
+  dashboard: Dashboard,
+  consumer: { name: string; queue: IQueue; dlq: IQueue; fn: IFunction },
+): void {
+  const latency = (statistic: string) =>
+    new Metric({
+      namespace: metricsNamespace,
+      metricName: eventLatencyMetricName,
+      dimensionsMap: { Subscription: consumer.name },
+      statistic,
+      period: Duration.minutes(1),
+      label: `latency ${statistic}`,
+    });
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: `${consumer.name}: queue depth`,
+      left: [
+        consumer.queue.metricApproximateNumberOfMessagesVisible({ label: 'visible' }),
+        consumer.queue.metricApproximateNumberOfMessagesNotVisible({ label: 'in flight' }),
+        consumer.dlq.metricApproximateNumberOfMessagesVisible({ label: 'DLQ' }),
+      ],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: `${consumer.name}: oldest message age (s)`,
+      left: [consumer.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: `${consumer.name}: Lambda errors / throttles`,
+      left: [fn(consumer.fn, 'errors'), fn(consumer.fn, 'throttles')],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: `${consumer.name}: event time → handled (ms)`,
+      left: [latency('p50'), latency('p99')],
+      width: 6,
+    }),
+  );
+}
+
+function fn(f: IFunction, which: 'errors' | 'throttles'): Metric {
+  return which === 'errors'
+    ? f.metricErrors({ statistic: 'Sum', label: 'errors' })
+    : f.metricThrottles({ statistic: 'Sum', label: 'throttles' });
+}

@@ -1,0 +1,147 @@
+import { Sources } from '@mtd/contracts';
+import { projectionTables } from '@mtd/projection';
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
+import { deadLetterAlarm, lambdaAlarms } from './monitoring';
+import { lambdaEntry } from './paths';
+import { queueWithDlq } from './queues';
+import { serviceFunction } from './serviceFunction';
+import { ServiceStack, type ServiceStackProps } from './serviceStack';
+import { resourceName } from './stage';
+import { tableFromDefinition } from './tableFromDefinition';
+
+/**
+ * projection: the read-model tables, one consumer per projection subscription, the back-office
+ * query API (Lambda function URL with IAM auth) and the Scheduler job of the early-warning check.
+ */
+export class ProjectionStack extends ServiceStack {
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, 'projection', props);
+    const { stage } = this.settings;
+    const names = {
+      orders: resourceName(stage, 'projection', 'orders'),
+      timeline: resourceName(stage, 'projection', 'timeline'),
+      audit: resourceName(stage, 'projection', 'audit'),
+    };
+    const definitions = projectionTables(names);
+    const tables = definitions.map((definition) =>
+      tableFromDefinition(this, `Table${definition.TableName!.split('-').at(-1)}`, definition, {
+        tableName: definition.TableName!,
+        deletionProtection: this.settings.deletionProtection,
+        removalPolicy: this.settings.removalPolicy,
+      }),
+    );
+    const [orders, timeline, audit] = tables as [(typeof tables)[0], (typeof tables)[0], (typeof tables)[0]];
+    const environment = {
+      ORDERS_TABLE: names.orders,
+      TIMELINE_TABLE: names.timeline,
+      AUDIT_TABLE: names.audit,
+    };
+    const entry = lambdaEntry('services/projection/src/aws/projectionLambda.ts');
+    const readWrite = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+
+    for (const subscription of this.ownSubscriptions()) {
+      // The audit chain has one order; its writer is safe under concurrency (conditional appends)
+      // but contends, so it runs at the event source's minimum.
+      const isAudit = subscription.name === 'appendAuditEntryOnEvent';
+      const consumer = this.addConsumer(subscription, {
+        entry,
+        environment,
+        ...(isAudit ? { maxConcurrency: 2 } : {}),
+      });
+      const own = isAudit ? [audit] : [orders, timeline];
+      consumer.fn.addToRolePolicy(
+        new PolicyStatement({ actions: readWrite, resources: own.map((t) => t.attrArn) }),
+      );
+    }
+
+    const query = serviceFunction(this, 'QueryApi', {
+      settings: this.settings,
+      functionName: resourceName(stage, 'projection', 'query-api'),
+      entry,
+      handler: 'queryApi',
+      description: 'Back-office query API (orders, exceptions, statistics, audit); read-only.',
+      environment,
+    });
+    query.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: tables.flatMap((t, i) => [
+          t.attrArn,
+          ...(definitions[i]?.GlobalSecondaryIndexes ?? []).map(
+            (index) => `${t.attrArn}/index/${index.IndexName}`,
+          ),
+        ]),
+      }),
+    );
+    query.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    lambdaAlarms(
+      this,
+      'QueryApi',
+      query,
+      resourceName(stage, 'projection', 'query-api'),
+      this.alarmTopic,
+      this.settings,
+    );
+
+    // Early-warning check: EventBridge Scheduler → Lambda (asynchronous: failures go to the DLQ).
+    const earlyWarningFailures = queueWithDlq(this, 'EarlyWarningFailures', {
+      queueName: resourceName(stage, 'projection', 'early-warning-failures'),
+      removalPolicy: this.settings.removalPolicy,
+    });
+    const earlyWarning = serviceFunction(this, 'EarlyWarning', {
+      settings: this.settings,
+      functionName: resourceName(stage, 'projection', 'early-warning'),
+      entry,
+      handler: 'checkOrdersAtRisk',
+      description: 'Early-warning check: appends OrderAtRisk to sla-<orderId> streams',
+      environment: { ...environment, EVENT_STORE_TABLE: this.eventStoreTableName },
+    });
+    this.grantEventStore({ fn: earlyWarning }, Sources.projection, ['sla-']);
+    earlyWarning.configureAsyncInvoke({
+      onFailure: new SqsDestination(earlyWarningFailures.queue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    });
+    const schedulerRole = new Role(this, 'EarlyWarningSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'EventBridge Scheduler: invoke the early-warning check only',
+    });
+    schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [earlyWarning.functionArn] }),
+    );
+    earlyWarningFailures.queue.grantSendMessages(schedulerRole);
+    new CfnSchedule(this, 'EarlyWarningSchedule', {
+      name: resourceName(stage, 'projection', 'early-warning'),
+      description: 'Look for orders whose stage overran its deadline',
+      scheduleExpression: this.settings.earlyWarningSchedule,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: earlyWarning.functionArn,
+        roleArn: schedulerRole.roleArn,
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 },
+        deadLetterConfig: { arn: earlyWarningFailures.queue.queueArn },
+      },
+    });
+    deadLetterAlarm(
+      this,
+      'EarlyWarningFailuresAlarm',
+      earlyWarningFailures.queue,
+      this.alarmTopic,
+      'The early-warning check failed (after Lambda retries) or could not be invoked by the scheduler: read its logs.',
+    );
+    deadLetterAlarm(this, 'EarlyWarningFailuresDlqAlarm', earlyWarningFailures.dlq, this.alarmTopic);
+    lambdaAlarms(
+      this,
+      'EarlyWarning',
+      earlyWarning,
+      resourceName(stage, 'projection', 'early-warning'),
+      this.alarmTopic,
+      this.settings,
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { type ServiceName, type Source, type Subscription, subscriptions } from '@mtd/contracts';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { grantEventStoreAccess, tableArnOf } from './eventStoreAccess';
+import { discoveryParameters, resourceName, type StageSettings } from './stage';
+import { SubscriptionConsumer } from './subscriptionConsumer';
+
+export interface ServiceStackProps extends StackProps {
+  settings: StageSettings;
+}
+
+/**
+ * What every service stack shares: the stage, the platform's bus and event store found through
+ * SSM (never `Fn::ImportValue`, so each service stack deploys and updates on its own), an alarm
+ * topic and a dashboard.
+ */
+export abstract class ServiceStack extends Stack {
+  readonly settings: StageSettings;
+  private readonly parameterCache = new Map<string, string>();
+  readonly alarmTopic: Topic;
+  readonly dashboard: Dashboard;
+  readonly consumers: SubscriptionConsumer[] = [];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly service: ServiceName,
+    props: ServiceStackProps,
+  ) {
+    super(scope, id, { ...props, stackName: resourceName(props.settings.stage, service) });
+    this.settings = props.settings;
+    this.alarmTopic = new Topic(this, 'Alarms', {
+      topicName: resourceName(this.settings.stage, service, 'alarms'),
+      displayName: `MTD ${this.settings.stage} ${service} alarms`,
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(this, 'AwsSnsKey', 'alias/aws/sns'),
+    });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: resourceName(this.settings.stage, service),
+    });
+  }
+
+  /** A platform discovery value, read from SSM at deploy time (only if this stack uses it). */
+  private discovered(name: keyof ReturnType<typeof discoveryParameters>): string {
+    const path = discoveryParameters(this.settings.stage)[name];
+    let value = this.parameterCache.get(path);
+    if (value === undefined) {
+      value = StringParameter.valueForStringParameter(this, path);
+      this.parameterCache.set(path, value);
+    }
+    return value;
+  }
+
+  get busName(): string {
+    return this.discovered('busName');
+  }
+
+  get eventStoreTableName(): string {
+    return this.discovered('eventStoreTableName');
+  }
+
+  get eventStoreTableArn(): string {
+    return tableArnOf(this, this.eventStoreTableName);
+  }
+
+  /** This service's entries in `contracts/subscriptions.ts`. */
+  protected ownSubscriptions(): Subscription[] {
+    return subscriptions.filter((s) => s.service === this.service);
+  }
+
+  protected addConsumer(
+    subscription: Subscription,
+    options: { entry: string; environment: Record<string, string>; maxConcurrency?: number },
+  ): SubscriptionConsumer {
+    const consumer = new SubscriptionConsumer(this, subscription.name, {
+      settings: this.settings,
+      subscription,
+      busName: this.busName,
+      entry: options.entry,
+      environment: options.environment,
+      alarmTopic: this.alarmTopic,
+      dashboard: this.dashboard,
+      ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+    });
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  protected grantEventStore(
+    consumer: { fn: { grantPrincipal: import('aws-cdk-lib/aws-iam').IPrincipal } },
+    source: Source,
+    readPrefixes: readonly string[],
+  ): void {
+    grantEventStoreAccess(consumer.fn, { tableArn: this.eventStoreTableArn, source, readPrefixes });
+  }
+}

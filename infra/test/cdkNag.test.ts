@@ -1,0 +1,25 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { synthMtd } from './synthMtd';
+
+describe('cdk-nag AwsSolutions checks', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('synthesises every stack of every stage with zero unacknowledged findings', () => {
+    for (const stage of ['dev', 'qa', 'prod']) {
+      expect(Object.keys(synthMtd({ stage }).templates), stage).toHaveLength(5);
+    }
+  });
+
+  it('passes with a concrete environment too, as under the cdk CLI', () => {
+    vi.stubEnv('CDK_DEFAULT_ACCOUNT', '111122223333');
+    vi.stubEnv('CDK_DEFAULT_REGION', 'us-east-1');
+    expect(Object.keys(synthMtd({ stage: 'dev' }).templates)).toHaveLength(5);
+  });
+
+  it('fails synth when one acknowledgement is removed, so every acknowledgement is load-bearing', () => {
+    vi.stubEnv('MTD_SKIP_ACK', 'AwsSolutions-SMG4');
+    expect(() => synthMtd({ stage: 'dev', services: ['dte'] })).toThrow(
+      /Validation failed|ValidationFailed|AwsSolutions-SMG4/,
+    );
+  });
+});

@@ -1,0 +1,4 @@
+export * from './lambdaEnvironment';
+export * from './latencyMetric';
+export * from './outboxPublisherHandler';
+export * from './sqsEventBridgeHandler';

@@ -1,0 +1,185 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventValidationError, type MtdEvent } from '@mtd/contracts';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type Clock, systemClock } from '../clock';
+import { type EventBridgeEvent, fromEventBridgeEvent } from '../eventBridgeEvent';
+import type { EventHandler, HandlerContext } from '../handler';
+import { emitLatencyMetric } from './latencyMetric';
+
+/**
+ * SQS caps a message's visibility at 12 hours from the receive that handed it out; a minute of margin
+ * covers the time the handler already spent, so ChangeMessageVisibility never fails on the cap.
+ */
+export const maxDeferSeconds = 12 * 60 * 60 - 60;
+
+/**
+ * A record whose body is not a valid MTD EventBridge event. It never becomes valid, but it is failed
+ * (not dropped): SQS receives it again until `maxReceiveCount` (10) and then moves it, unchanged, to
+ * the queue's DLQ, the single dead-letter place operators watch and redrive from. The reason is in
+ * the log line keyed by `messageId`.
+ */
+export class InvalidDeliveryError extends Error {
+  override readonly name = 'InvalidDeliveryError';
+  constructor(
+    readonly messageId: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`SQS message ${messageId} is not a valid MTD event: ${reason}`, options);
+  }
+}
+
+/**
+ * Not a failure: the handler asked to be called again at `retryAt`. The message's visibility was
+ * set to the remaining delay and the record is reported failed, so SQS delivers it again then.
+ */
+export class DeliveryDeferredError extends Error {
+  override readonly name = 'DeliveryDeferredError';
+  constructor(
+    readonly messageId: string,
+    readonly retryAt: Date,
+    readonly delaySeconds: number,
+  ) {
+    super(`SQS message ${messageId} deferred ${delaySeconds}s, until ${retryAt.toISOString()}`);
+  }
+}
+
+export interface SqsEventBridgeHandlerOptions {
+  /** The contracts subscription this queue feeds (one queue per subscription). */
+  subscriptionName: string;
+  handler: EventHandler;
+  /** For ChangeMessageVisibility on `{ retryAt }`; build it once at the composition root. */
+  sqs?: SQSClient;
+  logger?: Logger;
+  clock?: Clock;
+  /** EMF namespace of the event-time-to-handled latency metric. */
+  metricsNamespace?: string;
+}
+
+export type SqsLambdaHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** `arn:aws:sqs:<region>:<account>:<name>` → the queue URL SQS accepts. */
+export function queueUrlOf(queueArn: string): string {
+  const [, partition, , region, account, name] = queueArn.split(':');
+  if (!partition || !region || !account || !name) throw new RangeError(`not an SQS queue ARN: ${queueArn}`);
+  const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://sqs.${region}.${domain}/${account}/${name}`;
+}
+
+function parseRecord(record: SQSRecord): { raw: EventBridgeEvent; event: MtdEvent } {
+  let raw: EventBridgeEvent;
+  try {
+    raw = JSON.parse(record.body) as EventBridgeEvent;
+  } catch (error) {
+    throw new InvalidDeliveryError(record.messageId, 'body is not JSON', { cause: error });
+  }
+  if (typeof raw !== 'object' || raw === null || typeof raw.detail !== 'object' || raw.detail === null) {
+    throw new InvalidDeliveryError(record.messageId, 'body is not an EventBridge event (no detail)');
+  }
+  try {
+    return { raw, event: fromEventBridgeEvent(raw) };
+  } catch (error) {
+    if (error instanceof EventValidationError) {
+      throw new InvalidDeliveryError(record.messageId, error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The SQS → Lambda wiring of one subscription handler (DESIGN §4): the AWS twin of the local
+ * SubscriptionRunner. Each record's body is the EventBridge event a rule delivered; it is validated
+ * on receipt (`fromEventBridgeEvent`) and handed to the same handler the local runtime calls.
+ *
+ * - A thrown error fails only that record (Powertools batch, `ReportBatchItemFailures`): SQS
+ *   redelivers it after the visibility timeout and moves it to the DLQ after 10 receives.
+ * - An invalid event is logged with the validation report and failed, so it reaches the DLQ
+ *   unchanged (see {@link InvalidDeliveryError}); nothing else in the batch is lost.
+ * - `{ retryAt }` sets the message's visibility to the remaining delay (at most ~12 h) and reports
+ *   the record failed: SQS hands it out again at that time. Note that in SQS this does count as a
+ *   receive; handlers defer at most once per event in this design (the next broadcast attempt).
+ * - `attempt` is SQS's ApproximateReceiveCount; `replayName` is EventBridge's `replay-name`.
+ * - Every handled record emits the event-time → handled latency as an EMF metric.
+ *
+ * A batch whose every record failed is answered (not thrown), so deferrals do not count as Lambda
+ * errors and the Errors alarm means real failures.
+ */
+export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): SqsLambdaHandler {
+  const { subscriptionName, handler } = options;
+  const sqs = options.sqs ?? new SQSClient({});
+  const logger = options.logger ?? new Logger({ serviceName: subscriptionName });
+  const clock = options.clock ?? systemClock;
+  const namespace = options.metricsNamespace ?? 'MTD';
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    let parsed: ReturnType<typeof parseRecord>;
+    try {
+      parsed = parseRecord(record);
+    } catch (error) {
+      logger.error('invalid event: failed so that it reaches the DLQ after maxReceiveCount', {
+        subscription: subscriptionName,
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: error as Error,
+      });
+      throw error;
+    }
+    const { raw, event } = parsed;
+    const context: HandlerContext = {
+      subscription: subscriptionName,
+      attempt: Number(record.attributes.ApproximateReceiveCount),
+      ...(raw['replay-name'] ? { replayName: raw['replay-name'] } : {}),
+    };
+    let result: Awaited<ReturnType<EventHandler>>;
+    try {
+      result = await handler(event, context);
+    } catch (error) {
+      logger.error('handler failed; SQS redelivers the message', {
+        subscription: subscriptionName,
+        messageId: record.messageId,
+        eventId: event.metadata.eventId,
+        eventType: event.metadata.eventType,
+        attempt: context.attempt,
+        error: error as Error,
+      });
+      throw error;
+    }
+    const now = clock.now();
+    if (result && 'retryAt' in result) {
+      const delaySeconds = Math.min(
+        maxDeferSeconds,
+        Math.max(0, Math.ceil((result.retryAt.getTime() - now.getTime()) / 1000)),
+      );
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrlOf(record.eventSourceARN),
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: delaySeconds,
+        }),
+      );
+      logger.info('delivery deferred', {
+        subscription: subscriptionName,
+        messageId: record.messageId,
+        eventId: event.metadata.eventId,
+        retryAt: result.retryAt.toISOString(),
+        delaySeconds,
+      });
+      throw new DeliveryDeferredError(record.messageId, result.retryAt, delaySeconds);
+    }
+    emitLatencyMetric({
+      namespace,
+      subscription: subscriptionName,
+      milliseconds: Math.max(0, now.getTime() - Date.parse(event.metadata.occurredAt)),
+      at: now,
+    });
+  };
+
+  return (event, context) =>
+    processPartialResponse(event, handleRecord, processor, {
+      ...(context ? { context } : {}),
+      throwOnFullBatchFailure: false,
+    });
+}

@@ -1,0 +1,55 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Sources, type SubscriptionName } from '@mtd/contracts';
+import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
+import { requiredEnv, type SqsLambdaHandler, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import { dynamoFolioLedger } from '#adapters/folioLedger';
+import { httpTaxAuthority } from '#adapters/taxAuthorityClient';
+import { createDte } from '#src/index';
+import { authorizedFetch } from './taxAuthorityCredentials';
+
+/**
+ * Composition root of the dte Lambdas (one function per subscription, one queue each). Clients
+ * are built once per container; configuration comes from the stack:
+ * EVENT_STORE_TABLE, FOLIO_TABLE, TAX_AUTHORITY_URL, TAX_AUTHORITY_SECRET_ARN, ISSUER_RUT,
+ * ISSUER_NAME, and optionally BROADCAST_MAX_ATTEMPTS / BROADCAST_BASE_MS / BROADCAST_MAX_MS.
+ */
+const dynamo = new DynamoDBClient({});
+const secrets = new SecretsManagerClient({});
+const sqs = new SQSClient({});
+const clock = systemClock;
+const ids = ulidGenerator(clock);
+
+const dte = createDte({
+  store: new DynamoEventStore({
+    client: dynamo,
+    tableName: requiredEnv('EVENT_STORE_TABLE'),
+    producer: Sources.dte,
+    clock,
+    ids,
+  }),
+  clock,
+  ids,
+  random: Math.random,
+  folios: dynamoFolioLedger({ client: dynamo, tableName: requiredEnv('FOLIO_TABLE') }),
+  taxAuthority: httpTaxAuthority({
+    baseUrl: requiredEnv('TAX_AUTHORITY_URL'),
+    timeoutMs: 5_000,
+    fetch: authorizedFetch({ secrets, secretId: requiredEnv('TAX_AUTHORITY_SECRET_ARN') }),
+  }),
+  issuer: { rut: requiredEnv('ISSUER_RUT'), name: requiredEnv('ISSUER_NAME') },
+  broadcast: {
+    maxAttempts: Number(process.env.BROADCAST_MAX_ATTEMPTS ?? 5),
+    baseMs: Number(process.env.BROADCAST_BASE_MS ?? 2_000),
+    maxMs: Number(process.env.BROADCAST_MAX_MS ?? 300_000),
+  },
+});
+
+const lambdaFor = (subscriptionName: keyof typeof dte & SubscriptionName): SqsLambdaHandler =>
+  sqsEventBridgeHandler({ subscriptionName, handler: dte[subscriptionName], sqs });
+
+export const issueDteOnOrderAccepted = lambdaFor('issueDteOnOrderAccepted');
+export const broadcastDteOnDteIssued = lambdaFor('broadcastDteOnDteIssued');
+export const retryBroadcastOnDteBroadcastFailed = lambdaFor('retryBroadcastOnDteBroadcastFailed');
+export const retryDteOnExceptionRetryRequested = lambdaFor('retryDteOnExceptionRetryRequested');

@@ -1,0 +1,179 @@
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type PutItemCommandInput,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DteBroadcastFailedV1, DteIssuedV1, type MtdEvent } from '@mtd/contracts';
+import { commitItem } from '@mtd/platform';
+import { anEventOf, anSqsRecord, sqsEventOf, testQueueUrl } from '@mtd/platform/aws/testing';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
+
+const dynamo = mockClient(DynamoDBClient);
+const secrets = mockClient(SecretsManagerClient);
+const sqs = mockClient(SQSClient);
+const taxAuthority = vi.fn<typeof fetch>();
+
+const env = {
+  EVENT_STORE_TABLE: 'mtd-dev-events',
+  FOLIO_TABLE: 'mtd-dev-dte-folios',
+  TAX_AUTHORITY_URL: 'https://sii.example.cl/recepcion',
+  TAX_AUTHORITY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-tax-authority',
+  ISSUER_RUT: '76543210-3',
+  ISSUER_NAME: 'Comercial MTD SpA',
+};
+
+let lambda: typeof import('./dteLambda');
+
+const putsOn = (table: string): PutItemCommandInput[] =>
+  dynamo
+    .commandCalls(PutItemCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => input.TableName === table);
+
+/** The commit item the event store holds for `event` (its stream's first commit). */
+const storedCommit = (event: MtdEvent) => ({
+  Items: [
+    commitItem({
+      streamId: event.metadata.streamId,
+      version: 1,
+      commitId: '01KAT0000000000000000000AA',
+      producer: event.metadata.producer,
+      envelopes: [event],
+    }),
+  ],
+});
+
+describe('dte Lambda entry points', () => {
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubGlobal('fetch', taxAuthority);
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    lambda = await import('./dteLambda');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+  beforeEach(() => {
+    dynamo.reset();
+    secrets.reset();
+    sqs.reset();
+    taxAuthority.mockReset();
+  });
+
+  it('issueDteOnOrderAccepted reserves a folio and appends DteIssued with one conditional PutItem', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(PutItemCommand).resolves({});
+    const accepted = orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-1001' }));
+
+    const response = await lambda.issueDteOnOrderAccepted(sqsEventOf(accepted));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(putsOn(env.FOLIO_TABLE)).toEqual([
+      {
+        TableName: env.FOLIO_TABLE,
+        Item: { dteType: { N: '39' }, folio: { N: '1' }, orderId: { S: 'PO-1001' } },
+        ConditionExpression: 'attribute_not_exists(folio)',
+      },
+    ]);
+    const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
+    expect(commits).toHaveLength(1);
+    const [commit] = commits;
+    expect(commit).toMatchObject({
+      TableName: env.EVENT_STORE_TABLE,
+      ConditionExpression: 'attribute_not_exists(streamId)',
+      Item: { streamId: { S: 'dte-PO-1001' }, version: { N: '1' }, producer: { S: 'mtd.dte' } },
+    });
+    const [issued] = JSON.parse(commit!.Item!.events!.S!);
+    expect(issued.metadata).toMatchObject({ eventType: 'DteIssued', causationId: accepted.metadata.eventId });
+    expect(issued.data).toMatchObject({ orderId: 'PO-1001', folio: 1, dteType: 39, total: 19980 });
+    expect(secrets.calls()).toHaveLength(0);
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('reports the invalid record as a batch item failure while the good one is issued', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(PutItemCommand).resolves({});
+    const bad = anSqsRecord('{"detail":{"metadata":{"eventType":"OrderAccepted","eventVersion":1}}}', {
+      messageId: 'bad-one',
+    });
+    const good = orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-GOOD' }));
+
+    const response = await lambda.issueDteOnOrderAccepted(sqsEventOf(bad, good));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-one' }] });
+    const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
+    expect(commits.map((c) => c.Item?.streamId?.S)).toEqual(['dte-PO-GOOD']);
+  });
+
+  it('broadcastDteOnDteIssued sends the DTE with the secret token, read once, and appends DteBroadcast', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 's3cr3t' }) });
+    const first = anEventOf(DteIssuedV1, { streamId: 'dte-PO-1001' });
+    const second = anEventOf(DteIssuedV1, {
+      streamId: 'dte-PO-1002',
+      data: { ...DteIssuedV1.example, orderId: 'PO-1002', folio: 4712 },
+    });
+    dynamo
+      .on(QueryCommand, { ExpressionAttributeValues: { ':s': { S: 'dte-PO-1001' } } })
+      .resolves(storedCommit(first));
+    dynamo
+      .on(QueryCommand, { ExpressionAttributeValues: { ':s': { S: 'dte-PO-1002' } } })
+      .resolves(storedCommit(second));
+    dynamo.on(PutItemCommand).resolves({});
+    taxAuthority.mockImplementation(async () => Response.json({ trackId: 'T-1' }));
+
+    const response = await lambda.broadcastDteOnDteIssued(sqsEventOf(first, second));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: env.TAX_AUTHORITY_SECRET_ARN },
+    ]);
+    expect(taxAuthority).toHaveBeenCalledTimes(2);
+    const [url, init] = taxAuthority.mock.calls[0]!;
+    expect(url).toBe('https://sii.example.cl/recepcion/dte');
+    expect(new Headers(init?.headers).get('authorization')).toBe('Bearer s3cr3t');
+    const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
+    expect(commits.map((c) => [c.Item?.streamId?.S, c.Item?.version?.N, c.ConditionExpression])).toEqual(
+      expect.arrayContaining([
+        ['dte-PO-1001', '2', 'attribute_not_exists(streamId)'],
+        ['dte-PO-1002', '2', 'attribute_not_exists(streamId)'],
+      ]),
+    );
+    expect(commits.map((c) => JSON.parse(c.Item!.events!.S!)[0].metadata.eventType)).toEqual([
+      'DteBroadcast',
+      'DteBroadcast',
+    ]);
+  });
+
+  it('retryBroadcastOnDteBroadcastFailed defers a not-yet-due attempt with ChangeMessageVisibility', async () => {
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    const dueIn = new Date(Date.now() + 120_000).toISOString();
+    const failed = anEventOf(DteBroadcastFailedV1, {
+      streamId: 'dte-PO-1001',
+      streamVersion: 2,
+      data: { ...DteBroadcastFailedV1.example, nextAttemptAt: dueIn },
+    });
+    const record = anSqsRecord(JSON.parse(sqsEventOf(failed).Records[0]!.body), { messageId: 'later' });
+
+    const response = await lambda.retryBroadcastOnDteBroadcastFailed(sqsEventOf(record));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'later' }] });
+    const [call] = sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
+    expect(call).toMatchObject({ QueueUrl: testQueueUrl, ReceiptHandle: 'receipt-later' });
+    expect(call?.VisibilityTimeout).toBeGreaterThanOrEqual(118);
+    expect(call?.VisibilityTimeout).toBeLessThanOrEqual(120);
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(taxAuthority).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,51 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Sources } from '@mtd/contracts';
+import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
+import { requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import { sesEmailSender } from '#adapters/sesEmailSender';
+import { createNotification, notifyOperationsOnOrderAtRisk as notifyOperations } from '#src/index';
+
+/**
+ * Composition root of the notification Lambdas. Configuration from the stack: EVENT_STORE_TABLE,
+ * EMAIL_FROM (a verified SES identity), SES_CONFIGURATION_SET (bounce/complaint routing),
+ * OPERATIONS_EMAIL (early warnings) and optionally ALERTS_FROM.
+ */
+const dynamo = new DynamoDBClient({});
+const ses = new SESv2Client({});
+const sqs = new SQSClient({});
+const clock = systemClock;
+const ids = ulidGenerator(clock);
+
+const email = sesEmailSender({ client: ses, configurationSetName: requiredEnv('SES_CONFIGURATION_SET') });
+
+const notification = createNotification({
+  store: new DynamoEventStore({
+    client: dynamo,
+    tableName: requiredEnv('EVENT_STORE_TABLE'),
+    producer: Sources.notification,
+    clock,
+    ids,
+  }),
+  clock,
+  ids,
+  email,
+  from: requiredEnv('EMAIL_FROM'),
+});
+
+export const notifyCustomerOnDteIssued = sqsEventBridgeHandler({
+  subscriptionName: 'notifyCustomerOnDteIssued',
+  handler: notification.notifyCustomerOnDteIssued,
+  sqs,
+});
+
+export const notifyOperationsOnOrderAtRisk = sqsEventBridgeHandler({
+  subscriptionName: 'notifyOperationsOnOrderAtRisk',
+  handler: notifyOperations({
+    email,
+    from: process.env.ALERTS_FROM ?? requiredEnv('EMAIL_FROM'),
+    operations: requiredEnv('OPERATIONS_EMAIL'),
+  }),
+  sqs,
+});

@@ -1,0 +1,138 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { OrderAcceptedV1, OrderAtRiskV1 } from '@mtd/contracts';
+import { anEventOf, anSqsRecord, sqsEventOf } from '@mtd/platform/aws/testing';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { evolveOrderView, type OrderView } from '#domain/orderView';
+import { anOrder } from '#src/testing/orderHistory';
+
+const dynamo = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+let lambda: typeof import('./projectionLambda');
+
+const accepted = () => anEventOf(OrderAcceptedV1, { streamId: 'order-PO-1001', streamVersion: 2 });
+
+describe('projection Lambda entry points', () => {
+  beforeAll(async () => {
+    vi.stubEnv('ORDERS_TABLE', 'mtd-dev-projection-orders');
+    vi.stubEnv('TIMELINE_TABLE', 'mtd-dev-projection-timeline');
+    vi.stubEnv('AUDIT_TABLE', 'mtd-dev-projection-audit');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    lambda = await import('./projectionLambda');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+  beforeEach(() => {
+    dynamo.reset();
+    sqs.reset();
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(PutItemCommand).resolves({});
+  });
+
+  it('projectOrderOnEvent writes the order view and the timeline, and only those tables', async () => {
+    const response = await lambda.projectOrderOnEvent(sqsEventOf(accepted()));
+    expect(response).toEqual({ batchItemFailures: [] });
+    const tables = new Set(dynamo.calls().map((c) => (c.args[0].input as { TableName?: string }).TableName));
+    expect(tables).toEqual(new Set(['mtd-dev-projection-orders', 'mtd-dev-projection-timeline']));
+    const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(
+      puts.some((p) => p.TableName === 'mtd-dev-projection-orders' && p.Item?.orderId?.S === 'PO-1001'),
+    ).toBe(true);
+    expect(
+      puts.some((p) => p.TableName === 'mtd-dev-projection-timeline' && p.Item?.orderId?.S === 'PO-1001'),
+    ).toBe(true);
+  });
+
+  it('appendAuditEntryOnEvent chains into the audit table with conditional writes', async () => {
+    const response = await lambda.appendAuditEntryOnEvent(sqsEventOf(accepted()));
+    expect(response).toEqual({ batchItemFailures: [] });
+    const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(puts.every((p) => p.TableName === 'mtd-dev-projection-audit')).toBe(true);
+    const entries = puts.filter((p) => p.Item?.pk?.S === 'chain');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(seq)',
+      Item: { seq: { N: '1' } },
+    });
+  });
+
+  it('reports a record it cannot project while projecting the other', async () => {
+    const broken = anSqsRecord('{"source":"mtd.intake","detail":{}}', { messageId: 'broken' });
+    const response = await lambda.projectOrderOnEvent(sqsEventOf(broken, accepted()));
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'broken' }] });
+  });
+
+  it('serves the query API through its function URL (payload v2)', async () => {
+    dynamo.on(GetItemCommand).resolves({});
+    const event = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/api/orders/PO-404',
+      rawQueryString: '',
+      headers: { host: 'abc.lambda-url.us-east-1.on.aws' },
+      isBase64Encoded: false,
+      requestContext: {
+        http: {
+          method: 'GET',
+          path: '/api/orders/PO-404',
+          protocol: 'HTTP/1.1',
+          sourceIp: '10.0.0.1',
+          userAgent: 't',
+        },
+        domainName: 'abc.lambda-url.us-east-1.on.aws',
+        requestId: 'r',
+        routeKey: '$default',
+        stage: '$default',
+        time: '24/Nov/2026:10:00:00 +0000',
+        timeEpoch: 1795000000000,
+        accountId: '111122223333',
+        apiId: 'abc',
+        domainPrefix: 'abc',
+      },
+    } satisfies APIGatewayProxyEventV2 as unknown as Parameters<typeof lambda.queryApi>[0];
+    const response = await lambda.queryApi(event, {} as Context);
+    expect(response.statusCode).toBe(404);
+    expect(dynamo.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({
+      TableName: 'mtd-dev-projection-orders',
+      Key: { orderId: { S: 'PO-404' } },
+    });
+  });
+
+  it('the early-warning entry appends one OrderAtRisk to the sla stream of an order past its deadline', async () => {
+    vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
+    // Accepted an hour ago and still no DTE: past the 2-minute issuance deadline.
+    const acceptedAt = new Date(Date.now() - 3_600_000).toISOString();
+    const history = anOrder('PO-LATE').received(acceptedAt).accepted(acceptedAt).events;
+    const view = history.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e), undefined)!;
+    dynamo
+      .on(QueryCommand, { TableName: 'mtd-dev-projection-orders' })
+      .resolves({
+        Items: [{ orderId: { S: 'PO-LATE' }, view: { S: JSON.stringify(view) }, revision: { N: '2' } }],
+      })
+      .on(QueryCommand, { TableName: 'mtd-dev-events' })
+      .resolves({ Items: [] })
+      .on(PutItemCommand)
+      .resolves({});
+
+    // An hour late: the issuance, broadcast and notification deadlines have all passed.
+    expect(await lambda.checkOrdersAtRisk()).toEqual({ raised: 3 });
+    const commits = dynamo
+      .commandCalls(PutItemCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => input.Item?.streamId?.S === 'sla-PO-LATE');
+    expect(commits.every((c) => c.TableName === 'mtd-dev-events')).toBe(true);
+    expect(commits.every((c) => c.ConditionExpression === 'attribute_not_exists(streamId)')).toBe(true);
+    const events = commits.flatMap(
+      (c) => JSON.parse(c.Item!.events!.S!) as { metadata: { eventType: string }; data: { stage: string } }[],
+    );
+    expect(events.every((e) => e.metadata.eventType === OrderAtRiskV1.detailType)).toBe(true);
+    expect(events.map((e) => e.data.stage).sort()).toEqual(['dte-broadcast', 'dte-issuance', 'notification']);
+  });
+});
