@@ -1,3 +1,4 @@
+import { eventLatencyMetricName } from '@mtd/platform/aws';
 import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -12,7 +13,6 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { eventLatencyMetricName } from '@mtd/platform/aws';
 import type { StageSettings } from './stage';
 
 /** The namespace the SQS wrapper's EMF latency lines use. */
