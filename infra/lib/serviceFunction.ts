@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { ArnFormat, type CfnElement, Duration, Stack, Token } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
