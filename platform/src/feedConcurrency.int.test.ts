@@ -6,41 +6,14 @@ import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
 import { DynamoEventStore } from './dynamoEventStore';
-import type { NewEvent } from './eventStore';
 import { SubscriptionRunner } from './subscriptionRunner';
-import { startTestEngine, type TestEngine } from './testing';
+import { anOrderAccepted, startTestEngine, type TestEngine } from './testing';
 
 const writers = 5;
 const appendsPerWriter = 220; // 1,100 commits
 const inFlightPerWriter = 25;
 
-function accepted(orderId: string, eventId: string): NewEvent {
-  const at = '2026-11-24T10:00:00.000Z';
-  return {
-    type: 'OrderAccepted',
-    data: {
-      orderId,
-      acceptedAt: at,
-      order: {
-        orderId,
-        channel: 'web',
-        placedAt: at,
-        currency: 'CLP',
-        customer: { id: 'C-1', name: 'Ana', email: 'ana@example.cl' },
-        lines: [{ sku: 'SKU-1', description: 'Tijeras', quantity: 1, unitPrice: 9990 }],
-        shipping: { region: 'RM', address: 'Santiago' },
-        dispatchBy: at,
-      },
-    },
-    metadata: {
-      eventId,
-      occurredAt: at,
-      correlationId: orderId,
-      causationId: `req-${orderId}`,
-      actor: 'system',
-    },
-  };
-}
+const accepted = anOrderAccepted;
 
 /**
  * A client whose commit PutItems wait 0–20 ms before they are sent: the commit id (a ULID) is

@@ -5,38 +5,11 @@ import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
 import { commitItem } from './dynamoEventStore';
-import type { NewEvent } from './eventStore';
 import { SubscriptionRunner } from './subscriptionRunner';
-import { startTestEngine, type TestEngine } from './testing';
+import { anOrderAccepted, startTestEngine, type TestEngine } from './testing';
 
 const ids = ulidGenerator();
-function accepted(orderId: string): NewEvent {
-  const at = '2026-11-24T10:00:00.000Z';
-  return {
-    type: 'OrderAccepted',
-    data: {
-      orderId,
-      acceptedAt: at,
-      order: {
-        orderId,
-        channel: 'web',
-        placedAt: at,
-        currency: 'CLP',
-        customer: { id: 'C-1', name: 'Ana', email: 'ana@example.cl' },
-        lines: [{ sku: 'SKU-1', description: 'Tijeras', quantity: 1, unitPrice: 9990 }],
-        shipping: { region: 'RM', address: 'Santiago' },
-        dispatchBy: at,
-      },
-    },
-    metadata: {
-      eventId: ids.next(),
-      occurredAt: at,
-      correlationId: orderId,
-      causationId: `req-${orderId}`,
-      actor: 'system',
-    },
-  };
-}
+const accepted = (orderId: string) => anOrderAccepted(orderId, ids.next());
 
 async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,2 +1,3 @@
 export * from './deciderSpec';
+export * from './newEvents';
 export * from './testEngine';
