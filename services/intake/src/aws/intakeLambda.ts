@@ -7,7 +7,7 @@ import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
 import { requiredEnv } from '@mtd/platform/aws';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { maxBatchFileBytes } from '#adapters/orderDocumentParser';
-import type { BatchReport } from '#handlers/receiveOrdersFromBatchFile';
+import { type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
 import { createIntake } from '#src/index';
 
 /**
@@ -126,23 +126,11 @@ export async function receiveBatchFileFromS3(
 }
 
 function tooLargeReport(file: string, bytes: number): BatchReport {
-  return {
-    file,
-    status: 'unreadable',
-    total: 0,
-    accepted: 0,
-    rejected: 0,
-    duplicates: 0,
-    conflicts: 0,
-    unidentified: 0,
-    refused: 0,
-    problems: [
-      {
-        path: '(document)',
-        code: 'file_too_large',
-        message: `the batch file is ${bytes} bytes, over the ${maxBatchFileBytes}-byte limit; split it`,
-      },
-    ],
-    orders: [],
-  };
+  return unreadable(file, [
+    {
+      path: '(document)',
+      code: 'file_too_large',
+      message: `the batch file is ${bytes} bytes, over the ${maxBatchFileBytes}-byte limit; split it`,
+    },
+  ]);
 }

@@ -165,7 +165,8 @@ function orderReport(
   return { index, ...(orderId === undefined ? {} : { orderId }), ...rest };
 }
 
-function unreadable(file: string, problems: RejectionReason[]): BatchReport {
+/** The report of a batch file that could not be read at all: nothing in it was recorded. */
+export function unreadable(file: string, problems: RejectionReason[]): BatchReport {
   return {
     file,
     status: 'unreadable',
