@@ -290,16 +290,21 @@ export class DynamoEventStore implements EventStore {
    */
   private async storedCommitIds(commits: Commit[]): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
-    for (let i = 0; i < commits.length; i += 100) {
-      let keys: Record<string, AttributeValue>[] | undefined = commits
-        .slice(i, i + 100)
-        .map((c) => ({ streamId: { S: c.streamId }, version: { N: String(c.version) } }));
-      while (keys && keys.length > 0) {
+    // A ghost and the retried append that replaced it share a key; BatchGetItem refuses duplicates.
+    const keys = [...new Map(commits.map((c) => [`${c.streamId}\u0000${c.version}`, c])).values()].map(
+      (c) => ({
+        streamId: { S: c.streamId },
+        version: { N: String(c.version) },
+      }),
+    );
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(i, i + 100);
+      while (pending && pending.length > 0) {
         const result: BatchGetItemCommandOutput = await this.client.send(
           new BatchGetItemCommand({
             RequestItems: {
               [this.tableName]: {
-                Keys: keys,
+                Keys: pending,
                 ConsistentRead: true,
                 ProjectionExpression: 'streamId, version, commitId',
               },
@@ -309,7 +314,7 @@ export class DynamoEventStore implements EventStore {
         for (const item of result.Responses?.[this.tableName] ?? []) {
           stored.set(`${item.streamId!.S}\u0000${item.version!.N}`, item.commitId!.S!);
         }
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
     return stored;

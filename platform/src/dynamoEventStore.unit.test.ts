@@ -86,20 +86,27 @@ describe('DynamoEventStore calls', () => {
         ]),
       },
     });
-    const [a, ghost, b, replaced] = [ids.next(), ids.next(), ids.next(), ids.next()];
+    const [a, ghost, b, replaced, replacement] = [ids.next(), ids.next(), ids.next(), ids.next(), ids.next()];
     dynamo
       .on(QueryCommand, { IndexName: undefined })
       .resolves({ Items: [{ streamId: { S: '$days' }, version: { N: '20261124' } }] })
       .on(QueryCommand, { IndexName: 'feed' })
       .resolves({
-        Items: [item('order-A', a), item('order-G', ghost), item('order-B', b), item('order-R', replaced)],
+        Items: [
+          item('order-A', a),
+          item('order-G', ghost),
+          item('order-B', b),
+          item('order-R', replaced),
+          // The append retried after the crash: the same key as the ghost it replaced.
+          item('order-R', replacement),
+        ],
       });
     dynamo.on(BatchGetItemCommand).resolves({
       Responses: {
         events: [
           { streamId: { S: 'order-A' }, version: { N: '1' }, commitId: { S: a } },
           { streamId: { S: 'order-B' }, version: { N: '1' }, commitId: { S: b } },
-          { streamId: { S: 'order-R' }, version: { N: '1' }, commitId: { S: ids.next() } },
+          { streamId: { S: 'order-R' }, version: { N: '1' }, commitId: { S: replacement } },
         ],
       },
     });
@@ -111,9 +118,16 @@ describe('DynamoEventStore calls', () => {
       fence: new AppendFence(0),
     });
     const page = await reader.readFeed(undefined);
-    expect(page.commits.map((c) => c.streamId)).toEqual(['order-A', 'order-B']);
-    expect(page.position).toBe(replaced); // the reader still moves past what it read
+    expect(page.commits.map((c) => c.commitId)).toEqual([a, b, replacement]);
+    expect(page.position).toBe(replacement); // the reader still moves past what it read
     const batch = dynamo.commandCalls(BatchGetItemCommand)[0]!.args[0].input;
     expect(batch.RequestItems!.events!.ConsistentRead).toBe(true);
+    // One key per item: BatchGetItem refuses a list with duplicates (the ghost and its replacement).
+    expect(batch.RequestItems!.events!.Keys!.map((k) => k.streamId!.S)).toEqual([
+      'order-A',
+      'order-G',
+      'order-B',
+      'order-R',
+    ]);
   });
 });
