@@ -2,6 +2,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  CustomerNotifiedV1,
+  DteBroadcastV1,
+  DteIssuedV1,
+  OrderAcceptedV1,
+  OrderReceivedV2,
+} from '@mtd/contracts';
 import { batchXml, defects, orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caughtUp, eventually, startTestRuntime, testAdminPassword } from './harness';
@@ -68,11 +75,11 @@ describe('the mtd CLI against a running runtime', () => {
     };
     expect(trace.timeline.map((t) => t.type)).toEqual(
       expect.arrayContaining([
-        'OrderReceived',
-        'OrderAccepted',
-        'DteIssued',
-        'DteBroadcast',
-        'CustomerNotified',
+        OrderReceivedV2.detailType,
+        OrderAcceptedV1.detailType,
+        DteIssuedV1.detailType,
+        DteBroadcastV1.detailType,
+        CustomerNotifiedV1.detailType,
       ]),
     );
     expect((await mtd('trace', 'CLI-1')).stdout).toMatch(/^CLI-1: completed/);

@@ -1,3 +1,4 @@
+import { OrderAcceptedV1 } from '@mtd/contracts';
 import type { NewEvent } from '../eventStore';
 
 /**
@@ -7,7 +8,7 @@ import type { NewEvent } from '../eventStore';
 export function anOrderAccepted(orderId: string, eventId: string): NewEvent {
   const at = '2026-11-24T10:00:00.000Z';
   return {
-    type: 'OrderAccepted',
+    type: OrderAcceptedV1.detailType,
     data: {
       orderId,
       acceptedAt: at,

@@ -328,20 +328,13 @@ async function orders() {
   );
   main.replaceChildren(wrap);
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  // The server names the stages it filters by; the portal keeps no copy of the list.
+  const { stages } = await api('/api/orders?limit=1');
   const stage = h(
     'select',
     { name: 'stage', 'aria-label': t('filterStage') },
     h('option', { value: '' }, t('all')),
-    ...[
-      'pending',
-      'received',
-      'accepted',
-      'rejected',
-      'dte-issued',
-      'broadcast',
-      'notified',
-      'completed',
-    ].map((s) => h('option', { value: s, selected: params.get('stage') === s }, s)),
+    ...stages.map((s) => h('option', { value: s, selected: params.get('stage') === s }, s)),
   );
   const exc = h('input', {
     type: 'checkbox',

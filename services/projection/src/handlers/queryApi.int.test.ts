@@ -2,6 +2,7 @@ import type { HandlerContext } from '@mtd/platform';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionTables } from '#adapters/projectionTables';
+import { orderStages } from '#domain/orderView';
 import { createProjection, type Projection } from '#src/index';
 import { anOrder } from '#src/testing/orderHistory';
 
@@ -59,6 +60,8 @@ describe('query API over dynalite', () => {
     expect(inProcess.body.items[0].exception).toMatchObject({ stage: 'dte-issuance' });
     const completed = await json('/api/orders?stage=completed&limit=1');
     expect(completed.body.items.map((v: { orderId: string }) => v.orderId)).toEqual(['PO-1']);
+    // The filter's values come with the list, so the portal keeps no copy of them.
+    expect(completed.body.stages).toEqual([...orderStages]);
   });
 
   it('refuses a bad stage, limit or cursor with 400 and a message', async () => {

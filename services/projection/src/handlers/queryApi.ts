@@ -77,7 +77,8 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
       ...(atRisk !== undefined ? { atRisk } : {}),
       ...(rawAge ? { minAgeMs: Number(rawAge) * 60_000, now: now() } : {}),
     });
-    return c.json(page);
+    // `stages`: the values the stage filter takes, so clients (the portal) never keep a copy.
+    return c.json({ ...page, stages: orderStages });
   });
 
   // Open exceptions: orders in process with an open exception, oldest first.
