@@ -18,3 +18,29 @@ export type HandlerResult = void | { retryAt: Date };
 
 /** What every service exports per subscription; the same function runs locally and in Lambda. */
 export type EventHandler = (event: MtdEvent, context: HandlerContext) => Promise<HandlerResult>;
+
+/** What a page handler is told about the page it is given. */
+export interface PageContext {
+  /** The subscription delivering the page. */
+  subscription: string;
+  /** Set when the page is re-delivered by a replay (EventBridge archive replay's `replay-name`). */
+  replayName?: string;
+}
+
+/**
+ * A handler that takes a page of events at once, as a Lambda takes an SQS batch: projections fold a
+ * page in memory and write it in a few calls. Events come in feed order, each already validated.
+ * Throwing fails the whole page; the runner then delivers its events one at a time (a page of one),
+ * so one bad event reaches the dead letters alone and the rest still go through. Page handlers must be
+ * idempotent by stream version: a page can be re-delivered whole or in part.
+ */
+export interface PageHandler {
+  handlePage(events: MtdEvent[], context: PageContext): Promise<void>;
+}
+
+/** A subscription's handler: one event at a time, or a page at a time. */
+export type SubscriptionHandler = EventHandler | PageHandler;
+
+export function isPageHandler(handler: SubscriptionHandler): handler is PageHandler {
+  return typeof handler === 'object' && typeof handler.handlePage === 'function';
+}

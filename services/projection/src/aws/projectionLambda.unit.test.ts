@@ -4,7 +4,7 @@ import { OrderAcceptedV1, OrderAtRiskV1 } from '@mtd/contracts';
 import { anEventOf, anSqsRecord, sqsEventOf } from '@mtd/platform/aws/testing';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { evolveOrderView, type OrderView } from '#domain/orderView';
 import { anOrder } from '#src/testing/orderHistory';
 
@@ -23,6 +23,9 @@ describe('projection Lambda entry points', () => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     lambda = await import('./projectionLambda');
+  });
+  afterEach(() => {
+    vi.useRealTimers();
   });
   afterAll(() => {
     vi.unstubAllEnvs();
@@ -107,8 +110,10 @@ describe('projection Lambda entry points', () => {
 
   it('the early-warning entry appends one OrderAtRisk to the sla stream of an order past its deadline', async () => {
     vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
-    // Accepted an hour ago and still no DTE: past the 2-minute issuance deadline.
-    const acceptedAt = new Date(Date.now() - 3_600_000).toISOString();
+    // The Lambda reads the system clock: pin it, so the verdict never depends on today's date.
+    // Accepted an hour before "now" and still no DTE; the order's DispatchBy is still ahead.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-24T11:00:00Z') });
+    const acceptedAt = '2026-11-24T10:00:00.000Z';
     const history = anOrder('PO-LATE').received(acceptedAt).accepted(acceptedAt).events;
     const view = history.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e), undefined)!;
     dynamo
