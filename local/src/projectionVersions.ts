@@ -1,12 +1,12 @@
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type MtdEvent, subscriptionNamed } from '@mtd/contracts';
+import { subscriptionNamed } from '@mtd/contracts';
 import {
   DynamoCheckpoints,
+  type EventHandler,
   type EventStoreReader,
   ensureTables,
-  fromEventBridgeEvent,
-  matchesPattern,
-  toEventBridgeEvent,
+  type PageHandler,
+  rebuildFromStore,
 } from '@mtd/platform';
 import { type Projection, type ProjectionQueries, projectionTables } from '@mtd/projection';
 import { Hono } from 'hono';
@@ -86,7 +86,9 @@ export class ProjectionVersions {
       return response;
     });
     this.live = {
-      projectOrderOnEvent: (event, context) => current().projectOrderOnEvent(event, context),
+      projectOrderOnEvent: {
+        handlePage: (events, context) => current().projectOrderOnEvent.handlePage(events, context),
+      },
       appendAuditEntryOnEvent: (event, context) => current().appendAuditEntryOnEvent(event, context),
       queries,
       queryApi,
@@ -151,26 +153,30 @@ export class ProjectionVersions {
       const next = this.deps.create(tables);
       const replayName = `rebuild-v${version}`;
       let position: string | undefined;
+      const counted = { events: 0, invalid: 0 };
       const catchUp = async () => {
-        for (;;) {
-          const page = await this.deps.reader.readFeed(position, { limit: 200 });
-          if (page.commits.length === 0) return;
-          const events: MtdEvent[] = [];
-          for (const commit of page.commits) {
-            for (const stored of commit.events) {
-              const event = receive(stored);
-              if (event) events.push(event);
-              else state.invalidEvents++;
-            }
-          }
-          await foldPage(next, events, replayName);
-          position = page.position;
-          state.eventsProcessed += events.length;
-          state.eventsPerSecond = Math.round(
-            state.eventsProcessed / Math.max(0.001, (Date.now() - started) / 1000),
-          );
-          this.deps.onProgress?.({ ...state });
-        }
+        const result = await rebuildFromStore({
+          reader: this.deps.reader,
+          from: position,
+          replayName,
+          targets: [
+            { pattern: projectPattern, handler: next.projectOrderOnEvent },
+            { pattern: auditPattern, handler: inFeedOrder(next.appendAuditEntryOnEvent) },
+          ],
+          onPage: (page) => {
+            state.eventsProcessed = counted.events + page.eventsProcessed;
+            state.invalidEvents = counted.invalid + page.invalidEvents;
+            state.eventsPerSecond = Math.round(
+              state.eventsProcessed / Math.max(0.001, (Date.now() - started) / 1000),
+            );
+            this.deps.onProgress?.({ ...state });
+          },
+        });
+        position = result.position;
+        counted.events += result.eventsProcessed;
+        counted.invalid += result.invalidEvents;
+        state.eventsProcessed = counted.events;
+        state.invalidEvents = counted.invalid;
       };
       await catchUp();
       // Caught up: switch. Events the live subscriptions handled into the old version meanwhile
@@ -218,49 +224,18 @@ export interface OpenProjectionVersionsOptions {
 const projectPattern = subscriptionNamed('projectOrderOnEvent').pattern;
 const auditPattern = subscriptionNamed('appendAuditEntryOnEvent').pattern;
 
-/** As a subscription receives it: validated and upcast, or undefined when it would be dead-lettered. */
-function receive(stored: MtdEvent): MtdEvent | undefined {
-  if (!stored?.metadata?.eventId) return undefined;
-  try {
-    return fromEventBridgeEvent(toEventBridgeEvent(stored));
-  } catch {
-    return undefined;
-  }
-}
-
-/** One page: order views per order in feed order (orders in parallel), the audit chain in feed order. */
-async function foldPage(projection: Projection, events: MtdEvent[], replayName: string): Promise<void> {
-  const byOrder = new Map<string, MtdEvent[]>();
-  for (const event of events) {
-    if (!matchesPattern(projectPattern, toEventBridgeEvent(event))) continue;
-    const list = byOrder.get(event.metadata.correlationId) ?? [];
-    list.push(event);
-    byOrder.set(event.metadata.correlationId, list);
-  }
-  const queue = [...byOrder.values()];
-  const views = Promise.all(
-    Array.from({ length: Math.min(16, queue.length) }, async () => {
-      for (let list = queue.shift(); list; list = queue.shift()) {
-        for (const event of list)
-          await projection.projectOrderOnEvent(event, {
-            subscription: 'projectOrderOnEvent',
-            attempt: 1,
-            replayName,
-          });
-      }
-    }),
-  );
-  const audit = (async () => {
-    for (const event of events) {
-      if (!matchesPattern(auditPattern, toEventBridgeEvent(event))) continue;
-      await projection.appendAuditEntryOnEvent(event, {
-        subscription: 'appendAuditEntryOnEvent',
-        attempt: 1,
-        replayName,
-      });
-    }
-  })();
-  await Promise.all([views, audit]);
+/** A per-event handler as a page handler that takes the page's events one after another, in order. */
+function inFeedOrder(handler: EventHandler): PageHandler {
+  return {
+    async handlePage(events, context) {
+      for (const event of events)
+        await handler(event, {
+          subscription: context.subscription,
+          attempt: 1,
+          ...(context.replayName ? { replayName: context.replayName } : {}),
+        });
+    },
+  };
 }
 
 async function isNoRoute(response: Response): Promise<boolean> {

@@ -12,14 +12,17 @@ import {
   AppendFence,
   type BackoffPolicy,
   type Clock,
+  type Commit,
   checkpointTable,
   DynamoCheckpoints,
   DynamoDeadLetters,
   DynamoEventStore,
   deadLetterTable,
-  type EventHandler,
   ensureTables,
   eventStoreTable,
+  LiveFeed,
+  StreamCache,
+  type SubscriptionHandler,
   SubscriptionRunner,
   systemClock,
   ulidGenerator,
@@ -60,7 +63,7 @@ export interface RuntimeOptions {
   clock?: Clock;
   random?: () => number;
   /** Replace a subscription's handler (fault-injection tests). */
-  wrapHandler?: (name: SubscriptionName, handler: EventHandler) => EventHandler;
+  wrapHandler?: (name: SubscriptionName, handler: SubscriptionHandler) => SubscriptionHandler;
   log?: (line: string) => void;
   /** The first admin's password (else env MTD_ADMIN_PASSWORD, else generated and shown once). */
   adminPassword?: string;
@@ -83,6 +86,8 @@ export interface Runtime {
   runners: SubscriptionRunner[];
   /** The read-model versions: the active one, rebuilds and their progress. */
   projections: ProjectionVersions;
+  /** Every commit this runtime appends, as it settles: benchmarks, tests. */
+  onCommit(listener: (commit: Commit) => void): () => void;
   /** Called after every order-view write: live portal updates, benchmarks. */
   onOrderChanged(listener: (view: OrderView) => void): () => void;
   /** Set on the start that created the first admin: print it once, store it nowhere. */
@@ -138,8 +143,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
   // settle delay is needed, and a reader woken right after an append sees it.
   const fence = new AppendFence(0);
-  const ids = ulidGenerator(clock);
-  const reader = new DynamoEventStore({ client, tableName: tableNames.events, clock, ids, fence });
+  // One feed reader for every subscription: each commit this process appends goes into the live
+  // tail, and caught-up subscriptions read their pages there instead of querying the index.
+  const live = new LiveFeed();
+  const head = await new DynamoEventStore({ client, tableName: tableNames.events, clock }).headPosition();
+  live.start(head);
+  const ids = ulidGenerator(clock, head ? { after: head } : {});
+  // This process is the one writer of every stream it appends to, so stream state can be cached.
+  const streams = new StreamCache();
+  const reader = new DynamoEventStore({
+    client,
+    tableName: tableNames.events,
+    clock,
+    ids,
+    fence,
+    live,
+    streams,
+  });
   const storeFor = (producer: (typeof Sources)[keyof typeof Sources]) => reader.forProducer(producer);
 
   const simulator =
@@ -191,7 +211,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const projection = projections.live;
 
-  const handlers: Record<SubscriptionName, EventHandler> = {
+  const handlers: Record<SubscriptionName, SubscriptionHandler> = {
     issueDteOnOrderAccepted: dte.issueDteOnOrderAccepted,
     broadcastDteOnDteIssued: dte.broadcastDteOnDteIssued,
     retryBroadcastOnDteBroadcastFailed: dte.retryBroadcastOnDteBroadcastFailed,
@@ -231,6 +251,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const runner of runners) runner.poke();
   };
   for (const runner of runners) await runner.start();
+  // The tail keeps what the slowest subscription has not read yet (bounded by its capacity).
+  const trimLiveFeed = setInterval(() => {
+    const positions = runners.map((r) => r.position);
+    if (positions.every((p) => p !== undefined)) live.trimTo(positions.sort()[0]);
+  }, 1_000);
+  trimLiveFeed.unref();
 
   const backoffice = await startBackoffice({
     client,
@@ -299,6 +325,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     client,
     runners,
     projections,
+    onCommit: (listener) => live.onCommit(listener),
     onOrderChanged(listener) {
       orderListeners.add(listener);
       return () => orderListeners.delete(listener);
@@ -307,6 +334,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     setTaxFailureRate: (rate) => simulator?.setFailureRate(rate),
     checkSla: () => backoffice.checkSla(),
     async stop() {
+      clearInterval(trimLiveFeed);
       await backoffice.stop();
       await watcher.stop();
       server.closeAllConnections();

@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { decodeTime, monotonicFactory } from 'ulid';
 
 /** Time as an input: handlers read it here and put it into commands; the domain never reads a clock. */
 export interface Clock {
@@ -11,8 +11,15 @@ export interface IdGenerator {
   next(): string;
 }
 
-/** ULIDs, monotonic within the process so ids made in one millisecond still sort in order. */
-export function ulidGenerator(clock: Clock = systemClock): IdGenerator {
+/**
+ * ULIDs, monotonic within the process so ids made in one millisecond still sort in order. With
+ * `after`, every id is greater than it even if the clock is behind it (a runtime restarting on a
+ * store whose newest commit came from a clock ahead of this one): feed readers rely on new commits
+ * sorting after the feed's head.
+ */
+export function ulidGenerator(clock: Clock = systemClock, options: { after?: string } = {}): IdGenerator {
   const factory = monotonicFactory();
+  // Monotonic: once primed one millisecond after `after`, no later id can sort before it.
+  if (options.after) factory(decodeTime(options.after) + 1);
   return { next: () => factory(clock.now().getTime()) };
 }

@@ -1,4 +1,5 @@
 import type { DomainEvent, MtdEvent } from '@mtd/contracts';
+import { backoffDelayMs } from './backoff';
 import type { Clock, IdGenerator } from './clock';
 import { StreamVersionConflictError } from './errors';
 import type { EventStore, NewEvent } from './eventStore';
@@ -26,6 +27,8 @@ export interface CommandResult<State> {
 }
 
 const maxConflictRetries = 10;
+const conflictBackoff = { baseMs: 5, maxMs: 200 };
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Load, decide, append (emmett's CommandHandler shape) with the two guarantees every MTD decision
@@ -41,10 +44,13 @@ export function commandHandler<State>(aggregate: {
     streamId: string,
     cause: Cause,
     decide: (state: State) => DomainEvent[],
-    options: { idempotentByCause?: boolean } = {},
+    options: { idempotentByCause?: boolean; assumeNewStream?: boolean } = {},
   ): Promise<CommandResult<State>> {
     for (let attempt = 1; ; attempt++) {
-      const { version, events } = await store.readStream(streamId);
+      // Most streams a command meets are new (an order's first event): decide on the empty stream and
+      // let the append's no-stream condition tell if it was not; only then read (Equinox's AssumeEmpty).
+      const assumeEmpty = attempt === 1 && options.assumeNewStream === true && !store.isCached?.(streamId);
+      const { version, events } = assumeEmpty ? { version: 0, events: [] } : await store.readStream(streamId);
       const state = events.reduce(aggregate.evolve, aggregate.initialState());
       if (
         options.idempotentByCause !== false &&
@@ -72,7 +78,29 @@ export function commandHandler<State>(aggregate: {
         };
       } catch (error) {
         if (!(error instanceof StreamVersionConflictError) || attempt >= maxConflictRetries) throw error;
+        // Several writers raced: wait a little, longer each time, so they don't collide again.
+        if (!assumeEmpty) await sleep(backoffDelayMs(attempt, conflictBackoff, Math.random));
       }
     }
+  };
+}
+
+/**
+ * The first half of reacting to an event with an outside effect (a folio, an email, a call to the
+ * tax authority): the stream's state, and whether it already holds an effect of `cause`. The handler
+ * looks before the effect, so a redelivered cause repeats nothing; the append that records the effect
+ * (`commandHandler`) checks again. From the stream cache when this process owns the stream.
+ */
+export async function loadForEffect<State>(
+  aggregate: { initialState: () => State; evolve: (state: State, event: MtdEvent) => State },
+  store: EventStore,
+  streamId: string,
+  cause: Pick<Cause, 'causationId'>,
+): Promise<{ state: State; version: number; handled: boolean }> {
+  const { version, events } = await store.readStream(streamId);
+  return {
+    state: events.reduce(aggregate.evolve, aggregate.initialState()),
+    version,
+    handled: events.some((event) => event.metadata.causationId === cause.causationId),
   };
 }

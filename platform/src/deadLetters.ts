@@ -54,7 +54,18 @@ export interface DeadLetter {
 }
 
 export class DynamoDeadLetters {
+  private readonly retryListeners = new Set<(subscription: string, at: Date) => void>();
+
   constructor(private readonly deps: { client: DynamoDBClient; tableName: string }) {}
+
+  /**
+   * Told of every letter this process schedules for another attempt (a failure, a redrive), so a
+   * runner sleeps until its next letter is due instead of querying the table on a timer.
+   */
+  onRetryScheduled(listener: (subscription: string, at: Date) => void): () => void {
+    this.retryListeners.add(listener);
+    return () => this.retryListeners.delete(listener);
+  }
 
   async put(letter: DeadLetter): Promise<void> {
     await this.deps.client.send(
@@ -69,6 +80,10 @@ export class DynamoDeadLetters {
         },
       }),
     );
+    if (letter.status === 'retrying') {
+      const at = new Date(letter.nextAttemptAt);
+      for (const listener of this.retryListeners) listener(letter.subscription, at);
+    }
   }
 
   async get(subscription: string, eventId: string): Promise<DeadLetter | undefined> {
@@ -93,6 +108,11 @@ export class DynamoDeadLetters {
 
   /** Letters of one subscription due for another attempt. */
   async due(subscription: string, now: Date): Promise<DeadLetter[]> {
+    return (await this.retrying(subscription)).filter((l) => l.nextAttemptAt <= now.toISOString());
+  }
+
+  /** Every letter of one subscription waiting for another attempt. */
+  async retrying(subscription: string): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -100,12 +120,11 @@ export class DynamoDeadLetters {
         new QueryCommand({
           TableName: this.deps.tableName,
           KeyConditionExpression: 'subscription = :s',
-          FilterExpression: '#status = :retrying AND nextAttemptAt <= :now',
+          FilterExpression: '#status = :retrying',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':s': { S: subscription },
             ':retrying': { S: 'retrying' },
-            ':now': { S: now.toISOString() },
           },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,

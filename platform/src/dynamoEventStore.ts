@@ -31,6 +31,8 @@ import type {
   NewEvent,
   ReadStreamResult,
 } from './eventStore';
+import type { LiveFeed } from './liveFeed';
+import type { StreamCache } from './streamCache';
 
 /** The event store table: one item per commit; the `feed` index orders commits by time (DESIGN §3). */
 export function eventStoreTable(tableName: string): CreateTableCommandInput {
@@ -75,6 +77,13 @@ export interface DynamoEventStoreOptions {
   ids?: IdGenerator;
   /** Shared by every writer and reader of one runtime, so readers never skip a commit. */
   fence?: AppendFence;
+  /** The runtime's in-memory feed tail: appends go in, caught-up readers read from it. */
+  live?: LiveFeed;
+  /**
+   * Streams read or written recently, served without a read. Only where this process is the one
+   * writer of the streams (the local runtime); Lambdas, which share streams, read every time.
+   */
+  streams?: StreamCache;
 }
 
 export class DynamoEventStore implements EventStore {
@@ -84,6 +93,8 @@ export class DynamoEventStore implements EventStore {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly fence: AppendFence;
+  private readonly live: LiveFeed | undefined;
+  private readonly streams: StreamCache | undefined;
   private readonly knownDays = new Set<string>();
 
   constructor(options: DynamoEventStoreOptions) {
@@ -93,6 +104,13 @@ export class DynamoEventStore implements EventStore {
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? ulidGenerator(this.clock);
     this.fence = options.fence ?? new AppendFence();
+    this.live = options.live;
+    this.streams = options.streams;
+  }
+
+  /** True when the stream's state is in this process's cache (a read of it costs nothing). */
+  isCached(streamId: string): boolean {
+    return this.streams?.has(streamId) ?? false;
   }
 
   /** A store for another producer on the same table, client and fence. */
@@ -104,6 +122,8 @@ export class DynamoEventStore implements EventStore {
       clock: this.clock,
       ids: this.ids,
       fence: this.fence,
+      ...(this.live ? { live: this.live } : {}),
+      ...(this.streams ? { streams: this.streams } : {}),
     });
   }
 
@@ -155,8 +175,28 @@ export class DynamoEventStore implements EventStore {
           ConditionExpression: 'attribute_not_exists(streamId)',
         }),
       );
+      const cached = this.streams?.get(streamId);
+      if (cached && cached.version === after) {
+        this.streams!.set(streamId, {
+          version: after + events.length,
+          events: [...cached.events, ...events],
+        });
+      } else if (after === 0) {
+        this.streams?.set(streamId, { version: events.length, events });
+      } else {
+        this.streams?.delete(streamId);
+      }
+      // As stored, and as a feed reader would read it back (events in their stored version).
+      this.live?.add({
+        streamId,
+        version: after + 1,
+        lastVersion: after + events.length,
+        commitId,
+        events: events.map((e) => ({ ...e })),
+      });
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        this.streams?.delete(streamId);
         throw new StreamVersionConflictError(streamId, after === 0 ? 'no-stream' : after, { cause: error });
       }
       throw error;
@@ -221,6 +261,8 @@ export class DynamoEventStore implements EventStore {
   }
 
   async readStream(streamId: string): Promise<ReadStreamResult> {
+    const cached = this.streams?.get(streamId);
+    if (cached) return cached;
     const events: MtdEvent[] = [];
     let version = 0;
     let startKey: Record<string, AttributeValue> | undefined;
@@ -241,11 +283,14 @@ export class DynamoEventStore implements EventStore {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    this.streams?.set(streamId, { version, events });
     return { version, events };
   }
 
   async readFeed(position: string | undefined, { limit = 100 }: { limit?: number } = {}): Promise<FeedPage> {
     const horizon = this.fence.horizon(this.clock.now().getTime());
+    const tail = this.live?.read(position, horizon, limit);
+    if (tail) return { commits: tail, position: tail.at(-1)?.commitId ?? position };
     const days = await this.daysFrom(position ? dayOf(position) : undefined, dayOf(horizon));
     const commits: Commit[] = [];
     for (const day of days) {
@@ -318,6 +363,31 @@ export class DynamoEventStore implements EventStore {
       }
     }
     return stored;
+  }
+
+  /**
+   * The id of the newest commit in the feed (undefined when empty). A runtime starts its live
+   * tail there: every later commit passes through this process's store.
+   */
+  async headPosition(): Promise<string | undefined> {
+    const days = await this.daysFrom(undefined, '9999-12-31');
+    for (const day of days.reverse()) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: feedIndex,
+          KeyConditionExpression: '#day = :day',
+          ExpressionAttributeNames: { '#day': 'day' },
+          ExpressionAttributeValues: { ':day': { S: day } },
+          ScanIndexForward: false,
+          Limit: 1,
+          ProjectionExpression: 'commitId',
+        }),
+      );
+      const last = page.Items?.[0]?.commitId?.S;
+      if (last) return last;
+    }
+    return undefined;
   }
 
   private async daysFrom(fromDay: string | undefined, toDay: string): Promise<string[]> {

@@ -53,6 +53,8 @@ export interface EventStoreReader {
 }
 
 export interface EventStore extends EventStoreReader {
+  /** True when reading the stream costs nothing (its state is cached in this process). */
+  isCached?(streamId: string): boolean;
   /**
    * Appends one commit atomically. Throws StreamVersionConflictError when `expectedVersion` does not
    * hold, StreamOwnershipError for another service's stream, EventValidationError for an invalid event.

@@ -18,3 +18,6 @@ export * from './localSchemaRegistry';
 export * from './schemaRegistry';
 export * from './seededRandom';
 export * from './subscriptionRunner';
+export * from './liveFeed';
+export * from './streamCache';
+export * from './rebuilder';

@@ -7,11 +7,12 @@ import type { DeadLetter, DynamoDeadLetters } from './deadLetters';
 import { fromEventBridgeEvent, toEventBridgeEvent } from './eventBridgeEvent';
 import { matchesPattern, validateEventPattern } from './eventPattern';
 import type { Commit, EventStoreReader } from './eventStore';
-import type { EventHandler } from './handler';
+import { type EventHandler, isPageHandler, type PageHandler, type SubscriptionHandler } from './handler';
 
 export interface SubscriptionRunnerOptions {
   subscription: Subscription;
-  handler: EventHandler;
+  /** One event at a time, or (a PageHandler) a page at a time. */
+  handler: SubscriptionHandler;
   reader: EventStoreReader;
   checkpoints: DynamoCheckpoints;
   deadLetters: DynamoDeadLetters;
@@ -22,9 +23,19 @@ export interface SubscriptionRunnerOptions {
   /** Failed attempts before an event is dead (SQS maxReceiveCount 10 in AWS). */
   maxAttempts?: number;
   backoff?: BackoffPolicy;
-  /** Idle wait between feed polls when caught up. */
+  /**
+   * Longest idle wait between feed reads when caught up. Appends wake the runner at once (`poke`),
+   * so this only bounds how late a commit written outside this process is seen.
+   */
   pollMs?: number;
   pageSize?: number;
+  /**
+   * Least time between two checkpoint writes. A crash re-delivers at most this much of the feed
+   * (handlers are idempotent); the write itself is one call instead of one per page.
+   */
+  checkpointEveryMs?: number;
+  /** Without any letter scheduled, how often to look for letters parked by another process. */
+  deadLetterPollMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -41,13 +52,19 @@ export class SubscriptionRunner {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private position: string | undefined;
+  private positionValue: string | undefined;
+  private savedPosition: string | undefined;
+  private savedAt = 0;
+  /** 0: look now (at start: letters parked before a restart). */
   private nextDueAt = 0;
+  private stopListening: (() => void) | undefined;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
   private readonly pageSize: number;
+  private readonly checkpointEveryMs: number;
+  private readonly deadLetterPollMs: number;
   /** Handled since start; for progress and benchmarks. */
   handled = 0;
   /** True when the last poll found no new commit and no retry due: the subscription is caught up. */
@@ -61,23 +78,39 @@ export class SubscriptionRunner {
     this.backoff = options.backoff ?? { baseMs: 200, maxMs: 30_000 };
     this.pollMs = options.pollMs ?? 100;
     this.pageSize = options.pageSize ?? 100;
+    this.checkpointEveryMs = options.checkpointEveryMs ?? 1_000;
+    this.deadLetterPollMs = options.deadLetterPollMs ?? 30_000;
   }
 
   get name(): string {
     return this.options.subscription.name;
   }
 
+  /** The feed position up to which every matching event is handled or parked (in memory). */
+  get position(): string | undefined {
+    return this.positionValue;
+  }
+
   async start(): Promise<void> {
-    this.position = await this.options.checkpoints.load(this.name);
+    this.positionValue = await this.options.checkpoints.load(this.name);
+    this.savedPosition = this.positionValue;
+    this.savedAt = this.options.clock.now().getTime();
+    this.stopListening = this.options.deadLetters.onRetryScheduled((subscription, at) => {
+      if (subscription !== this.name) return;
+      this.nextDueAt = Math.min(this.nextDueAt, at.getTime());
+      this.poke();
+    });
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Finishes the page in hand, then stops. */
+  /** Finishes the page in hand, saves the checkpoint, then stops. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopListening?.();
     this.wake?.();
     await this.loop;
+    await this.saveCheckpoint({ force: true });
   }
 
   /** Polls now instead of waiting out the idle interval (e.g. right after an append). */
@@ -112,7 +145,7 @@ export class SubscriptionRunner {
           }
         }
         matched += events.length;
-        await this.deliverAll(events, (event) => this.deliver(event, 0, undefined, options.replayName));
+        await this.deliverPage(events, options.replayName);
       },
     );
     return { subscription: this.name, matched };
@@ -134,8 +167,10 @@ export class SubscriptionRunner {
   }
 
   private idle(): Promise<void> {
+    const untilDue = this.nextDueAt - this.options.clock.now().getTime();
+    const wait = Math.max(1, Math.min(this.pollMs, untilDue));
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
+      const timer = setTimeout(done, wait);
       function done() {
         clearTimeout(timer);
         resolve();
@@ -145,8 +180,11 @@ export class SubscriptionRunner {
   }
 
   private async readPage(): Promise<boolean> {
-    const page = await this.options.reader.readFeed(this.position, { limit: this.pageSize });
-    if (page.commits.length === 0) return false;
+    const page = await this.options.reader.readFeed(this.positionValue, { limit: this.pageSize });
+    if (page.commits.length === 0) {
+      await this.saveCheckpoint({ force: false });
+      return false;
+    }
     const events: MtdEvent[] = [];
     for (const commit of page.commits) {
       for (const [index, event] of commit.events.entries()) {
@@ -162,17 +200,37 @@ export class SubscriptionRunner {
         }
       }
     }
-    await this.deliverAll(events, (event) => this.deliver(event, 0));
-    this.position = page.position;
-    if (page.position) await this.options.checkpoints.save(this.name, page.position);
+    await this.deliverPage(events);
+    this.positionValue = page.position;
+    await this.saveCheckpoint({ force: false });
     return true;
   }
 
+  /** Writes the position if it moved and the last write is old enough (or `force`, at stop). */
+  private async saveCheckpoint({ force }: { force: boolean }): Promise<void> {
+    const position = this.positionValue;
+    if (!position || position === this.savedPosition) return;
+    const now = this.options.clock.now().getTime();
+    if (!force && now - this.savedAt < this.checkpointEveryMs) return;
+    await this.options.checkpoints.save(this.name, position);
+    this.savedPosition = position;
+    this.savedAt = now;
+  }
+
+  /**
+   * Parked letters are retried when due. The runner knows when that is for every letter this
+   * process parks (`onRetryScheduled`); the table is read at start, when a known letter is due,
+   * and otherwise every `deadLetterPollMs` for letters parked elsewhere.
+   */
   private async retryDue(): Promise<boolean> {
     const now = this.options.clock.now();
     if (now.getTime() < this.nextDueAt) return false;
-    const due = await this.options.deadLetters.due(this.name, now);
-    this.nextDueAt = now.getTime() + Math.max(this.pollMs, 250);
+    const retrying = await this.options.deadLetters.retrying(this.name);
+    const due = retrying.filter((l) => l.nextAttemptAt <= now.toISOString());
+    const later = retrying
+      .filter((l) => l.nextAttemptAt > now.toISOString())
+      .map((l) => Date.parse(l.nextAttemptAt));
+    this.nextDueAt = Math.min(now.getTime() + this.deadLetterPollMs, ...later);
     if (due.length === 0) return false;
     await Promise.all(
       chunk(due, this.concurrency).map(async (letters) => {
@@ -180,6 +238,37 @@ export class SubscriptionRunner {
       }),
     );
     return true;
+  }
+
+  /**
+   * A page handler takes the page in one call; if that fails, each event is tried on its own (a page
+   * of one), so only the events that fail take the retry road. Event handlers get one event each.
+   */
+  private async deliverPage(events: MtdEvent[], replayName?: string): Promise<void> {
+    const handler = this.options.handler;
+    let rest = events;
+    if (isPageHandler(handler) && events.length > 0) {
+      const received: MtdEvent[] = [];
+      const invalid: MtdEvent[] = [];
+      for (const event of events) {
+        const valid = tryReceive(event);
+        if (valid) received.push(valid);
+        else invalid.push(event);
+      }
+      try {
+        if (received.length > 0)
+          await handler.handlePage(received, {
+            subscription: this.name,
+            ...(replayName ? { replayName } : {}),
+          });
+        this.handled += received.length;
+        // What is left is invalid: `deliver` buries each with its report.
+        rest = invalid;
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
+    await this.deliverAll(rest, (event) => this.deliver(event, 0, undefined, replayName));
   }
 
   /**
@@ -236,7 +325,8 @@ export class SubscriptionRunner {
     letter?: DeadLetter,
     replayName?: string,
   ): Promise<void> {
-    const { subscription, handler, deadLetters, clock } = this.options;
+    const { subscription, deadLetters, clock } = this.options;
+    const handler = asEventHandler(this.options.handler);
     const detail = toEventBridgeEvent(stored).detail;
     let event: MtdEvent;
     try {
@@ -309,6 +399,28 @@ export class SubscriptionRunner {
       deadAt: now,
     });
   }
+}
+
+/** The event as a consumer receives it (validated in its stored version, then upcast), or undefined. */
+function tryReceive(stored: MtdEvent): MtdEvent | undefined {
+  try {
+    return fromEventBridgeEvent({ detail: toEventBridgeEvent(stored).detail } as Parameters<
+      typeof fromEventBridgeEvent
+    >[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A page handler given one event: a page of one. */
+function asEventHandler(handler: SubscriptionHandler): EventHandler {
+  if (!isPageHandler(handler)) return handler;
+  return async (event, context) => {
+    await (handler as PageHandler).handlePage([event], {
+      subscription: context.subscription,
+      ...(context.replayName ? { replayName: context.replayName } : {}),
+    });
+  };
 }
 
 function newLetter(

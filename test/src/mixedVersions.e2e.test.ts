@@ -145,7 +145,7 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
     const events = (await allEvents(runtime.reader)).map(({ type: _type, ...detail }) => parseEvent(detail));
     const shuffled = [...events, ...events.slice(0, 40)].sort(() => random() - 0.5);
     for (const event of shuffled)
-      await replay.projectOrderOnEvent(event, { subscription: 'replay', attempt: 1 });
+      await replay.projectOrderOnEvent.handlePage([event], { subscription: 'replay' });
 
     for (const order of all) {
       expect(await replay.queries.getOrder(order.orderId), order.orderId).toEqual(

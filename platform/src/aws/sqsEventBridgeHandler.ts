@@ -5,7 +5,7 @@ import { EventValidationError, type MtdEvent } from '@mtd/contracts';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock';
 import { type EventBridgeEvent, fromEventBridgeEvent } from '../eventBridgeEvent';
-import type { EventHandler, HandlerContext } from '../handler';
+import { type EventHandler, type HandlerContext, isPageHandler, type SubscriptionHandler } from '../handler';
 import { emitLatencyMetric } from './latencyMetric';
 
 /**
@@ -49,7 +49,8 @@ export class DeliveryDeferredError extends Error {
 export interface SqsEventBridgeHandlerOptions {
   /** The contracts subscription this queue feeds (one queue per subscription). */
   subscriptionName: string;
-  handler: EventHandler;
+  /** One event at a time, or (a PageHandler) the whole SQS batch as one page. */
+  handler: SubscriptionHandler;
   /** For ChangeMessageVisibility on `{ retryAt }`; build it once at the composition root. */
   sqs?: SQSClient;
   logger?: Logger;
@@ -107,7 +108,15 @@ function parseRecord(record: SQSRecord): { raw: EventBridgeEvent; event: MtdEven
  * errors and the Errors alarm means real failures.
  */
 export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): SqsLambdaHandler {
-  const { subscriptionName, handler } = options;
+  const { subscriptionName } = options;
+  const pageHandler = isPageHandler(options.handler) ? options.handler : undefined;
+  const handler: EventHandler = pageHandler
+    ? async (event, context) =>
+        pageHandler.handlePage([event], {
+          subscription: context.subscription,
+          ...(context.replayName ? { replayName: context.replayName } : {}),
+        })
+    : (options.handler as EventHandler);
   const sqs = options.sqs ?? new SQSClient({});
   const logger = options.logger ?? new Logger({ serviceName: subscriptionName });
   const clock = options.clock ?? systemClock;
@@ -177,9 +186,59 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
     });
   };
 
-  return (event, context) =>
+  const oneByOne: SqsLambdaHandler = (event, context) =>
     processPartialResponse(event, handleRecord, processor, {
       ...(context ? { context } : {}),
       throwOnFullBatchFailure: false,
     });
+  if (!pageHandler) return oneByOne;
+
+  /**
+   * A page handler takes the batch's valid events as one page (the same page the local runner
+   * hands it), so a projection folds the batch and writes it in a few calls. Invalid records fail
+   * alone, as above. If the page throws, the batch is handled again one record at a time, so only
+   * the records that fail on their own are reported.
+   */
+  return async (event, context) => {
+    const parsed: { record: SQSRecord; raw: EventBridgeEvent; event: MtdEvent }[] = [];
+    const invalid: SQSRecord[] = [];
+    for (const record of event.Records) {
+      try {
+        parsed.push({ record, ...parseRecord(record) });
+      } catch (error) {
+        if (!(error instanceof InvalidDeliveryError)) return oneByOne(event, context);
+        logger.error('invalid event: failed so that it reaches the DLQ after maxReceiveCount', {
+          subscription: subscriptionName,
+          messageId: record.messageId,
+          error,
+        });
+        invalid.push(record);
+      }
+    }
+    const replayNames = new Set(parsed.map((p) => p.raw['replay-name']));
+    if (replayNames.size > 1) return oneByOne(event, context);
+    const [replayName] = replayNames;
+    try {
+      await pageHandler.handlePage(
+        parsed.map((p) => p.event),
+        { subscription: subscriptionName, ...(replayName ? { replayName } : {}) },
+      );
+    } catch (error) {
+      logger.warn('page failed; handling its records one by one', {
+        subscription: subscriptionName,
+        error: error as Error,
+      });
+      return oneByOne(event, context);
+    }
+    const now = clock.now();
+    for (const p of parsed) {
+      emitLatencyMetric({
+        namespace,
+        subscription: subscriptionName,
+        milliseconds: Math.max(0, now.getTime() - Date.parse(p.event.metadata.occurredAt)),
+        at: now,
+      });
+    }
+    return { batchItemFailures: invalid.map((record) => ({ itemIdentifier: record.messageId })) };
+  };
 }

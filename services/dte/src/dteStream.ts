@@ -1,5 +1,5 @@
 import { Streams } from '@mtd/contracts';
-import { type Cause, commandHandler } from '@mtd/platform';
+import { type Cause, commandHandler, loadForEffect } from '@mtd/platform';
 import { type DteState, evolve, initialState } from '#domain/dte';
 import type { DteDeps } from '#src/dteDeps';
 
@@ -17,10 +17,6 @@ export async function loadDte(
   cause: Cause,
 ): Promise<{ streamId: string; state: DteState; handled: boolean }> {
   const streamId = Streams.dte(orderId);
-  const { events } = await deps.store.readStream(streamId);
-  return {
-    streamId,
-    state: events.reduce(evolve, initialState()),
-    handled: events.some((event) => event.metadata.causationId === cause.causationId),
-  };
+  const { state, handled } = await loadForEffect({ initialState, evolve }, deps.store, streamId, cause);
+  return { streamId, state, handled };
 }

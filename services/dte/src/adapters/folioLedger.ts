@@ -2,7 +2,6 @@ import {
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
   type DynamoDBClient,
-  GetItemCommand,
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -76,24 +75,29 @@ export interface DynamoFolioLedgerOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Reservations remembered per type: far more than can be in flight at once (a crash's orphans). */
+const tailSize = 200;
+
 /**
  * Folios in DynamoDB, one conditional PutItem per folio.
  *
  * Unique: a folio is an item key written with `attribute_not_exists(folio)`, so two writers can
- * never both hold it; the loser re-reads the last folio and tries the next one.
+ * never both hold it; the loser re-reads the ledger's tail and tries the next one.
  *
- * Gapless: a writer only ever reserves last + 1 (read with ConsistentRead), so reserved folios are
- * always 1..N. A reserved folio is always used: the reservation names its order, and the order's
- * DteIssued is appended only after it; if the process dies in between, the triggering event is
- * redelivered until the append succeeds (at-least-once delivery, DESIGN §4), and the redelivery
- * finds the order's folio (by the `byOrder` index, or as the last folio of the type, or as the
- * item that beat it in a race) and reuses it instead of reserving another.
+ * Gapless: a writer only ever reserves last + 1, so reserved folios are always 1..N. A reserved
+ * folio is always used: the reservation names its order, and the order's DteIssued is appended only
+ * after it; if the process dies in between, the triggering event is redelivered until the append
+ * succeeds (at-least-once delivery, DESIGN §4), and the redelivery finds the order's folio among the
+ * ledger's most recent reservations and reuses it instead of reserving another.
  *
- * Limit: in AWS the `byOrder` GSI is eventually consistent. Two deliveries of one order running at
- * the same moment are caught by the consistent checks (the race's winning item and the last folio
- * both name the order); a delivery that starts after another order has also reserved, but before
- * the GSI shows the first reservation, could still reserve a second folio for the order. The
- * handler narrows that window further by not allocating for an order its stream shows as issued.
+ * Cost: the ledger keeps its tail (the last reservations of each type, with their orders) in
+ * memory, read once (ConsistentRead) at the first allocation of the type and again after losing a
+ * race, so an allocation is one PutItem. Orders whose reservation was orphaned by a crash are
+ * retried within seconds, long before `tailSize` newer reservations push them out of the tail; and
+ * on a restart, or in another Lambda, the tail is read afresh. Two deliveries of one order racing in
+ * two processes: the second loses the race for last + 1 (or reads the tail after the first), and
+ * finds the order's folio there. The handler narrows it further by not allocating for an order
+ * its stream shows as issued.
  */
 export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedger {
   const { client, tableName } = options;
@@ -101,57 +105,48 @@ export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedge
   const backoff = options.backoff ?? { baseMs: 5, maxMs: 200 };
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? defaultSleep;
+  /** Per type: the last folio and the recent reservations by order. */
+  const tails = new Map<DteType, { last: number; byOrder: Map<string, number> }>();
 
-  async function folioOfOrder(dteType: DteType, orderId: string): Promise<number | undefined> {
-    const result = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: byOrderIndex,
-        KeyConditionExpression: 'orderId = :o',
-        ExpressionAttributeValues: { ':o': { S: orderId } },
-      }),
-    );
-    const held = (result.Items ?? []).find((item) => Number(item.dteType?.N) === dteType);
-    return held?.folio?.N === undefined ? undefined : Number(held.folio.N);
-  }
-
-  async function lastFolio(dteType: DteType): Promise<{ folio: number; orderId: string | undefined }> {
+  async function readTail(dteType: DteType): Promise<{ last: number; byOrder: Map<string, number> }> {
     const result = await client.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'dteType = :t',
         ExpressionAttributeValues: { ':t': { N: String(dteType) } },
         ScanIndexForward: false,
-        Limit: 1,
+        Limit: tailSize,
         ConsistentRead: true,
       }),
     );
-    const last = result.Items?.[0];
-    return { folio: last?.folio?.N === undefined ? 0 : Number(last.folio.N), orderId: last?.orderId?.S };
+    const items = result.Items ?? [];
+    const byOrder = new Map<string, number>();
+    // Oldest first, so the map's insertion order is reservation order (trimmed from the front).
+    for (const item of [...items].reverse()) {
+      if (item.orderId?.S && item.folio?.N) byOrder.set(item.orderId.S, Number(item.folio.N));
+    }
+    const tail = { last: items[0]?.folio?.N === undefined ? 0 : Number(items[0].folio.N), byOrder };
+    tails.set(dteType, tail);
+    return tail;
   }
 
-  async function holderOf(dteType: DteType, folio: number): Promise<string | undefined> {
-    const result = await client.send(
-      new GetItemCommand({
-        TableName: tableName,
-        Key: { dteType: { N: String(dteType) }, folio: { N: String(folio) } },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item?.orderId?.S;
+  function remember(tail: { last: number; byOrder: Map<string, number> }, orderId: string, folio: number) {
+    tail.last = Math.max(tail.last, folio);
+    tail.byOrder.set(orderId, folio);
+    if (tail.byOrder.size > tailSize) {
+      const oldest = tail.byOrder.keys().next().value;
+      if (oldest !== undefined) tail.byOrder.delete(oldest);
+    }
   }
 
   return {
     async allocate(dteType, orderId) {
-      const held = await folioOfOrder(dteType, orderId);
-      // The index may name a folio whose item is not there: the local engine writes index entries
-      // before the item, so a crash between the two leaves a ghost. The item is the truth.
-      if (held !== undefined && (await holderOf(dteType, held)) === orderId) return held;
+      let tail = tails.get(dteType) ?? (await readTail(dteType));
       let lastError: unknown;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const last = await lastFolio(dteType);
-        if (last.orderId === orderId) return last.folio;
-        const folio = last.folio + 1;
+        const held = tail.byOrder.get(orderId);
+        if (held !== undefined) return held;
+        const folio = tail.last + 1;
         try {
           await client.send(
             new PutItemCommand({
@@ -164,12 +159,14 @@ export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedge
               ConditionExpression: 'attribute_not_exists(folio)',
             }),
           );
+          remember(tail, orderId, folio);
           return folio;
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
           lastError = error;
-          // The writer that beat us may be another delivery of this very order.
-          if ((await holderOf(dteType, folio)) === orderId) return folio;
+          // Another writer took it (maybe another delivery of this very order): read the tail again.
+          tail = await readTail(dteType);
+          if (tail.byOrder.has(orderId)) continue;
           await sleep(backoffDelayMs(attempt, backoff, random));
         }
       }

@@ -53,7 +53,8 @@ export async function receiveCandidateOrder(
       Streams.order(orderId),
       { causationId: input.causationId, correlationId: orderId, actor: actorFor(candidate) },
       (state) => decide(command, state),
-      { idempotentByCause: false },
+      // Most orders are new: append without reading first; a resend finds the stream and re-decides.
+      { idempotentByCause: false, assumeNewStream: true },
     );
     const duplicate = result.appended.length === 0;
     const { state } = result;

@@ -1,5 +1,11 @@
 import { DteIssuedV1, Streams } from '@mtd/contracts';
-import { type Cause, type CommandHandlerDeps, commandHandler, type EventHandler } from '@mtd/platform';
+import {
+  type Cause,
+  type CommandHandlerDeps,
+  commandHandler,
+  type EventHandler,
+  loadForEffect,
+} from '@mtd/platform';
 import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
 import { customerEmailKey, renderCustomerEmail } from '#domain/customerEmail';
 import { decideNotification, notificationDecider } from '#domain/decideNotification';
@@ -34,10 +40,8 @@ export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): 
     const streamId = Streams.notification(dte.orderId);
     const cause: Cause = { causationId: event.metadata.eventId, correlationId: dte.orderId, actor: 'system' };
 
-    const { events } = await deps.store.readStream(streamId);
-    if (events.some((e) => e.metadata.causationId === cause.causationId)) return;
-    const state = events.reduce(notificationDecider.evolve, notificationDecider.initialState());
-    if (state.status === 'notified') return;
+    const { state, handled } = await loadForEffect(notificationDecider, deps.store, streamId, cause);
+    if (handled || state.status === 'notified') return;
 
     const content = renderCustomerEmail(dte);
     const to = dte.customer.email;

@@ -1,10 +1,14 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { decodeCursor, encodeCursor } from '#adapters/pageCursor';
 import { OrderViewWriteConflictError } from '#adapters/projectionErrors';
@@ -30,6 +34,11 @@ interface StoredView {
 }
 
 const maxWriteAttempts = 25;
+/** TransactWriteItems takes at most 100 actions and 4 MB; stay under both. */
+const maxTransactItems = 100;
+const maxTransactBytes = 3_500_000;
+/** Views kept in memory between pages (the orders in flight), least recently used out first. */
+const cacheSize = 5_000;
 
 /**
  * The order-view table. Writes are optimistic: read view + revision, fold, PutItem conditioned on the
@@ -39,6 +48,12 @@ const maxWriteAttempts = 25;
 export class DynamoOrderViews {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  /**
+   * The views this process last read or wrote, with their revision. A hint only: every write is
+   * conditioned on the cached revision, so a view another writer changed fails its condition and is
+   * read again. It saves the read before the fold for orders still in flight.
+   */
+  private readonly cache = new Map<string, StoredView | null>();
 
   constructor(options: { client: DynamoDBClient; tableName: string }) {
     this.client = options.client;
@@ -67,8 +82,127 @@ export class DynamoOrderViews {
     throw new OrderViewWriteConflictError(orderId, maxWriteAttempts, { cause: lastConflict });
   }
 
-  /** Orders in one stage, or (no stage) every order not completed or rejected; oldest first. */
-  async list(options: { stage?: OrderStage; limit: number; cursor?: string }): Promise<OrderPage> {
+  /**
+   * Folds a page: for every order in `folds`, its stored view through its fold, then writes every
+   * view that changed in as few calls as DynamoDB allows — one TransactWriteItems per 100 views, each
+   * put conditioned on the revision it was folded from. Views whose condition failed (another writer
+   * won) are read and folded again; the rest of the page is not repeated. Idempotent: a fold drops
+   * events the view already applied, so a re-delivered page writes nothing.
+   */
+  async applyAll(folds: Map<string, (view: OrderView | undefined) => OrderView>): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = [];
+    let pending = [...folds.keys()];
+    let lastConflict: unknown;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > maxWriteAttempts)
+        throw new OrderViewWriteConflictError(pending[0]!, maxWriteAttempts, { cause: lastConflict });
+      await this.readMissing(pending);
+      const writes: {
+        next: OrderView;
+        expected: number | undefined;
+        item: Record<string, AttributeValue>;
+      }[] = [];
+      for (const orderId of pending) {
+        const stored = this.cache.get(orderId) ?? undefined;
+        const next = folds.get(orderId)!(stored?.view);
+        if (stored && next === stored.view) results.push({ view: next, changed: false });
+        else writes.push({ next, expected: stored?.revision, item: viewItem(next, stored?.revision) });
+      }
+      const failed = new Set<string>();
+      for (const chunk of transactChunks(writes)) {
+        try {
+          await this.writeChunk(chunk);
+          for (const w of chunk) {
+            this.remember(w.next.orderId, { view: w.next, revision: (w.expected ?? 0) + 1 });
+            results.push({ view: w.next, changed: true });
+          }
+        } catch (error) {
+          if (
+            !(
+              error instanceof TransactionCanceledException ||
+              error instanceof ConditionalCheckFailedException
+            )
+          )
+            throw error;
+          lastConflict = error;
+          // All or nothing: nothing in the chunk was written. Views whose condition failed are read
+          // again; the others are folded again from the same cached state.
+          const reasons =
+            error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+          chunk.forEach((w, i) => {
+            failed.add(w.next.orderId);
+            const code = reasons[i]?.Code;
+            if (code === undefined || code === 'ConditionalCheckFailed') this.cache.delete(w.next.orderId);
+          });
+        }
+      }
+      pending = pending.filter((orderId) => failed.has(orderId));
+    }
+    return results;
+  }
+
+  private async writeChunk(chunk: { item: Record<string, AttributeValue>; expected: number | undefined }[]) {
+    if (chunk.length === 1) {
+      const { item, expected } = chunk[0]!;
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...conditionOf(expected) }),
+      );
+      return;
+    }
+    await this.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: chunk.map(({ item, expected }) => ({
+          Put: { TableName: this.tableName, Item: item, ...conditionOf(expected) },
+        })),
+      }),
+    );
+  }
+
+  /** Reads (100 per call, consistent) the views of these orders that are not cached. */
+  private async readMissing(orderIds: string[]): Promise<void> {
+    const missing = orderIds.filter((orderId) => !this.cache.has(orderId));
+    for (let i = 0; i < missing.length; i += 100) {
+      const batch = missing.slice(i, i + 100);
+      const found = new Map<string, StoredView>();
+      let keys: Record<string, AttributeValue>[] | undefined = batch.map((orderId) => ({
+        orderId: { S: orderId },
+      }));
+      while (keys && keys.length > 0) {
+        const result: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const stored = parseItem(item);
+          found.set(stored.view.orderId, stored);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+      for (const orderId of batch) this.remember(orderId, found.get(orderId) ?? null);
+    }
+  }
+
+  private remember(orderId: string, stored: StoredView | null): void {
+    this.cache.delete(orderId);
+    this.cache.set(orderId, stored);
+    if (this.cache.size > cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  /**
+   * Orders in one stage, or (no stage) every order not completed or rejected; oldest first. With
+   * `listKeyBelow`, only items whose listKey sorts before it: a key condition on the index's sort
+   * key, so DynamoDB reads nothing past it (no filter over the whole index).
+   */
+  async list(options: {
+    stage?: OrderStage;
+    limit: number;
+    cursor?: string;
+    listKeyBelow?: string;
+  }): Promise<OrderPage> {
     const [indexName, keyName, keyValue] = options.stage
       ? [ordersByStageIndex, 'stage', options.stage]
       : [ordersInProcessIndex, 'inProcess', '1'];
@@ -85,9 +219,17 @@ export class DynamoOrderViews {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: indexName,
-        KeyConditionExpression: '#k = :v',
-        ExpressionAttributeNames: { '#k': keyName },
-        ExpressionAttributeValues: { ':v': { S: keyValue } },
+        ...(options.listKeyBelow === undefined
+          ? {
+              KeyConditionExpression: '#k = :v',
+              ExpressionAttributeNames: { '#k': keyName },
+              ExpressionAttributeValues: { ':v': { S: keyValue } },
+            }
+          : {
+              KeyConditionExpression: '#k = :v AND #lk < :below',
+              ExpressionAttributeNames: { '#k': keyName, '#lk': 'listKey' },
+              ExpressionAttributeValues: { ':v': { S: keyValue }, ':below': { S: options.listKeyBelow } },
+            }),
         Limit: options.limit,
         ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
       }),
@@ -134,30 +276,59 @@ export class DynamoOrderViews {
   }
 
   private async write(view: OrderView, expectedRevision: number | undefined): Promise<void> {
-    const item: Record<string, AttributeValue> = {
-      orderId: { S: view.orderId },
-      view: { S: JSON.stringify(view) },
-      revision: { N: String((expectedRevision ?? 0) + 1) },
-      stage: { S: view.stage },
-      listKey: { S: view.listKey },
-      updatedAt: { S: view.updatedAt },
-    };
-    // Sparse indexes: an order without a day is not in the day index; a finished one not in process.
-    if (view.day) item.day = { S: view.day };
-    if (!terminalStages.includes(view.stage)) item.inProcess = { S: '1' };
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: item,
-        ...(expectedRevision === undefined
-          ? { ConditionExpression: 'attribute_not_exists(orderId)' }
-          : {
-              ConditionExpression: 'revision = :rev',
-              ExpressionAttributeValues: { ':rev': { N: String(expectedRevision) } },
-            }),
+        Item: viewItem(view, expectedRevision),
+        ...conditionOf(expectedRevision),
       }),
     );
+    this.remember(view.orderId, { view, revision: (expectedRevision ?? 0) + 1 });
   }
+}
+
+function viewItem(view: OrderView, expectedRevision: number | undefined): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {
+    orderId: { S: view.orderId },
+    view: { S: JSON.stringify(view) },
+    revision: { N: String((expectedRevision ?? 0) + 1) },
+    stage: { S: view.stage },
+    listKey: { S: view.listKey },
+    updatedAt: { S: view.updatedAt },
+  };
+  // Sparse indexes: an order without a day is not in the day index; a finished one not in process.
+  if (view.day) item.day = { S: view.day };
+  if (!terminalStages.includes(view.stage)) item.inProcess = { S: '1' };
+  return item;
+}
+
+/** A write is conditioned on the revision the view was folded from (or on there being none). */
+function conditionOf(expectedRevision: number | undefined) {
+  return expectedRevision === undefined
+    ? { ConditionExpression: 'attribute_not_exists(orderId)' }
+    : {
+        ConditionExpression: 'revision = :rev',
+        ExpressionAttributeValues: { ':rev': { N: String(expectedRevision) } },
+      };
+}
+
+/** Splits writes into TransactWriteItems calls: at most 100 items and ~3.5 MB each. */
+function transactChunks<T extends { item: Record<string, AttributeValue> }>(writes: T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const write of writes) {
+    const size = write.item.view!.S!.length + 200;
+    if (current.length === maxTransactItems || (current.length > 0 && bytes + size > maxTransactBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(write);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function parseItem(item: Record<string, AttributeValue>): StoredView {

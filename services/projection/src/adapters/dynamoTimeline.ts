@@ -1,8 +1,11 @@
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { TimelineItem } from '#domain/timeline';
 
@@ -18,23 +21,28 @@ export class DynamoTimeline {
 
   /** Idempotent: a redelivered event has the same key and the same content, so it overwrites itself. */
   async put(item: TimelineItem): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          orderId: { S: item.orderId },
-          sk: { S: item.sk },
-          eventId: { S: item.eventId },
-          type: { S: item.type },
-          version: { N: String(item.version) },
-          streamId: { S: item.streamId },
-          streamVersion: { N: String(item.streamVersion) },
-          occurredAt: { S: item.occurredAt },
-          actor: { S: item.actor },
-          summary: { S: item.summary },
-        },
-      }),
-    );
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: attributesOf(item) }));
+  }
+
+  /**
+   * Many items, 25 per BatchWriteItem. Unconditional writes are safe here, whoever else writes: an
+   * item is one event's line, its key and content fixed by the event, so any writer writes the same.
+   */
+  async putAll(items: TimelineItem[]): Promise<void> {
+    // One request per key: a page can hold the same event twice (a duplicate delivery).
+    const unique = [...new Map(items.map((item) => [`${item.orderId}\u0000${item.sk}`, item])).values()];
+    for (let i = 0; i < unique.length; i += 25) {
+      let requests: WriteRequest[] | undefined = unique
+        .slice(i, i + 25)
+        .map((item) => ({ PutRequest: { Item: attributesOf(item) } }));
+      for (let attempt = 1; requests && requests.length > 0; attempt++) {
+        if (attempt > 1) await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt)));
+        const result: BatchWriteItemCommandOutput = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = result.UnprocessedItems?.[this.tableName];
+      }
+    }
   }
 
   /** Every item of an order, oldest first. */
@@ -56,6 +64,21 @@ export class DynamoTimeline {
     } while (start);
     return items;
   }
+}
+
+function attributesOf(item: TimelineItem): Record<string, AttributeValue> {
+  return {
+    orderId: { S: item.orderId },
+    sk: { S: item.sk },
+    eventId: { S: item.eventId },
+    type: { S: item.type },
+    version: { N: String(item.version) },
+    streamId: { S: item.streamId },
+    streamVersion: { N: String(item.streamVersion) },
+    occurredAt: { S: item.occurredAt },
+    actor: { S: item.actor },
+    summary: { S: item.summary },
+  };
 }
 
 function parseItem(item: Record<string, AttributeValue>): TimelineItem {

@@ -1,5 +1,5 @@
 import type { MtdEvent } from '@mtd/contracts';
-import type { HandlerContext } from '@mtd/platform';
+import { ensureTables, type HandlerContext } from '@mtd/platform';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionTables } from '#adapters/projectionTables';
@@ -32,6 +32,7 @@ const foldAll = (events: MtdEvent[]) =>
 describe('projectOrderOnEvent on dynalite', () => {
   let engine: TestEngine;
   let projection: Projection;
+  let secondWriter: Projection;
   const changed: OrderView[] = [];
 
   beforeAll(async () => {
@@ -42,6 +43,7 @@ describe('projectOrderOnEvent on dynalite', () => {
       tables,
       onOrderChanged: (view) => changed.push(view),
     });
+    secondWriter = createProjection({ client: engine.client, tables });
   });
   afterAll(() => engine.close());
 
@@ -50,9 +52,21 @@ describe('projectOrderOnEvent on dynalite', () => {
       const orderId = `PO-S${seed}`;
       const history = historyOf(orderId);
       const delivered = shuffledWithDuplicates(history, seededRandom(seed));
-      // Deliver in waves of 4 concurrent handler calls: the optimistic write must retry conflicts.
-      for (let i = 0; i < delivered.length; i += 4) {
-        await Promise.all(delivered.slice(i, i + 4).map((e) => projection.projectOrderOnEvent(e, context)));
+      // Pages of 1–3 events, two at a time, through two writers with caches of their own (two
+      // Lambdas): the conditional page writes must retry the views the other writer changed.
+      const random = seededRandom(seed + 100);
+      const pages: MtdEvent[][] = [];
+      for (let i = 0; i < delivered.length; ) {
+        const size = 1 + Math.floor(random() * 3);
+        pages.push(delivered.slice(i, i + size));
+        i += size;
+      }
+      for (let i = 0; i < pages.length; i += 2) {
+        await Promise.all(
+          [projection, secondWriter].map((writer, j) =>
+            pages[i + j] ? writer.projectOrderOnEvent.handlePage(pages[i + j]!, context) : undefined,
+          ),
+        );
       }
       const stored = await projection.queries.getOrder(orderId);
       expect(stored, `seed ${seed}`).toEqual(foldAll(history));
@@ -68,12 +82,37 @@ describe('projectOrderOnEvent on dynalite', () => {
     }
   });
 
+  it('folds a page of many orders in batched writes, and two writers with pages of the same orders agree', async () => {
+    // Tables of its own: these orders would change the listings the other tests check.
+    const tables = { orders: 'orders-many', timeline: 'timeline-many', audit: 'audit-many' };
+    await ensureTables(engine.client, projectionTables(tables));
+    const projection = createProjection({ client: engine.client, tables });
+    const secondWriter = createProjection({ client: engine.client, tables });
+    // 130 orders: a page's views go out in TransactWriteItems of at most 100.
+    const histories = Array.from({ length: 130 }, (_, i) => historyOf(`PO-M${String(i).padStart(3, '0')}`));
+    const all = histories.flat();
+    const random = seededRandom(42);
+    const delivered = shuffledWithDuplicates(all, random);
+    const half = Math.floor(delivered.length / 2);
+    // The same events, cut differently, through two writers at once: the second sees every view the
+    // first changed under it, and its conditions fail and retry.
+    await Promise.all([
+      projection.projectOrderOnEvent.handlePage(delivered.slice(0, half), context),
+      secondWriter.projectOrderOnEvent.handlePage(delivered.slice(half / 2, half + half / 2), context),
+    ]);
+    await secondWriter.projectOrderOnEvent.handlePage(delivered.slice(half), context);
+    for (const history of histories) {
+      const orderId = history[0]!.data.orderId;
+      expect(await projection.queries.getOrder(orderId), orderId).toEqual(foldAll(history));
+    }
+  });
+
   it('calls onOrderChanged after each write but not for a redelivery, and folds replays alike', async () => {
     const [received, accepted] = historyOf('PO-CB') as [MtdEvent, MtdEvent];
     changed.length = 0;
-    await projection.projectOrderOnEvent(received, context);
-    await projection.projectOrderOnEvent(received, { ...context, attempt: 2 });
-    await projection.projectOrderOnEvent(accepted, { ...context, replayName: 'rebuild-1' });
+    await projection.projectOrderOnEvent.handlePage([received], context);
+    await projection.projectOrderOnEvent.handlePage([received], context);
+    await projection.projectOrderOnEvent.handlePage([accepted], { ...context, replayName: 'rebuild-1' });
     expect(changed.map((v) => [v.orderId, v.stage])).toEqual([
       ['PO-CB', 'received'],
       ['PO-CB', 'accepted'],
@@ -84,7 +123,7 @@ describe('projectOrderOnEvent on dynalite', () => {
     const ids = ['PO-L1', 'PO-L2', 'PO-L3', 'PO-L4', 'PO-L5'];
     for (const [i, id] of ids.entries()) {
       const h = anOrder(id).received(`2026-11-24T15:0${i}:00.000Z`).accepted(`2026-11-24T15:0${i}:01.000Z`);
-      for (const e of h.events) await projection.projectOrderOnEvent(e, context);
+      for (const e of h.events) await projection.projectOrderOnEvent.handlePage([e], context);
     }
     const seen: string[] = [];
     let cursor: string | undefined;

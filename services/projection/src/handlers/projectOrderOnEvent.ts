@@ -1,4 +1,5 @@
-import type { EventHandler } from '@mtd/platform';
+import type { MtdEvent } from '@mtd/contracts';
+import type { PageHandler } from '@mtd/platform';
 import type { DynamoOrderViews } from '#adapters/dynamoOrderViews';
 import type { DynamoTimeline } from '#adapters/dynamoTimeline';
 import { evolveOrderView, type OrderView, type OrderViewConfig } from '#domain/orderView';
@@ -13,17 +14,35 @@ export interface ProjectOrderDeps {
 }
 
 /**
- * Subscription `projectOrderOnEvent`: every MTD event into its order's timeline and view. Replays
- * (`context.replayName`) are folded like any delivery: the view drops what it already applied.
- * The timeline item goes first; if we crash before the view write, the redelivery rewrites the same
- * item and then folds the view, so both converge.
+ * Subscription `projectOrderOnEvent`: every MTD event into its order's timeline and view, a page at
+ * a time. The page's events are folded in memory per order, then written in a few calls: timeline
+ * lines 25 per BatchWriteItem, views 100 per TransactWriteItems, each conditioned on the revision
+ * it was folded from (so concurrent writers — several Lambdas, a replay — never overwrite each
+ * other). Replays (`context.replayName`) are folded like any delivery: the view drops what it
+ * already applied. The timeline goes first; if we crash before the views, the re-delivered page
+ * rewrites the same lines and then folds the views, so both converge.
  */
-export function createProjectOrderOnEvent(deps: ProjectOrderDeps): EventHandler {
-  return async (event) => {
-    await deps.timeline.put(timelineItemOf(event));
-    const result = await deps.orders.apply(event.data.orderId, (view) =>
-      evolveOrderView(view, event, deps.config),
-    );
-    if (result.changed) deps.onOrderChanged?.(result.view);
+export function createProjectOrderOnEvent(deps: ProjectOrderDeps): PageHandler {
+  return {
+    async handlePage(events) {
+      await deps.timeline.putAll(events.map(timelineItemOf));
+      const byOrder = new Map<string, MtdEvent[]>();
+      for (const event of events) {
+        const list = byOrder.get(event.data.orderId) ?? [];
+        list.push(event);
+        byOrder.set(event.data.orderId, list);
+      }
+      const folds = new Map<string, (view: OrderView | undefined) => OrderView>();
+      for (const [orderId, orderEvents] of byOrder) {
+        folds.set(
+          orderId,
+          (view) =>
+            orderEvents.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e, deps.config), view)!,
+        );
+      }
+      for (const result of await deps.orders.applyAll(folds)) {
+        if (result.changed) deps.onOrderChanged?.(result.view);
+      }
+    },
   };
 }

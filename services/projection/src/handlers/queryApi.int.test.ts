@@ -34,7 +34,7 @@ describe('query API over dynalite', () => {
       .accepted('2026-11-24T14:00:01.000Z')
       .issuanceFailed('2026-11-24T14:00:02.000Z');
     for (const event of [...done.events, ...stuck.events]) {
-      await projection.projectOrderOnEvent(event, context);
+      await projection.projectOrderOnEvent.handlePage([event], context);
       await projection.appendAuditEntryOnEvent(event, context);
     }
   });
