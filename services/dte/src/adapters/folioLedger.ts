@@ -139,38 +139,54 @@ export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedge
     }
   }
 
+  /**
+   * Allocations of one type take turns within this process: concurrent ones would all try the same
+   * last + 1, and all but one would lose and re-read. In turn, each is one PutItem.
+   */
+  const turns = new Map<DteType, Promise<unknown>>();
+  function inTurn<T>(dteType: DteType, work: () => Promise<T>): Promise<T> {
+    const result = (turns.get(dteType) ?? Promise.resolve()).then(work, work);
+    turns.set(
+      dteType,
+      result.catch(() => {}),
+    );
+    return result;
+  }
+
   return {
-    async allocate(dteType, orderId) {
-      let tail = tails.get(dteType) ?? (await readTail(dteType));
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const held = tail.byOrder.get(orderId);
-        if (held !== undefined) return held;
-        const folio = tail.last + 1;
-        try {
-          await client.send(
-            new PutItemCommand({
-              TableName: tableName,
-              Item: {
-                dteType: { N: String(dteType) },
-                folio: { N: String(folio) },
-                orderId: { S: orderId },
-              },
-              ConditionExpression: 'attribute_not_exists(folio)',
-            }),
-          );
-          remember(tail, orderId, folio);
-          return folio;
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          lastError = error;
-          // Another writer took it (maybe another delivery of this very order): read the tail again.
-          tail = await readTail(dteType);
-          if (tail.byOrder.has(orderId)) continue;
-          await sleep(backoffDelayMs(attempt, backoff, random));
-        }
-      }
-      throw new FolioContentionError(dteType, maxAttempts, { cause: lastError });
-    },
+    allocate: (dteType, orderId) => inTurn(dteType, () => allocateNow(dteType, orderId)),
   };
+
+  async function allocateNow(dteType: DteType, orderId: string): Promise<number> {
+    let tail = tails.get(dteType) ?? (await readTail(dteType));
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const held = tail.byOrder.get(orderId);
+      if (held !== undefined) return held;
+      const folio = tail.last + 1;
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              dteType: { N: String(dteType) },
+              folio: { N: String(folio) },
+              orderId: { S: orderId },
+            },
+            ConditionExpression: 'attribute_not_exists(folio)',
+          }),
+        );
+        remember(tail, orderId, folio);
+        return folio;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        lastError = error;
+        // Another writer took it (maybe another delivery of this very order): read the tail again.
+        tail = await readTail(dteType);
+        if (tail.byOrder.has(orderId)) continue;
+        await sleep(backoffDelayMs(attempt, backoff, random));
+      }
+    }
+    throw new FolioContentionError(dteType, maxAttempts, { cause: lastError });
+  }
 }
