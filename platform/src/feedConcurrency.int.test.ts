@@ -1,10 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type MtdEvent, Sources, Streams, subscriptionNamed } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppendFence } from './appendFence';
 import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
+import { dynamoClientFor } from './dynaliteServer';
 import { DynamoEventStore } from './dynamoEventStore';
 import { SubscriptionRunner } from './subscriptionRunner';
 import { anOrderAccepted, startTestEngine, type TestEngine } from './testing';
@@ -21,12 +22,7 @@ const accepted = anOrderAccepted;
  * feed reader must survive without skipping.
  */
 function delayedClient(endpoint: string): DynamoDBClient {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 10,
-  });
+  const client = dynamoClientFor(endpoint);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Item?: { commitId?: unknown } };
