@@ -1,5 +1,6 @@
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+  import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
   interface DynaliteOptions {
     path?: string;
@@ -9,4 +10,84 @@ declare module 'dynalite' {
     maxItemSizeKb?: number;
   }
   export default function dynalite(options?: DynaliteOptions): Server;
+
+  // The internals below are what the in-process engine (dynaliteRequestHandler.ts) uses; they are
+  // CommonJS modules of dynalite 4.0.0 (`dynalite/db`, `dynalite/validations`, `dynalite/actions/*`,
+  // `dynalite/validations/*`), loaded with `require` and typed only as far as we call them.
+
+  export type DynaliteItem = Record<string, AttributeValue>;
+
+  /** The errors dynalite answers with: `body` is the DynamoDB JSON error (`__type`, `message`). */
+  export interface DynaliteError extends Error {
+    statusCode?: number;
+    body?: { __type: string; message?: string; Message?: string };
+  }
+
+  export type DynaliteCallback<T> = (err: DynaliteError | null | undefined, value?: T) => void;
+
+  /** A table description as dynalite stores it (DescribeTable's `Table`). */
+  export interface DynaliteTable {
+    TableName: string;
+  }
+
+  export interface DynaliteItemDb {
+    get(key: string, cb: DynaliteCallback<DynaliteItem>): void;
+    put(key: string, item: DynaliteItem, cb: DynaliteCallback<void>): void;
+    del(key: string, cb: DynaliteCallback<void>): void;
+    /** A per-table, per-key FIFO lock (the `lock` package); `release(done)` wraps `done` so it releases first. */
+    lock(key: string, exec: (release: (done: () => void) => () => void) => void): void;
+  }
+
+  export interface DynaliteStore {
+    options: { maxItemSize: number };
+    db: { open(): Promise<void> };
+    getTable(name: string, cb: DynaliteCallback<DynaliteTable>): void;
+    getItemDb(tableName: string): DynaliteItemDb;
+    /** Waits for the store's pending LevelDB operations, then closes it (what `server.close` does). */
+    lifecycleManager: { gracefulClose(): Promise<void> };
+  }
+
+  /** `dynalite/db` */
+  export interface DynaliteDb {
+    create(options: DynaliteOptions): DynaliteStore;
+    validateItem(item: DynaliteItem, table: DynaliteTable): DynaliteError | null | undefined;
+    validateKey(key: DynaliteItem, table: DynaliteTable): DynaliteError | null | undefined;
+    createKey(itemOrKey: DynaliteItem, table: DynaliteTable): string;
+    /** Evaluates `data._condition` (parsed ConditionExpression) or `data.Expected` on the stored item. */
+    checkConditional(data: object, existingItem: DynaliteItem | undefined): DynaliteError | null | undefined;
+    updateIndexes(
+      store: DynaliteStore,
+      table: DynaliteTable,
+      existingItem: DynaliteItem | undefined,
+      item: DynaliteItem | null,
+      cb: DynaliteCallback<void>,
+    ): void;
+    validationError(message: string): DynaliteError;
+  }
+
+  /** `dynalite/validations/<action>`: the request's shape, and the checks past the shape. */
+  export interface DynaliteActionValidation {
+    types: object;
+    custom?: (data: Record<string, unknown>, store: DynaliteStore) => string | undefined;
+  }
+
+  /** `dynalite/validations` */
+  export interface DynaliteValidations {
+    /** Drops unknown members and checks types; throws a DynaliteError (SerializationException). */
+    checkTypes(data: unknown, types: object): Record<string, unknown>;
+    /** Throws a DynaliteError (ValidationException); parses expressions into `data._condition` etc. */
+    checkValidations(
+      data: Record<string, unknown>,
+      types: object,
+      custom: DynaliteActionValidation['custom'],
+      store: DynaliteStore,
+    ): void;
+  }
+
+  /** `dynalite/actions/<action>` */
+  export type DynaliteAction = (
+    store: DynaliteStore,
+    data: Record<string, unknown>,
+    cb: DynaliteCallback<unknown>,
+  ) => void;
 }

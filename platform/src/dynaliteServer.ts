@@ -1,50 +1,77 @@
-/// <reference path="./dynalite.d.ts" />
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynaliteEngine, openDynaliteEngine } from './dynaliteEngine';
 
 export interface DynaliteServer {
+  /**
+   * The engine's name in this process (`in-process://dynalite-<n>`), not a network address: only
+   * {@link dynamoClientFor}, in this process, can reach it.
+   */
   endpoint: string;
   /** A client for this engine; build more with {@link dynamoClientFor}. */
   client: DynamoDBClient;
   close(): Promise<void>;
 }
 
-/** A DynamoDB client pointed at a local engine (dynalite), with dummy credentials. */
+/** The open in-process engines, by their `endpoint` name. */
+const engines = new Map<string, DynaliteEngine>();
+let enginesStarted = 0;
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * A DynamoDB client for a local engine: one started in this process by {@link startDynalite} (by
+ * its `endpoint` name), or any DynamoDB-compatible HTTP endpoint (DynamoDB Local), with dummy
+ * credentials.
+ */
 export function dynamoClientFor(endpoint: string): DynamoDBClient {
+  const engine = engines.get(endpoint);
+  if (!engine)
+    return new DynamoDBClient({ endpoint, region: 'local', credentials: localCredentials, maxAttempts: 10 });
   return new DynamoDBClient({
     endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: localCredentials,
     maxAttempts: 10,
+    requestHandler: engine.requestHandler,
+    // Nothing checks a signature in-process, so SigV4 (a canonical request, a SHA-256 of the body
+    // and HMACs per call) would be spent for nothing. The credentials still resolve, as the scheme wants.
+    httpAuthSchemes: [
+      {
+        schemeId: 'aws.auth#sigv4',
+        identityProvider: (config) => config.getIdentityProvider('aws.auth#sigv4'),
+        signer: { sign: async (request) => request },
+      },
+    ],
   });
 }
 
 /**
- * The embedded DynamoDB (dynalite) in this process, on loopback: on disk under `path`, or in
- * memory when `path` is absent (tests). The same adapters talk to it as to DynamoDB.
+ * The embedded DynamoDB (dynalite 4.0.0) inside this process: on disk under `path`, or in memory
+ * when `path` is absent (tests). The same adapters talk to it as to DynamoDB, through a client
+ * whose request handler calls dynalite directly (dynaliteEngine.ts): there is no socket, so no other
+ * process can read or write it, and a call costs no loopback HTTP. It also answers
+ * TransactWriteItems, which dynalite lacks (see dynaliteTransactWriteItems.ts for its limits).
+ *
+ * `close()` lets requests under way finish and closes LevelDB, so the same `path` can be opened
+ * again in this process (LevelDB allows one opener at a time).
+ *
+ * @example
+ * const dynamo = await startDynalite({ path: join(dataDir, 'dynamodb') });
+ * await dynamo.client.send(new PutItemCommand({ TableName: 'mtd-events', Item: item }));
+ * await dynamo.close();
  */
 export async function startDynalite(options: { path?: string } = {}): Promise<DynaliteServer> {
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.path ? { path: options.path } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const engine = await openDynaliteEngine(options);
+  const endpoint = `in-process://dynalite-${++enginesStarted}`;
+  engines.set(endpoint, engine);
   const client = dynamoClientFor(endpoint);
   return {
     endpoint,
     client,
     close: async () => {
+      engines.delete(endpoint);
       client.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.close();
     },
   };
 }

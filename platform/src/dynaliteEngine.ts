@@ -1,0 +1,194 @@
+/// <reference path="./dynalite.d.ts" />
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type {
+  DynaliteAction,
+  DynaliteActionValidation,
+  DynaliteDb,
+  DynaliteError,
+  DynaliteStore,
+  DynaliteValidations,
+} from 'dynalite';
+import { transactWriteItems } from './dynaliteTransactWriteItems';
+
+// dynalite's internals are CommonJS files without an `exports` map; `require` loads them the way
+// dynalite's own index.js does (an ESM import of `dynalite/db` would be a directory import).
+const require = createRequire(import.meta.url);
+const engineDb = require('dynalite/db') as DynaliteDb;
+const validations = require('dynalite/validations') as DynaliteValidations;
+
+/** The operations dynalite 4.0.0 implements (its index.js `validOperations`), by target name. */
+const operations = [
+  'BatchGetItem',
+  'BatchWriteItem',
+  'CreateTable',
+  'DeleteItem',
+  'DeleteTable',
+  'DescribeTable',
+  'DescribeTimeToLive',
+  'GetItem',
+  'ListTables',
+  'PutItem',
+  'Query',
+  'Scan',
+  'TagResource',
+  'UntagResource',
+  'ListTagsOfResource',
+  'UpdateItem',
+  'UpdateTable',
+] as const;
+
+const engineActions = new Map<string, { action: DynaliteAction; validation: DynaliteActionValidation }>(
+  operations.map((operation) => {
+    const file = operation.charAt(0).toLowerCase() + operation.slice(1);
+    return [
+      operation,
+      {
+        action: require(`dynalite/actions/${file}`) as DynaliteAction,
+        validation: require(`dynalite/validations/${file}`) as DynaliteActionValidation,
+      },
+    ];
+  }),
+);
+
+/** The parts of a smithy HttpRequest this handler reads: the target header and the JSON body. */
+interface EngineRequest {
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** A smithy HttpResponse (duck-typed by the SDK: a numeric statusCode and a headers object). */
+interface EngineResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+const utf8 = new TextDecoder();
+
+function isDynaliteError(error: unknown): error is DynaliteError & { statusCode: number } {
+  return error instanceof Error && typeof (error as DynaliteError).statusCode === 'number';
+}
+
+function header(headers: Record<string, string>, name: string): string {
+  for (const key in headers) if (key.toLowerCase() === name) return headers[key] ?? '';
+  return '';
+}
+
+/** Runs one dynalite action; engine errors (statusCode + DynamoDB error body) reject as they are. */
+function runAction(action: DynaliteAction, store: DynaliteStore, data: Record<string, unknown>) {
+  return new Promise<unknown>((resolve, reject) =>
+    action(store, data, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+}
+
+/** Validates and runs one request the way dynalite's httpHandler does, minus HTTP and signature checks. */
+async function answer(store: DynaliteStore, target: string, body: string): Promise<unknown> {
+  const [api, operation = ''] = target.split('.');
+  const engineAction = engineActions.get(operation);
+  if (api !== 'DynamoDB_20120810' || (!engineAction && operation !== 'TransactWriteItems'))
+    throw engineError('com.amazon.coral.service#UnknownOperationException', `Unknown operation ${target}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    throw engineError('com.amazon.coral.service#SerializationException', 'The request body is not JSON');
+  }
+  if (!engineAction) return transactWriteItems(store, data);
+  const { action, validation } = engineAction;
+  const checked = validations.checkTypes(data, validation.types);
+  validations.checkValidations(checked, validation.types, validation.custom, store);
+  return runAction(action, store, checked);
+}
+
+function engineError(type: string, message: string): DynaliteError {
+  return Object.assign(new Error(message), { statusCode: 400, body: { __type: type, message } });
+}
+
+function respond(statusCode: number, payload: unknown): { response: EngineResponse } {
+  const body = Buffer.from(JSON.stringify(payload ?? {}));
+  return {
+    response: {
+      statusCode,
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': String(body.byteLength),
+        'x-amzn-requestid': randomUUID(),
+      },
+      body,
+    },
+  };
+}
+
+/** A DynamoDB engine (dynalite) in this process, and the request handler its clients use. */
+export interface DynaliteEngine {
+  /** A smithy HttpHandler, for `new DynamoDBClient({ requestHandler })`. */
+  requestHandler: ReturnType<typeof requestHandlerFor>;
+  /** Refuses new requests, lets those under way finish, then closes the LevelDB store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens dynalite's store (on disk under `path`, else in memory) and answers DynamoDB requests
+ * from it through a smithy request handler: no socket, no port, nothing another process can reach.
+ * It replaces the SDK's NodeHttpHandler, so a call costs the SDK's (de)serialization and
+ * dynalite's work, not loopback HTTP.
+ *
+ * Requests are not authenticated (only a client holding the handler can send one), so in-process
+ * clients need not sign them. TransactWriteItems, which dynalite lacks, is answered by
+ * {@link transactWriteItems} over dynalite's own item store, locks and condition evaluator.
+ */
+export async function openDynaliteEngine(options: { path?: string } = {}): Promise<DynaliteEngine> {
+  const store = engineDb.create({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
+  // Open now, so a folder still held by another process fails here rather than at the first call.
+  await store.db.open();
+  const state = { open: true, inFlight: new Set<Promise<unknown>>() };
+  return {
+    requestHandler: requestHandlerFor(store, state),
+    close: async () => {
+      if (!state.open) return;
+      state.open = false;
+      // dynalite's graceful close waits for LevelDB operations under way, not for a request between
+      // two of them (a Query between reading its table and its items); such a request would then
+      // throw "Database is not open" outside any promise. So requests are drained first.
+      await Promise.allSettled(state.inFlight);
+      await store.lifecycleManager.gracefulClose();
+    },
+  };
+}
+
+function requestHandlerFor(store: DynaliteStore, state: { open: boolean; inFlight: Set<Promise<unknown>> }) {
+  return {
+    async handle(request: EngineRequest): Promise<{ response: EngineResponse }> {
+      if (!state.open) throw new Error('The in-process DynamoDB engine (dynalite) is closed');
+      // The SDK's JSON codec sends a Uint8Array subclass; decode its bytes (Buffer.from would call
+      // its string-converting valueOf, which the SDK warns about).
+      const body =
+        typeof request.body === 'string'
+          ? request.body
+          : request.body instanceof Uint8Array
+            ? utf8.decode(request.body)
+            : '';
+      const answered = answer(store, header(request.headers, 'x-amz-target'), body);
+      state.inFlight.add(answered);
+      try {
+        return respond(200, await answered);
+      } catch (error) {
+        // dynalite's own answer to a bad request (validation, condition, missing table): an HTTP 400
+        // with the DynamoDB error body, which the SDK turns into the named exception.
+        if (isDynaliteError(error)) return respond(error.statusCode, error.body);
+        throw error;
+      } finally {
+        state.inFlight.delete(answered);
+      }
+    },
+    // Part of smithy's HttpHandler contract; there is no connection configuration to update.
+    updateHttpClientConfig(): void {},
+    httpHandlerConfigs: () => ({}),
+  };
+}
