@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomerNotifiedV1, DteIssuedV1, OrderAcceptedV1, OrderReceivedV1 } from '@mtd/contracts';
 import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
-import { DynamoEventStore } from '@mtd/platform';
+import { DynamoEventStore, fromEventBridgeEvent, toEventBridgeEvent } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
+import { evolveOrderView, type OrderView } from '@mtd/projection';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildRuntime, stopChild } from './childRuntime';
 import { allEvents, authedFetch, caughtUp, eventually } from './harness';
@@ -78,6 +79,14 @@ describe('kill -9 mid-flow', () => {
       }
     }
     await eventually('every subscription to catch up', () => caughtUp(second.url), Boolean, 60_000);
+    const views = new Map<string, unknown>();
+    for (const orderId of acknowledged) {
+      views.set(
+        orderId,
+        ((await (await authedFetch(second.url, `/api/orders/${orderId}`)).json()) as { order: unknown })
+          .order,
+      );
+    }
     const audit = (await (await authedFetch(second.url, `/api/audit/verify`)).json()) as {
       ok: boolean;
       entries: number;
@@ -103,6 +112,16 @@ describe('kill -9 mid-flow', () => {
         .map((e) => e.data.folio)
         .sort((a, b) => a - b);
       expect(folios).toEqual(folios.map((_, i) => i + 1));
+    }
+    // Every view is exactly the fold of its order's stored events: no update lost across the crash.
+    for (const orderId of acknowledged) {
+      const recount = events
+        .filter((e) => e.data.orderId === orderId)
+        .reduce<OrderView | undefined>(
+          (view, e) => evolveOrderView(view, fromEventBridgeEvent(toEventBridgeEvent(e))),
+          undefined,
+        );
+      expect(views.get(orderId), orderId).toEqual(recount);
     }
     const notified = events.filter((e) => e.type === CustomerNotifiedV1.detailType);
     expect(readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(
