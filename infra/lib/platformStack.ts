@@ -21,7 +21,7 @@ import { acknowledge } from './nag';
 import { lambdaEntry, repoRoot } from './paths';
 import { queueWithDlq } from './queues';
 import { serviceFunction } from './serviceFunction';
-import { discoveryParameters, resourceName, type StageSettings } from './stage';
+import { discoveryParameters, outboxPublisherFunctionName, resourceName, type StageSettings } from './stage';
 import { tableFromDefinition } from './tableFromDefinition';
 
 /** Where the committed schema snapshots live: `contracts/schemas/<DetailType>/v<N>.json`. */
@@ -119,7 +119,7 @@ export class PlatformStack extends Stack {
       queueName: resourceName(stage, 'outbox', 'failures'),
       removalPolicy: settings.removalPolicy,
     });
-    const publisherName = resourceName(stage, 'outbox', 'publisher');
+    const publisherName = outboxPublisherFunctionName(stage);
     const publisher = serviceFunction(this, 'OutboxPublisher', {
       settings,
       functionName: publisherName,

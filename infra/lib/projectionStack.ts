@@ -1,5 +1,5 @@
 import { Sources } from '@mtd/contracts';
-import { projectionTables } from '@mtd/projection';
+import { ordersInProcessIndex, projectionTables } from '@mtd/projection';
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
@@ -7,11 +7,12 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { deadLetterAlarm, lambdaAlarms } from './monitoring';
+import { acknowledge } from './nag';
 import { lambdaEntry } from './paths';
 import { queueWithDlq } from './queues';
 import { serviceFunction } from './serviceFunction';
 import { ServiceStack, type ServiceStackProps } from './serviceStack';
-import { resourceName } from './stage';
+import { outboxPublisherFunctionName, resourceName } from './stage';
 import { tableFromDefinition } from './tableFromDefinition';
 
 /**
@@ -44,6 +45,7 @@ export class ProjectionStack extends ServiceStack {
     const entry = lambdaEntry('services/projection/src/aws/projectionLambda.ts');
     const readWrite = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
 
+    let projectionQueueName: string | undefined;
     for (const subscription of this.ownSubscriptions()) {
       // The audit chain has one order; its writer is safe under concurrency (conditional appends)
       // but contends, so it runs at the event source's minimum.
@@ -53,11 +55,14 @@ export class ProjectionStack extends ServiceStack {
         environment,
         ...(isAudit ? { maxConcurrency: 2 } : {}),
       });
+      if (subscription.name === 'projectOrderOnEvent') projectionQueueName = consumer.queue.queueName;
       const own = isAudit ? [audit] : [orders, timeline];
       consumer.fn.addToRolePolicy(
         new PolicyStatement({ actions: readWrite, resources: own.map((t) => t.attrArn) }),
       );
     }
+
+    if (!projectionQueueName) throw new Error('the projection stack has no projectOrderOnEvent consumer');
 
     const query = serviceFunction(this, 'QueryApi', {
       settings: this.settings,
@@ -99,9 +104,35 @@ export class ProjectionStack extends ServiceStack {
       entry,
       handler: 'checkOrdersAtRisk',
       description: 'Early-warning check: appends OrderAtRisk to sla-<orderId> streams',
-      environment: { ...environment, EVENT_STORE_TABLE: this.eventStoreTableName },
+      environment: {
+        ...environment,
+        EVENT_STORE_TABLE: this.eventStoreTableName,
+        // The projection's watermark (cloudWatchProjectionWatermark): how far behind the order views are.
+        PROJECTION_QUEUE_NAME: projectionQueueName,
+        OUTBOX_PUBLISHER_FUNCTION_NAME: outboxPublisherFunctionName(stage),
+      },
     });
     this.grantEventStore({ fn: earlyWarning }, Sources.projection, ['sla-']);
+    // It lists the orders in process (a key condition on the inProcess index) and nothing else.
+    earlyWarning.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ListOrdersInProcess',
+        actions: ['dynamodb:Query'],
+        resources: [`${orders.attrArn}/index/${ordersInProcessIndex}`],
+      }),
+    );
+    earlyWarning.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ReadProjectionBacklogMetrics',
+        actions: ['cloudwatch:GetMetricData'],
+        resources: ['*'],
+      }),
+    );
+    acknowledge(
+      earlyWarning.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'cloudwatch:GetMetricData supports no resource-level permissions; the early-warning check reads only the projection queue age and the outbox publisher iterator age with it.',
+    );
     earlyWarning.configureAsyncInvoke({
       onFailure: new SqsDestination(earlyWarningFailures.queue),
       retryAttempts: 2,

@@ -108,6 +108,14 @@ export function resourceName(stage: StageName, ...parts: string[]): string {
   return ['mtd', stage, ...parts].join('-');
 }
 
+/**
+ * The outbox publisher's function name: the platform stack names it, and the projection's SLA watcher
+ * reads its IteratorAge metric (part of the projection's watermark) by it.
+ */
+export function outboxPublisherFunctionName(stage: StageName): string {
+  return resourceName(stage, 'outbox', 'publisher');
+}
+
 /** The SSM parameters the platform stack publishes and service stacks read (no cross-stack exports). */
 export function discoveryParameters(stage: StageName) {
   return {

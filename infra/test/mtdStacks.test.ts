@@ -344,6 +344,31 @@ describe('the dev stage', () => {
     });
   });
 
+  it('lets the early-warning check list orders in process and read the projection backlog metrics', () => {
+    const projection = tpl('mtd-dev-projection');
+    const functions = resourcesOf(projection, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties?.FunctionName === 'mtd-dev-projection-early-warning',
+    );
+    expect(functions).toHaveLength(1);
+    const [fnId, fn] = functions[0]!;
+    const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.OUTBOX_PUBLISHER_FUNCTION_NAME).toBe('mtd-dev-outbox-publisher');
+    expect(JSON.stringify(env.PROJECTION_QUEUE_NAME)).toMatch(/projectOrderOnEventQueue[0-9A-F]{8}/);
+    const roleId = JSON.stringify(fn.Properties?.Role).match(/"(EarlyWarningRole[0-9A-F]{8})"/)?.[1];
+    expect(roleId, fnId).toBeDefined();
+    const statements = resourcesOf(projection, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties?.Roles).includes(roleId!))
+      .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+    const metrics = statements.filter((s) => actionsOf(s).includes('cloudwatch:GetMetricData'));
+    expect(metrics.map((s) => [actionsOf(s), s.Resource])).toEqual([[['cloudwatch:GetMetricData'], '*']]);
+    const listing = statements.filter(
+      (s) =>
+        actionsOf(s).includes('dynamodb:Query') && JSON.stringify(s.Resource).includes('/index/inProcess'),
+    );
+    expect(listing).toHaveLength(1);
+    expect(actionsOf(listing[0]!)).toEqual(['dynamodb:Query']);
+  });
+
   it('schedules the early-warning check and keeps the tax-authority credentials in Secrets Manager', () => {
     tpl('mtd-dev-projection').hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(5 minutes)',

@@ -26,7 +26,7 @@ export {
   type NotificationEvent,
   type NotificationState,
 } from '#domain/notification';
-export { renderOperationsAlert } from '#domain/operationsAlert';
+export { type AtRiskRow, digestRows, formatChileTime, renderOperationsDigest } from '#domain/operationsAlert';
 export {
   type NotifyCustomerOnDteIssuedDeps,
   notifyCustomerOnDteIssued,
@@ -34,6 +34,7 @@ export {
 export {
   type NotifyOperationsOnOrderAtRiskDeps,
   notifyOperationsOnOrderAtRisk,
+  operationsDigestKey,
 } from '#handlers/notifyOperationsOnOrderAtRisk';
 
 export interface NotificationDeps {

@@ -24,6 +24,7 @@ export * from '#domain/businessDay';
 export * from '#domain/orderView';
 export * from '#domain/signInThrottle';
 export * from '#domain/sla';
+export * from '#domain/slaConfig';
 export * from '#domain/statistics';
 export * from '#domain/timeline';
 export * from '#handlers/appendAuditEntryOnEvent';

@@ -32,6 +32,19 @@ export interface ListOrdersOptions extends OrderFilter {
   stage?: OrderStage;
   limit?: number;
   cursor?: string;
+  /**
+   * Only orders whose first fact (the time in their listKey) is at or before this instant. Read as a
+   * key condition on the index, so paging stops where the listing passes it.
+   */
+  firstFactBy?: Date;
+}
+
+/**
+ * The exclusive upper bound of listKeys (`<first fact ISO time>#<orderId>`) whose time is at or before
+ * `instant`: `$` sorts right after `#`, so every key of that very millisecond is still below it.
+ */
+export function listKeyBoundAfter(instant: Date): string {
+  return `${instant.toISOString()}$`;
 }
 
 /** True when `view` passes every filter given. */
@@ -76,12 +89,18 @@ export function createProjectionQueries(deps: {
   const viewsOfDays = async (from: string, to: string) =>
     (await Promise.all(daysBetween(from, to).map((day) => deps.orders.listDay(day)))).flat();
   return {
-    listOrders: async ({ stage, limit, cursor, ...filter }) => {
+    listOrders: async ({ stage, limit, cursor, firstFactBy, ...filter }) => {
       const size = pageSize(limit);
+      const bound = firstFactBy ? { listKeyBelow: listKeyBoundAfter(firstFactBy) } : {};
       const filtered =
         filter.exception !== undefined || filter.atRisk !== undefined || filter.minAgeMs !== undefined;
       if (!filtered)
-        return deps.orders.list({ limit: size, ...(stage ? { stage } : {}), ...(cursor ? { cursor } : {}) });
+        return deps.orders.list({
+          limit: size,
+          ...(stage ? { stage } : {}),
+          ...(cursor ? { cursor } : {}),
+          ...bound,
+        });
       const items: OrderView[] = [];
       let next = cursor;
       for (;;) {
@@ -89,6 +108,7 @@ export function createProjectionQueries(deps: {
           limit: size,
           ...(stage ? { stage } : {}),
           ...(next ? { cursor: next } : {}),
+          ...bound,
         });
         for (const view of page.items) {
           if (!matchesOrderFilter(view, filter)) continue;

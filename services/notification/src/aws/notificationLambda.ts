@@ -40,6 +40,7 @@ export const notifyCustomerOnDteIssued = sqsEventBridgeHandler({
   sqs,
 });
 
+/** One digest email per page of OrderAtRisk warnings (a page handler). */
 export const notifyOperationsOnOrderAtRisk = sqsEventBridgeHandler({
   subscriptionName: 'notifyOperationsOnOrderAtRisk',
   handler: notifyOperations({

@@ -1,7 +1,8 @@
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { anSqsRecord, sqsEventOf } from '@mtd/platform/aws/testing';
+import { OrderAtRiskV1 } from '@mtd/contracts';
+import { anEventOf, anSqsRecord, sqsEventOf } from '@mtd/platform/aws/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aDteIssuedEvent } from '#src/testing/aDteIssuedEvent';
@@ -107,5 +108,32 @@ describe('notification Lambda entry point', () => {
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect(ses.calls()).toHaveLength(0);
+  });
+
+  it('emails operations one digest per SQS batch of OrderAtRisk warnings, never on a replay', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-ops' });
+    const warningOf = (orderId: string) =>
+      anEventOf(OrderAtRiskV1, { streamId: `sla-${orderId}`, data: { ...OrderAtRiskV1.example, orderId } });
+    const response = await lambda.notifyOperationsOnOrderAtRisk(
+      sqsEventOf(warningOf('PO-1'), warningOf('PO-2'), warningOf('PO-3')),
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    const emails = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({
+      Destination: { ToAddresses: ['operaciones@mtd.example.cl'] },
+      EmailTags: [
+        { Name: 'kind', Value: 'order-at-risk' },
+        { Name: 'orders', Value: '3' },
+      ],
+    });
+    expect(emails[0]?.Content?.Simple?.Subject?.Data).toBe('3 pedidos en riesgo (3 etapas fuera de plazo)');
+    expect(dynamo.calls()).toEqual([]);
+
+    const record = JSON.parse(sqsEventOf(warningOf('PO-4')).Records[0]!.body);
+    await lambda.notifyOperationsOnOrderAtRisk(
+      sqsEventOf(anSqsRecord({ ...record, 'replay-name': 'rebuild' })),
+    );
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
   });
 });

@@ -1,12 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
 import { requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { handle } from 'hono/aws-lambda';
-import { defaultSlaDeadlines, type OrderAtRiskFinding } from '#domain/sla';
-import { createRaiseOrdersAtRiskOnSchedule } from '#handlers/raiseOrdersAtRiskOnSchedule';
+import { cloudWatchProjectionWatermark } from '#adapters/cloudWatchProjectionWatermark';
+import { slaPolicyFromEnvironment } from '#domain/slaConfig';
+import {
+  createRaiseOrdersAtRiskOnSchedule,
+  type OrdersAtRiskCheck,
+} from '#handlers/raiseOrdersAtRiskOnSchedule';
 import { createProjection } from '#src/index';
 
 /**
@@ -16,6 +21,7 @@ import { createProjection } from '#src/index';
  */
 const dynamo = new DynamoDBClient({});
 const sqs = new SQSClient({});
+const cloudWatch = new CloudWatchClient({});
 const logger = new Logger({ serviceName: 'projection' });
 
 const projection = createProjection({
@@ -46,10 +52,22 @@ export const queryApi = handle(projection.queryApi);
 /**
  * Invoked every few minutes by EventBridge Scheduler: the SLA watcher. Appends one OrderAtRisk
  * per order and stage past its deadline to `sla-<orderId>` (the only streams this role may append
- * to), exactly as the local runtime's timer does. EVENT_STORE_TABLE is set on this function only.
+ * to), exactly as the local runtime's timer does. Deadlines are judged against the projection's
+ * watermark from CloudWatch (`cloudWatchProjectionWatermark`: the projection queue's oldest message
+ * and the outbox publisher's iterator age), so a backlog raises nothing.
+ *
+ * Set on this function only: EVENT_STORE_TABLE, PROJECTION_QUEUE_NAME, OUTBOX_PUBLISHER_FUNCTION_NAME
+ * and optionally SLA_DEADLINES_JSON / SLA_BROADCAST_RETRY_JSON (`slaPolicyFromEnvironment`). They
+ * are read on the first run rather than at module load, because this module also serves the
+ * subscription and query functions, which have none of them; a malformed SLA variable fails that
+ * run with an InvalidSlaConfigError naming the field (→ the failure queue and its alarm).
  */
-let raiseOrdersAtRisk: (() => Promise<OrderAtRiskFinding[]>) | undefined;
-export const checkOrdersAtRisk = async (): Promise<{ raised: number }> => {
+let raiseOrdersAtRisk: (() => Promise<OrdersAtRiskCheck>) | undefined;
+export const checkOrdersAtRisk = async (): Promise<{
+  status: OrdersAtRiskCheck['status'];
+  raised: number;
+  ordersRead: number;
+}> => {
   raiseOrdersAtRisk ??= createRaiseOrdersAtRiskOnSchedule({
     queries: projection.queries,
     store: new DynamoEventStore({
@@ -59,9 +77,25 @@ export const checkOrdersAtRisk = async (): Promise<{ raised: number }> => {
     }),
     clock: systemClock,
     ids: ulidGenerator(),
-    deadlines: defaultSlaDeadlines,
+    policy: slaPolicyFromEnvironment(process.env),
+    watermark: cloudWatchProjectionWatermark({
+      client: cloudWatch,
+      clock: systemClock,
+      queueName: requiredEnv('PROJECTION_QUEUE_NAME'),
+      publisherFunctionName: requiredEnv('OUTBOX_PUBLISHER_FUNCTION_NAME'),
+    }),
   });
-  const raised = await raiseOrdersAtRisk();
-  logger.info('early-warning check', { raised: raised.length, findings: raised });
-  return { raised: raised.length };
+  const check = await raiseOrdersAtRisk();
+  if (check.status === 'watermark-unknown') {
+    logger.warn('early-warning check skipped: the projection watermark is unknown (no queue-age datapoint)');
+  } else {
+    logger.info('early-warning check', {
+      raised: check.raised.length,
+      ordersRead: check.ordersRead,
+      appliedUpTo: check.appliedUpTo,
+      judgedUpTo: check.judgedUpTo,
+      findings: check.raised,
+    });
+  }
+  return { status: check.status, raised: check.raised.length, ordersRead: check.ordersRead };
 };

@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OrderAcceptedV1, OrderAtRiskV1 } from '@mtd/contracts';
@@ -10,6 +11,7 @@ import { anOrder } from '#src/testing/orderHistory';
 
 const dynamo = mockClient(DynamoDBClient);
 const sqs = mockClient(SQSClient);
+const cloudWatch = mockClient(CloudWatchClient);
 let lambda: typeof import('./projectionLambda');
 
 const accepted = () => anEventOf(OrderAcceptedV1, { streamId: 'order-PO-1001', streamVersion: 2 });
@@ -34,6 +36,7 @@ describe('projection Lambda entry points', () => {
   beforeEach(() => {
     dynamo.reset();
     sqs.reset();
+    cloudWatch.reset();
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
@@ -108,36 +111,88 @@ describe('projection Lambda entry points', () => {
     });
   });
 
-  it('the early-warning entry appends one OrderAtRisk to the sla stream of an order past its deadline', async () => {
-    vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
-    // The Lambda reads the system clock: pin it, so the verdict never depends on today's date.
-    // Accepted an hour before "now" and still no DTE; the order's DispatchBy is still ahead.
-    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-24T11:00:00Z') });
+  describe('the early-warning entry', () => {
     const acceptedAt = '2026-11-24T10:00:00.000Z';
-    const history = anOrder('PO-LATE').received(acceptedAt).accepted(acceptedAt).events;
-    const view = history.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e), undefined)!;
-    dynamo
-      .on(QueryCommand, { TableName: 'mtd-dev-projection-orders' })
-      .resolves({
-        Items: [{ orderId: { S: 'PO-LATE' }, view: { S: JSON.stringify(view) }, revision: { N: '2' } }],
-      })
-      .on(QueryCommand, { TableName: 'mtd-dev-events' })
-      .resolves({ Items: [] })
-      .on(PutItemCommand)
-      .resolves({});
+    /** The projection queue's oldest message `ageSeconds` old in the minute starting at 10:58. */
+    const queueAge = (ageSeconds: number | undefined) =>
+      cloudWatch.on(GetMetricDataCommand).resolves({
+        MetricDataResults: [
+          {
+            Id: 'queueAge',
+            Timestamps: ageSeconds === undefined ? [] : [new Date('2026-11-24T10:58:00.000Z')],
+            Values: ageSeconds === undefined ? [] : [ageSeconds],
+          },
+          { Id: 'publisherLag', Timestamps: [], Values: [] },
+        ],
+      });
 
-    // An hour late: the issuance, broadcast and notification deadlines have all passed.
-    expect(await lambda.checkOrdersAtRisk()).toEqual({ raised: 3 });
-    const commits = dynamo
-      .commandCalls(PutItemCommand)
-      .map((c) => c.args[0].input)
-      .filter((input) => input.Item?.streamId?.S === 'sla-PO-LATE');
-    expect(commits.every((c) => c.TableName === 'mtd-dev-events')).toBe(true);
-    expect(commits.every((c) => c.ConditionExpression === 'attribute_not_exists(streamId)')).toBe(true);
-    const events = commits.flatMap(
-      (c) => JSON.parse(c.Item!.events!.S!) as { metadata: { eventType: string }; data: { stage: string } }[],
-    );
-    expect(events.every((e) => e.metadata.eventType === OrderAtRiskV1.detailType)).toBe(true);
-    expect(events.map((e) => e.data.stage).sort()).toEqual(['dte-broadcast', 'dte-issuance', 'notification']);
+    beforeEach(() => {
+      vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
+      vi.stubEnv('PROJECTION_QUEUE_NAME', 'mtd-dev-projection-projectOrderOnEvent');
+      vi.stubEnv('OUTBOX_PUBLISHER_FUNCTION_NAME', 'mtd-dev-outbox-publisher');
+      // The Lambda reads the system clock: pin it, so the verdict never depends on today's date.
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-24T11:00:00Z') });
+      // Accepted an hour before "now" and still no DTE in its view; its DispatchBy is still ahead.
+      const history = anOrder('PO-LATE').received(acceptedAt).accepted(acceptedAt).events;
+      const view = history.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e), undefined)!;
+      dynamo
+        .on(QueryCommand, { TableName: 'mtd-dev-projection-orders' })
+        .resolves({
+          Items: [{ orderId: { S: 'PO-LATE' }, view: { S: JSON.stringify(view) }, revision: { N: '2' } }],
+        })
+        .on(QueryCommand, { TableName: 'mtd-dev-events' })
+        .resolves({ Items: [] })
+        .on(PutItemCommand)
+        .resolves({});
+    });
+
+    it('appends one OrderAtRisk per stage past its deadline when the projection keeps up', async () => {
+      queueAge(5);
+      // An hour late: the issuance, broadcast and notification deadlines have all passed.
+      expect(await lambda.checkOrdersAtRisk()).toEqual({ status: 'judged', raised: 3, ordersRead: 1 });
+      const commits = dynamo
+        .commandCalls(PutItemCommand)
+        .map((c) => c.args[0].input)
+        .filter((input) => input.Item?.streamId?.S === 'sla-PO-LATE');
+      expect(commits.every((c) => c.TableName === 'mtd-dev-events')).toBe(true);
+      expect(commits.every((c) => c.ConditionExpression === 'attribute_not_exists(streamId)')).toBe(true);
+      const events = commits.flatMap(
+        (c) =>
+          JSON.parse(c.Item!.events!.S!) as { metadata: { eventType: string }; data: { stage: string } }[],
+      );
+      expect(events.every((e) => e.metadata.eventType === OrderAtRiskV1.detailType)).toBe(true);
+      expect(events.map((e) => e.data.stage).sort()).toEqual([
+        'dte-broadcast',
+        'dte-issuance',
+        'notification',
+      ]);
+      // Only orders first seen by watermark − smallest deadline are read, from the inProcess index.
+      // Watermark: 10:58 − 5 s (queue age) − 60 s (delivery margin) = 10:56:55; minus 5 min.
+      const listing = dynamo
+        .commandCalls(QueryCommand)
+        .map((c) => c.args[0].input)
+        .find((input) => input.TableName === 'mtd-dev-projection-orders');
+      expect(listing).toMatchObject({
+        IndexName: 'inProcess',
+        KeyConditionExpression: '#k = :v AND #lk < :below',
+        ExpressionAttributeValues: { ':v': { S: '1' }, ':below': { S: '2026-11-24T10:51:55.000Z$' } },
+      });
+    });
+
+    it('raises nothing while the projection queue is an hour behind', async () => {
+      queueAge(3_600);
+      expect(await lambda.checkOrdersAtRisk()).toEqual({ status: 'judged', raised: 0, ordersRead: 1 });
+      expect(dynamo.commandCalls(PutItemCommand)).toEqual([]);
+    });
+
+    it('judges nothing when CloudWatch has no queue age (watermark unknown)', async () => {
+      queueAge(undefined);
+      expect(await lambda.checkOrdersAtRisk()).toEqual({
+        status: 'watermark-unknown',
+        raised: 0,
+        ordersRead: 0,
+      });
+      expect(dynamo.calls()).toEqual([]);
+    });
   });
 });
