@@ -1,234 +1,273 @@
 /**
- * `npm run bench`: N orders through the whole local runtime on dynalite, over HTTP, and the event
- * store's append rate next to raw PutItem on the same engine. Prints a table, writes JSON.
+ * `npm run bench`: orders through the whole local runtime over HTTP, and in the same run the
+ * engine's own limit (raw conditional PutItem/s). Prints one table, writes every figure as JSON.
  *
- *   npm run bench -- --orders 5000 --concurrency 32 --appends 3000 [--memory] [--rate 10]
+ *   npm run bench -- --orders 1000 [--rate 20 | --concurrency 32] [--memory] [--soak] [--portal]
  *
- * Without --rate the clients send as fast as intake answers, which measures throughput; latency then
- * mostly measures the queue in front of the slowest subscription. --rate N paces arrivals at N
- * orders/s (open loop), which measures latency below saturation.
+ * Without --rate, --concurrency clients send back to back (throughput; latency is then mostly the
+ * queue in front of the slowest subscription). --rate N sends N orders/s open loop (latency below
+ * saturation). The load client runs in the runtime's process, so CPU figures include it.
  *
- * The load generator runs in the same process as the runtime (one Node event loop on 2 cores), so
- * the figures are a floor for what the runtime alone would do.
+ * The figures that travel between machines are the ratios: DynamoDB calls per order, events per
+ * order, m, the limit ratio; orders/s and CPU time depend on the machine and what else runs on it.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { Sources, Streams } from '@mtd/contracts';
-import { AppendFence, DynamoEventStore, ensureTables, eventStoreTable, ulidGenerator } from '@mtd/platform';
-import { startDynalite } from '@mtd/platform/dynalite';
+import { OrderAtRiskV1 } from '@mtd/contracts';
+import type { Commit } from '@mtd/platform';
 import { startRuntime } from '../src/runtime';
 import { orderXml, sampleOrder, seededRandom } from '../src/sampleOrders';
+import { benchUsage, parseBenchArgs } from './benchArgs';
+import { type BenchResult, formatBenchTable, summariseLatency } from './benchReport';
+import { measureCliColdStart } from './cliColdStart';
+import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
+import { sendOrders } from './loadClient';
+import { type DoneOrder, OrderCompletionTracker } from './orderCompletionTracker';
+import { openPortal, type PortalSession } from './portalClient';
+import { measureRawPutItems } from './rawPutItemRate';
+import { startResourceWindow } from './resourceSampler';
 
-const { values } = parseArgs({
-  options: {
-    orders: { type: 'string', default: '5000' },
-    concurrency: { type: 'string', default: '32' },
-    appends: { type: 'string', default: '3000' },
-    memory: { type: 'boolean', default: false },
-    rate: { type: 'string' },
-    out: { type: 'string', default: join(import.meta.dirname, '..', '..', 'bench-results') },
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+let args: ReturnType<typeof parseBenchArgs>;
+try {
+  args = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${benchUsage}`);
+  process.exit(2);
+}
+if (args === 'help') {
+  console.log(benchUsage);
+  process.exit(0);
+}
+const options = args;
+const mb = (bytes: number) => bytes / 2 ** 20;
+const checkEveryMs = 20;
+const sampleCommitsKept = 500;
+const adminPassword = `bench-${Math.random().toString(36).slice(2)}-Aa1!`;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mtd-bench-'));
+const logLines: string[] = [];
+let logCount = 0;
+const runtime = await startRuntime({
+  dataDir,
+  inMemory: options.memory,
+  port: 0,
+  // Fast and reliable: the bench measures MTD, not the tax authority's latency or its failures.
+  taxAuthority: { failureRate: 0, latencyMs: { min: 1, max: 5 } },
+  adminPassword,
+  log: (line) => {
+    logCount++;
+    if (logLines.length < 10) logLines.push(line.split('\n')[0]!.slice(0, 200));
   },
 });
-const orders = Number(values.orders);
-const concurrency = Number(values.concurrency);
-const appends = Number(values.appends);
-const rate = values.rate === undefined ? undefined : Number(values.rate);
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const counter = countDynamoCalls(runtime.client);
+const latencies: number[] = [];
+const outcomes = { completed: 0, rejected: 0, exception: 0 };
+let commitsOfDone = 0;
+let foliosOfDone = 0;
+let lastDoneAt = 0;
+const soakRss: { orders: number; rssMb: number }[] = [];
+const tracker = new OrderCompletionTracker(runtime.runners, (order: DoneOrder) => {
+  latencies.push(order.latencyMs);
+  outcomes[order.outcome]++;
+  commitsOfDone += order.commits;
+  if (order.folio) foliosOfDone++;
+  lastDoneAt = performance.now();
+  const done = tracker.done;
+  if (options.soak && done % 1000 === 0) {
+    const rssMb = mb(process.memoryUsage.rss());
+    soakRss.push({ orders: done, rssMb });
+    console.log(`soak: ${done.toLocaleString('en-US')} orders done, RSS ${Math.round(rssMb)} MB`);
+  }
+});
+
+let measuring = false;
+let events = 0;
+let commits = 0;
+let ordersAtRisk = 0;
+const sampleCommits: Commit[] = [];
+const sampling = seededRandom(11);
+runtime.onCommit((commit) => {
+  tracker.commit(commit);
+  if (!measuring) return;
+  commits++;
+  events += commit.events.length;
+  for (const event of commit.events) if (event.type === OrderAtRiskV1.detailType) ordersAtRisk++;
+  // A uniform sample of the run's commits (reservoir): the raw PutItems write items of their size.
+  if (sampleCommits.length < sampleCommitsKept) sampleCommits.push(commit);
+  else {
+    const slot = Math.floor(sampling() * commits);
+    if (slot < sampleCommitsKept) sampleCommits[slot] = commit;
+  }
+});
+runtime.onOrderChanged((view) => tracker.viewChanged(view));
+
+let portal: PortalSession | undefined;
+let portalSkipped: string | undefined;
+if (options.portal) {
+  try {
+    portal = await openPortal(runtime.url, { username: 'admin', password: adminPassword });
+  } catch (error) {
+    portalSkipped = (error as Error).message;
+  }
 }
 
-async function pool<T>(
-  items: T[],
-  size: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        await work(items[index]!, index);
-      }
-    }),
-  );
-}
+const random = seededRandom(7);
+let timedOut = false;
+let loadFinished = false;
+let allDone: () => void = () => {};
+const finished = new Promise<void>((resolve) => {
+  allDone = resolve;
+});
+const deadline = setTimeout(() => {
+  timedOut = true;
+  allDone();
+}, options.deadlineSeconds * 1000);
+const checker = setInterval(() => {
+  tracker.check(performance.now());
+  if (loadFinished && tracker.outstanding === 0) allDone();
+}, checkEveryMs);
 
-async function choreography() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mtd-bench-'));
-  const runtime = await startRuntime({
-    dataDir,
-    inMemory: values.memory,
-    port: 0,
-    taxAuthority: { failureRate: 0, latencyMs: { min: 1, max: 5 } },
-    pollMs: 50,
-  });
-  const random = seededRandom(7);
-  const bodies = Array.from({ length: orders }, (_, i) => {
-    const order = sampleOrder({ orderId: `BENCH-${i.toString().padStart(6, '0')}`, random });
-    return { orderId: order.orderId, body: orderXml(order) };
-  });
-  const acceptedAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let completed = 0;
-  let allDone: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    allDone = resolve;
-  });
-  const completedEarly = new Map<string, number>();
-  runtime.onOrderChanged((view) => {
-    if (view.stage !== 'completed' || completedEarly.has(view.orderId)) return;
-    const now = performance.now();
-    completedEarly.set(view.orderId, now);
-    completed++;
-    if (completed === orders) allDone();
-  });
-  const started = performance.now();
-  let rejected = 0;
-  await pool(bodies, concurrency, async ({ orderId, body }, index) => {
-    if (rate) {
-      const due = started + (index * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    const response = await fetch(`${runtime.url}/orders`, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/xml' },
-    });
-    await response.arrayBuffer();
-    if (response.status !== 202) rejected++;
-    acceptedAt.set(orderId, performance.now());
-  });
-  const intakeDone = performance.now();
-  const timeout = setTimeout(() => allDone(), Math.max(300_000, orders * 200));
-  await finished;
-  clearTimeout(timeout);
-  const ended = performance.now();
-  for (const [orderId, at] of acceptedAt) {
-    const done = completedEarly.get(orderId);
-    if (done !== undefined) latencies.push(Math.max(0, done - at));
-  }
-  latencies.sort((a, b) => a - b);
-  let events = 0;
-  let position: string | undefined;
-  for (;;) {
-    const page = await runtime.reader.readFeed(position, { limit: 1000 });
-    if (page.commits.length === 0) break;
-    events += page.commits.reduce((n, c) => n + c.events.length, 0);
-    position = page.position;
-  }
-  await runtime.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  const seconds = (ended - started) / 1000;
-  return {
-    orders,
-    completed,
-    rejected,
-    concurrency,
-    rate: rate ?? 'unpaced',
-    engine: values.memory ? 'dynalite (memory)' : 'dynalite (disk)',
-    intakeSeconds: (intakeDone - started) / 1000,
-    seconds,
-    ordersPerSecond: completed / seconds,
-    events,
+console.log(
+  `bench: ${options.orders} orders, ${options.rate ? `${options.rate}/s paced` : `unpaced, ${options.concurrency} clients`}, engine ${options.memory ? 'in memory' : 'on disk'}…`,
+);
+const callsBefore = counter.snapshot();
+measuring = true;
+const resources = startResourceWindow();
+const started = performance.now();
+const load = await sendOrders({
+  url: runtime.url,
+  orders: options.orders,
+  rate: options.rate,
+  concurrency: options.concurrency,
+  orderAt: (index) => {
+    const order = sampleOrder({ orderId: `BENCH-${index.toString().padStart(6, '0')}`, random });
+    return { orderId: order.orderId, body: orderXml(order), contentType: 'application/xml' };
+  },
+  onSending: (order) => tracker.expect(order.orderId),
+  onAnswer: (order, status, at) => {
+    if (status === 202) tracker.accepted(order.orderId, at);
+    else tracker.refused(order.orderId);
+  },
+  stopped: () => timedOut,
+});
+loadFinished = true;
+await finished;
+const ended = timedOut ? performance.now() : Math.max(lastDoneAt, load.lastAnswerAt);
+measuring = false;
+const usage = resources.stop();
+const callsAfter = counter.snapshot();
+clearInterval(checker);
+clearTimeout(deadline);
+
+const portalResult = portal ? await portal.close() : undefined;
+await Promise.race([runtime.stop(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
+rmSync(dataDir, { recursive: true, force: true });
+
+const done = tracker.done;
+const seconds = (ended - started) / 1000;
+const calls = callsBetween(callsBefore, callsAfter);
+const callTotal = Object.values(calls).reduce((a, b) => a + b, 0);
+const perOrder = (n: number) => (done === 0 ? Number.NaN : n / done);
+const rawPutItem = timedOut
+  ? { skipped: 'the run hit its deadline' }
+  : await measureRawPutItems({ memory: options.memory, puts: options.puts, inFlight: 16, sampleCommits });
+const commitsPerOrder = perOrder(commitsOfDone);
+const folioWritesPerOrder = perOrder(foliosOfDone);
+const m = commitsPerOrder + folioWritesPerOrder;
+const ordersPerSecond = done / seconds;
+const ordersPerSecondAtEngineLimit =
+  'skipped' in rawPutItem || !(m > 0) ? null : rawPutItem.putsPerSecond / m;
+
+const result: BenchResult = {
+  at: new Date().toISOString(),
+  machine: {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  },
+  run: {
+    orders: options.orders,
+    load: options.rate
+      ? `paced at ${options.rate} orders/s (open loop)`
+      : `unpaced, ${options.concurrency} clients`,
+    rate: options.rate ?? null,
+    concurrency: options.rate ? null : options.concurrency,
+    engine: options.memory ? 'memory' : 'disk',
+    portal: options.portal,
+    soak: options.soak,
+    deadlineSeconds: options.deadlineSeconds,
+    timedOut,
+  },
+  orders: {
+    sent: load.sent,
+    accepted: load.accepted,
+    refused: load.refused,
+    answers: load.statuses,
+    done,
+    ...outcomes,
+    notDone: tracker.outstanding,
+  },
+  seconds: { window: seconds, intake: (load.lastAnswerAt - started) / 1000 },
+  throughput: {
+    ordersPerSecond,
     eventsPerSecond: events / seconds,
-    latencyMs: {
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: latencies.at(-1) ?? Number.NaN,
-    },
-  };
-}
+    events,
+    commits,
+    eventsPerOrder: perOrder(events),
+  },
+  latencyMs: summariseLatency(latencies),
+  dynamodb: {
+    calls: callTotal,
+    callsByOperation: calls,
+    callsPerOrder: perOrder(callTotal),
+    callsPerOrderByOperation: Object.fromEntries(Object.entries(calls).map(([op, n]) => [op, perOrder(n)])),
+  },
+  cpu: {
+    seconds: usage.cpuSeconds,
+    userSeconds: usage.cpuUserSeconds,
+    systemSeconds: usage.cpuSystemSeconds,
+    secondsPerOrder: perOrder(usage.cpuSeconds),
+    ordersPerCpuSecond: done / usage.cpuSeconds,
+  },
+  memory: {
+    peakRssMb: mb(usage.peakRssBytes),
+    rssAtStartMb: mb(usage.rssAtStartBytes),
+    rssAtEndMb: mb(usage.rssAtEndBytes),
+  },
+  soak: options.soak
+    ? {
+        rssMbEvery1000: soakRss,
+        rssEndMinusFirst1000Mb: soakRss[0] ? mb(usage.rssAtEndBytes) - soakRss[0].rssMb : null,
+      }
+    : null,
+  portal: options.portal ? (portalResult ?? { skipped: portalSkipped ?? 'not opened' }) : null,
+  ordersAtRiskRaised: ordersAtRisk,
+  rawPutItem,
+  limit: {
+    m,
+    commitsPerOrder,
+    folioWritesPerOrder,
+    howMIsCounted:
+      done === 0
+        ? 'not counted: no order was done'
+        : `${commitsPerOrder.toFixed(2)} commits per done order (its commits seen by onCommit, by correlation id, up to its last state) + ${folioWritesPerOrder.toFixed(2)} folio writes (the share of done orders issued a DTE)`,
+    ordersPerSecondAtEngineLimit,
+    ratio: ordersPerSecondAtEngineLimit === null ? null : ordersPerSecond / ordersPerSecondAtEngineLimit,
+  },
+  cliColdStart: timedOut ? { skipped: 'the run hit its deadline' } : measureCliColdStart(),
+  runtimeLog: { lines: logCount, first: logLines },
+};
 
-async function storeVersusPutItem() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mtd-bench-store-'));
-  const dynamo = await startDynalite(values.memory ? {} : { path: dataDir });
-  await ensureTables(dynamo.client, [eventStoreTable('bench-events'), eventStoreTable('bench-raw')]);
-  const ids = ulidGenerator();
-  const store = new DynamoEventStore({
-    client: dynamo.client,
-    tableName: 'bench-events',
-    producer: Sources.intake,
-    ids,
-    fence: new AppendFence(0),
-  });
-  const event = (orderId: string) => ({
-    type: 'OrderRejected' as const,
-    data: {
-      orderId,
-      rejectedAt: new Date().toISOString(),
-      reasons: [{ path: 'lines', code: 'empty', message: 'the order has no lines' }],
-    },
-    metadata: {
-      eventId: ids.next(),
-      occurredAt: new Date().toISOString(),
-      correlationId: orderId,
-      causationId: 'bench',
-      actor: 'system',
-    },
-  });
-  const keys = Array.from({ length: appends }, (_, i) => `B-${i}`);
-  const t0 = performance.now();
-  await pool(keys, concurrency, async (key) => {
-    await store.append(Streams.order(key), [event(key)], { expectedVersion: 'no-stream' });
-  });
-  const storeSeconds = (performance.now() - t0) / 1000;
-  // The same item, written raw: same size, same condition, same index.
-  const sample = JSON.stringify([{ metadata: event('B-x').metadata, data: event('B-x').data }]);
-  const t1 = performance.now();
-  await pool(keys, concurrency, async (key) => {
-    const commitId = ids.next();
-    await dynamo.client.send(
-      new PutItemCommand({
-        TableName: 'bench-raw',
-        Item: {
-          streamId: { S: Streams.order(key) },
-          version: { N: '1' },
-          lastVersion: { N: '1' },
-          commitId: { S: commitId },
-          day: { S: new Date().toISOString().slice(0, 10) },
-          producer: { S: Sources.intake },
-          events: { S: sample },
-        },
-        ConditionExpression: 'attribute_not_exists(streamId)',
-      }),
-    );
-  });
-  const rawSeconds = (performance.now() - t1) / 1000;
-  await dynamo.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  return {
-    appends,
-    concurrency,
-    storeAppendsPerSecond: appends / storeSeconds,
-    rawPutItemsPerSecond: appends / rawSeconds,
-    overheadRatio: rawSeconds === 0 ? Number.NaN : storeSeconds / rawSeconds,
-  };
-}
-
-const flow = await choreography();
-const store = await storeVersusPutItem();
-const f = (n: number, digits = 1) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-console.log(`
-MTD benchmark — ${new Date().toISOString()} — node ${process.version}
-Whole choreography (${flow.engine}), ${flow.orders} orders over HTTP, ${flow.concurrency} concurrent clients, ${rate ? `paced at ${rate} orders/s` : 'unpaced'}
-  completed orders       ${flow.completed} of ${flow.orders} (${flow.rejected} not accepted)
-  wall time              ${f(flow.seconds)} s (intake accepted all in ${f(flow.intakeSeconds)} s)
-  throughput             ${f(flow.ordersPerSecond)} orders/s, ${f(flow.eventsPerSecond)} events/s (${flow.events} events)
-  accept -> projected    p50 ${f(flow.latencyMs.p50, 0)} ms | p95 ${f(flow.latencyMs.p95, 0)} ms | p99 ${f(flow.latencyMs.p99, 0)} ms | max ${f(flow.latencyMs.max, 0)} ms
-Event store vs raw DynamoDB on the same engine, ${store.appends} one-event commits, ${store.concurrency} concurrent
-  event store append     ${f(store.storeAppendsPerSecond)} /s
-  raw PutItem            ${f(store.rawPutItemsPerSecond)} /s
-  store overhead         ${f(store.overheadRatio, 2)}x the time of a raw PutItem
-`);
-mkdirSync(values.out, { recursive: true });
-const result = { at: new Date().toISOString(), node: process.version, choreography: flow, eventStore: store };
-writeFileSync(join(values.out, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`JSON: ${join(values.out, 'bench.json')}`);
+console.log(`\n${formatBenchTable(result)}\n`);
+mkdirSync(options.out, { recursive: true });
+const file = join(options.out, `bench-${result.at.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+const json = `${JSON.stringify(result, null, 2)}\n`;
+writeFileSync(file, json);
+writeFileSync(join(options.out, 'bench-latest.json'), json);
+console.log(`JSON: ${file}`);
+process.exit(timedOut || done < load.accepted ? 1 : 0);

@@ -12,7 +12,7 @@ import { schemasCommand } from './schemasCommand';
 
 const usage = `mtd — the MTD order platform, locally
 
-  mtd start [--data DIR] [--port N] [--demo] [--demo-rate N] [--memory] [--tax-failure-rate R]
+  mtd start [--data DIR] [--port N] [--demo] [--demo-rate N] [--demo-orders N] [--memory] [--tax-failure-rate R]
   mtd send <file>...            send order files (a <PurchaseOrders> batch goes through the inbox)
   mtd orders [--stage STAGE]    orders in process (or in one stage)
   mtd trace <orderId>           an order and its timeline
@@ -38,6 +38,7 @@ const { values, positionals } = parseArgs({
     url: { type: 'string' },
     demo: { type: 'boolean' },
     'demo-rate': { type: 'string' },
+    'demo-orders': { type: 'string' },
     memory: { type: 'boolean' },
     'tax-failure-rate': { type: 'string' },
     stage: { type: 'string' },
@@ -187,6 +188,11 @@ async function start(): Promise<void> {
   const failureRate = Number(values['tax-failure-rate'] ?? 0);
   if (!(failureRate >= 0 && failureRate <= 1))
     throw new CliError('--tax-failure-rate must be between 0 and 1');
+  const demoRate = Number(values['demo-rate'] ?? 2);
+  if (!(demoRate > 0)) throw new CliError('--demo-rate must be a number of orders per second above 0');
+  const demoOrders = values['demo-orders'] === undefined ? undefined : Number(values['demo-orders']);
+  if (demoOrders !== undefined && !(Number.isInteger(demoOrders) && demoOrders > 0))
+    throw new CliError('--demo-orders must be a whole number of orders above 0');
   const runtime = await startRuntime({
     dataDir,
     inMemory: values.memory ?? false,
@@ -207,15 +213,23 @@ async function start(): Promise<void> {
   Data            ${values.memory ? '(in memory)' : runtime.dataDir}
   Tax authority   ${runtime.taxAuthorityUrl} (simulator, failure rate ${failureRate})
 Try: npx mtd send <file>, npx mtd orders, npx mtd stats. Ctrl-C stops.`);
-  const demo = values.demo
-    ? startDemoFeed({
-        url: runtime.url,
-        inbox: runtime.inbox,
-        random: Math.random,
-        ratePerSecond: Number(values['demo-rate'] ?? 2),
-        log: (line) => console.log(line),
-      })
-    : undefined;
+  // The demo is paced (--demo-rate is its target) and slows down when the runtime falls behind;
+  // --demo-orders alone starts it too.
+  const demo =
+    values.demo || demoOrders !== undefined
+      ? startDemoFeed({
+          url: runtime.url,
+          inbox: runtime.inbox,
+          random: Math.random,
+          ratePerSecond: demoRate,
+          ...(demoOrders !== undefined ? { maxOrders: demoOrders } : {}),
+          runtime,
+          log: (line) => console.log(line),
+        })
+      : undefined;
+  demo?.finished.then(() =>
+    console.log(`demo: ${demoOrders} orders sent; the demo stops here, MTD keeps running (Ctrl-C stops).`),
+  );
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;

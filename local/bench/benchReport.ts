@@ -1,0 +1,190 @@
+import type { CliColdStart } from './cliColdStart';
+import type { CallsByOperation } from './dynamoCallCounter';
+import type { RawPutItemResult } from './rawPutItemRate';
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Every figure of one run; the JSON file is exactly this. */
+export interface BenchResult {
+  at: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  run: {
+    orders: number;
+    load: string;
+    rate: number | null;
+    concurrency: number | null;
+    engine: 'memory' | 'disk';
+    portal: boolean;
+    soak: boolean;
+    deadlineSeconds: number;
+    timedOut: boolean;
+  };
+  orders: {
+    sent: number;
+    accepted: number;
+    refused: number;
+    answers: Record<string, number>;
+    /** Ended (completed, rejected or in exception) and applied by every subscription. */
+    done: number;
+    completed: number;
+    rejected: number;
+    exception: number;
+    notDone: number;
+  };
+  seconds: { window: number; intake: number };
+  throughput: {
+    ordersPerSecond: number;
+    eventsPerSecond: number;
+    events: number;
+    commits: number;
+    eventsPerOrder: number;
+  };
+  /** From the 202 to every subscription (audit included) having applied the order's last event. */
+  latencyMs: LatencySummary;
+  dynamodb: {
+    calls: number;
+    callsByOperation: CallsByOperation;
+    callsPerOrder: number;
+    callsPerOrderByOperation: Record<string, number>;
+  };
+  cpu: {
+    seconds: number;
+    userSeconds: number;
+    systemSeconds: number;
+    secondsPerOrder: number;
+    ordersPerCpuSecond: number;
+  };
+  memory: { peakRssMb: number; rssAtStartMb: number; rssAtEndMb: number };
+  soak: { rssMbEvery1000: { orders: number; rssMb: number }[]; rssEndMinusFirst1000Mb: number | null } | null;
+  portal: { updates: number; bytes: number } | { skipped: string } | null;
+  ordersAtRiskRaised: number;
+  rawPutItem: RawPutItemResult | { skipped: string };
+  limit: {
+    m: number;
+    commitsPerOrder: number;
+    folioWritesPerOrder: number;
+    howMIsCounted: string;
+    ordersPerSecondAtEngineLimit: number | null;
+    ratio: number | null;
+  };
+  cliColdStart: CliColdStart;
+  runtimeLog: { lines: number; first: string[] };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function summariseLatency(values: number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+const number = (n: number | null, digits = 1) =>
+  n === null || !Number.isFinite(n)
+    ? '-'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const whole = (n: number) => number(n, 0);
+const ms = (n: number) => `${whole(n)} ms`;
+
+/** The run as one plain aligned table: a figure per row, sub-rows indented. */
+export function formatBenchTable(r: BenchResult): string {
+  const rows: [string, string][] = [];
+  const row = (label: string, value: string) => rows.push([label, value]);
+  row('run', `${r.at} · node ${r.machine.node} · ${r.machine.cpus} CPUs (${r.machine.cpuModel})`);
+  row(
+    'load',
+    `${whole(r.run.orders)} orders, ${r.run.load}, engine ${r.run.engine === 'disk' ? 'on disk' : 'in memory'}, portal ${r.run.portal ? 'open' : 'closed'}${r.run.soak ? ', soak' : ''}`,
+  );
+  if (r.run.timedOut)
+    row('DEADLINE', `gave up after ${r.run.deadlineSeconds} s: the figures cover what completed`);
+  row(
+    'orders done',
+    `${whole(r.orders.done)} of ${whole(r.orders.sent)} sent (${whole(r.orders.accepted)} accepted, ${whole(r.orders.refused)} refused, ${whole(r.orders.notDone)} not done)`,
+  );
+  row(
+    '  outcome',
+    `${whole(r.orders.completed)} completed, ${whole(r.orders.rejected)} rejected, ${whole(r.orders.exception)} in exception`,
+  );
+  row('wall time', `${number(r.seconds.window)} s (intake answered all in ${number(r.seconds.intake)} s)`);
+  row('orders/s', number(r.throughput.ordersPerSecond, 2));
+  row(
+    'events/s',
+    `${number(r.throughput.eventsPerSecond)} (${whole(r.throughput.events)} events in ${whole(r.throughput.commits)} commits, ${number(r.throughput.eventsPerOrder, 2)} per order)`,
+  );
+  row('latency 202 → all applied', `over ${whole(r.latencyMs.count)} orders`);
+  row('  p50', ms(r.latencyMs.p50));
+  row('  p95', ms(r.latencyMs.p95));
+  row('  p99', ms(r.latencyMs.p99));
+  row('  max', ms(r.latencyMs.max));
+  row(
+    'DynamoDB calls per order',
+    `${number(r.dynamodb.callsPerOrder, 2)} (${whole(r.dynamodb.calls)} calls)`,
+  );
+  for (const [operation, perOrder] of Object.entries(r.dynamodb.callsPerOrderByOperation))
+    row(`  ${operation}`, number(perOrder, 2));
+  row(
+    'CPU per order',
+    `${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU (${number(r.cpu.ordersPerCpuSecond)} orders per CPU-second; ${number(r.cpu.seconds)} CPU-s in all)`,
+  );
+  row(
+    'peak RSS',
+    `${whole(r.memory.peakRssMb)} MB (start ${whole(r.memory.rssAtStartMb)} MB, end ${whole(r.memory.rssAtEndMb)} MB)`,
+  );
+  if (r.soak) {
+    row(
+      'soak: RSS end − after 1,000',
+      r.soak.rssEndMinusFirst1000Mb === null
+        ? '- (fewer than 1,000 done)'
+        : `${whole(r.soak.rssEndMinusFirst1000Mb)} MB`,
+    );
+  }
+  if (r.portal)
+    row(
+      'portal',
+      'skipped' in r.portal
+        ? `skipped: ${r.portal.skipped}`
+        : `${whole(r.portal.updates)} live updates received`,
+    );
+  row('OrderAtRisk raised', whole(r.ordersAtRiskRaised));
+  if ('skipped' in r.rawPutItem) row('raw PutItem', `skipped: ${r.rawPutItem.skipped}`);
+  else {
+    const raw = r.rawPutItem;
+    row(
+      'raw PutItem/s',
+      `${number(raw.putsPerSecond)} (${whole(raw.puts)} conditional, ${raw.inFlight} in flight, ${whole(raw.itemBytes)}-byte items, engine ${raw.engine === 'disk' ? 'on disk' : 'in memory'})`,
+    );
+  }
+  row('m (writes an order needs)', `${number(r.limit.m, 2)}: ${r.limit.howMIsCounted}`);
+  row(
+    'limit ratio',
+    r.limit.ratio === null
+      ? '-'
+      : `${number(r.limit.ratio, 3)} = ${number(r.throughput.ordersPerSecond, 2)} orders/s ÷ (${number('skipped' in r.rawPutItem ? null : r.rawPutItem.putsPerSecond)} PutItem/s ÷ ${number(r.limit.m, 2)} = ${number(r.limit.ordersPerSecondAtEngineLimit, 1)} orders/s)${r.run.rate === null ? '' : ' — paced: orders/s is the offered rate, so this is a floor'}`,
+  );
+  row(
+    'CLI cold start (--help)',
+    'skipped' in r.cliColdStart ? `skipped: ${r.cliColdStart.skipped}` : ms(r.cliColdStart.helpMs),
+  );
+  if (r.runtimeLog.lines > 0)
+    row(
+      'runtime log',
+      `${whole(r.runtimeLog.lines)} line${r.runtimeLog.lines === 1 ? '' : 's'}; first: ${r.runtimeLog.first[0]}`,
+    );
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}

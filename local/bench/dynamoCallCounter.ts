@@ -1,0 +1,45 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export type CallsByOperation = Record<string, number>;
+
+export interface DynamoCallCounter {
+  /** Calls so far, by operation (`PutItem`, `Query`, …). */
+  snapshot(): CallsByOperation;
+  remove(): void;
+}
+
+const middlewareName = 'mtdBenchCallCounter';
+
+/**
+ * Counts every call sent through `client`, by operation, at the SDK's initialize step: one count per
+ * command sent, whatever the retries below it (a throttled call retried is still one call of the
+ * handler's budget). Every component of the local runtime shares this one client, so this is every
+ * DynamoDB call the runtime makes.
+ */
+export function countDynamoCalls(client: DynamoDBClient): DynamoCallCounter {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      counts.set(operation, (counts.get(operation) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: middlewareName, override: true },
+  );
+  return {
+    snapshot: () => Object.fromEntries(counts),
+    remove: () => {
+      client.middlewareStack.remove(middlewareName);
+    },
+  };
+}
+
+/** Calls made between two snapshots, by operation, largest first. */
+export function callsBetween(before: CallsByOperation, after: CallsByOperation): CallsByOperation {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([operation, n]) => [operation, n - (before[operation] ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
