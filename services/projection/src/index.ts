@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventHandler } from '@mtd/platform';
+import type { EventHandler, PageHandler } from '@mtd/platform';
 import type { Hono } from 'hono';
 import { DynamoAuditLog } from '#adapters/dynamoAuditLog';
 import { DynamoOrderViews } from '#adapters/dynamoOrderViews';
@@ -47,7 +47,7 @@ export interface ProjectionDeps {
 }
 
 export interface Projection {
-  projectOrderOnEvent: EventHandler;
+  projectOrderOnEvent: PageHandler;
   appendAuditEntryOnEvent: EventHandler;
   queries: ProjectionQueries;
   queryApi: Hono;
