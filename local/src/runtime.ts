@@ -25,6 +25,7 @@ import {
   type SubscriptionHandler,
   SubscriptionRunner,
   systemClock,
+  timeOfPosition,
   ulidGenerator,
 } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
@@ -34,11 +35,10 @@ import {
   type OrderAtRiskFinding,
   type OrderView,
   projectionTables,
-  type SlaDeadlines,
 } from '@mtd/projection';
 import { Hono } from 'hono';
 import { adminApi } from './adminApi';
-import { startBackoffice } from './backoffice';
+import { type BackofficeSlaOptions, startBackoffice } from './backoffice';
 import { deadLetterApi } from './deadLetterApi';
 import { ProjectionVersions } from './projectionVersions';
 import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
@@ -68,7 +68,7 @@ export interface RuntimeOptions {
   /** The first admin's password (else env MTD_ADMIN_PASSWORD, else generated and shown once). */
   adminPassword?: string;
   /** SLA deadlines (ms after acceptance) and how often the watcher checks them. */
-  sla?: { deadlines?: Partial<SlaDeadlines>; checkEveryMs?: number };
+  sla?: Pick<BackofficeSlaOptions, 'deadlines' | 'checkEveryMs'>;
   /** Where early warnings are emailed. */
   operationsEmail?: string;
 }
@@ -172,6 +172,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const taxAuthorityUrl =
     options.taxAuthority && 'url' in options.taxAuthority ? options.taxAuthority.url : simulator!.url;
 
+  const broadcastPolicy = options.broadcast ?? { maxAttempts: 5, baseMs: 500, maxMs: 10_000 };
   const intake = createIntake({ store: storeFor(Sources.intake), clock, ids });
   const dte = createDte({
     store: storeFor(Sources.dte),
@@ -181,7 +182,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     folios: dynamoFolioLedger({ client, tableName: tableNames.folios }),
     taxAuthority: httpTaxAuthority({ baseUrl: taxAuthorityUrl, timeoutMs: 5_000 }),
     issuer: { rut: '76543210-3', name: 'Comercial MTD SpA' },
-    broadcast: options.broadcast ?? { maxAttempts: 5, baseMs: 500, maxMs: 10_000 },
+    broadcast: broadcastPolicy,
   });
   const notification = createNotification({
     store: storeFor(Sources.notification),
@@ -274,7 +275,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...((options.adminPassword ?? process.env.MTD_ADMIN_PASSWORD)
       ? { adminPassword: options.adminPassword ?? process.env.MTD_ADMIN_PASSWORD }
       : {}),
-    ...(options.sla ? { sla: options.sla } : {}),
+    sla: {
+      ...options.sla,
+      broadcastRetry: broadcastPolicy,
+      // Everything before this is in the views: the projection's position, or now once it has
+      // caught up (an idle runtime still sees a stuck order's deadline pass).
+      watermark: async () => {
+        const runner = runners.find((r) => r.name === 'projectOrderOnEvent');
+        if (!runner) return undefined;
+        if (runner.caughtUp) return clock.now();
+        return runner.position ? timeOfPosition(runner.position) : undefined;
+      },
+    },
     log,
   });
   const app = new Hono();

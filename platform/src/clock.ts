@@ -23,3 +23,8 @@ export function ulidGenerator(clock: Clock = systemClock, options: { after?: str
   if (options.after) factory(decodeTime(options.after) + 1);
   return { next: () => factory(clock.now().getTime()) };
 }
+
+/** The time a feed position (a commit id, a ULID) was made at. */
+export function timeOfPosition(position: string): Date {
+  return new Date(decodeTime(position));
+}
