@@ -44,7 +44,7 @@ export interface Checkpoint {
 export interface ProofEntry {
   leafIndex: number;
   /** The event as stored (personal fields not disclosed appear as `{ "$commitment": hex }`). */
-  event: { metadata: object; data: unknown };
+  event: { metadata: { eventId: string; streamId: string; streamVersion: number }; data: unknown };
   /** JSON Pointer of each disclosed personal field -> its salt, hex. */
   personal: Record<string, string>;
   /** RFC 9162 inclusion path, hex, leaf to root. */
