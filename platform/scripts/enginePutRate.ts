@@ -80,7 +80,7 @@ function put(client: DynamoDBClient, pk: string) {
       Item: {
         pk: { S: pk },
         sk: { N: '1' },
-        type: { S: 'OrderAccepted' },
+        kind: { S: 'commit' },
         data: {
           S: JSON.stringify({ orderId: pk, lines: [{ sku: 'SKU-1', qty: 2, price: 1990 }] }).repeat(4),
         },

@@ -9,7 +9,6 @@ import {
   OrderRejectedV1,
 } from '@mtd/contracts';
 import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
-import type { EventHandler } from '@mtd/platform';
 import { accessRules, businessDayOf, type Role, roles, signAccessToken } from '@mtd/projection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
   authedFetch,
   caughtUp,
   eventually,
+  failWhen,
   postOrder,
   signIn,
   startTestRuntime,
@@ -45,12 +45,9 @@ describe('the back office API: roles, retry, SLA, statistics and audit', () => {
         deadlines: { 'dte-issuance': 60_000, 'dte-broadcast': 300, notification: 60_000 },
         checkEveryMs: 3_600_000,
       },
-      wrapHandler: (name, handler): EventHandler =>
+      wrapHandler: (name, handler) =>
         name === 'notifyCustomerOnDteIssued'
-          ? async (event, context) => {
-              if (event.data.orderId === 'DL-1') throw new Error('mail server unreachable (test)');
-              return handler(event, context);
-            }
+          ? failWhen(handler, (event) => event.data.orderId === 'DL-1', 'mail server unreachable (test)')
           : handler,
     });
     for (const role of roles) {

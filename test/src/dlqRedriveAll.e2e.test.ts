@@ -2,7 +2,7 @@ import { CustomerNotifiedV1 } from '@mtd/contracts';
 import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import type { DeadLetter } from '@mtd/platform';
 import { describe, expect, it } from 'vitest';
-import { allEvents, api, authedFetch, eventually, postOrder, startTestRuntime } from './harness';
+import { allEvents, api, authedFetch, eventually, failWhen, postOrder, startTestRuntime } from './harness';
 
 describe('dead letters: show and redrive --all', () => {
   it('shows each dead letter with its attempts and, once the cause is fixed, redrives them all to completion', async () => {
@@ -11,10 +11,7 @@ describe('dead letters: show and redrive --all', () => {
     const runtime = await startTestRuntime({
       wrapHandler: (name, handler) =>
         name === 'notifyCustomerOnDteIssued'
-          ? async (event, context) => {
-              if (broken && poisoned.has(event.data.orderId)) throw new Error('SMTP relay refused');
-              return handler(event, context);
-            }
+          ? failWhen(handler, (event) => broken && poisoned.has(event.data.orderId), 'SMTP relay refused')
           : handler,
     });
     try {

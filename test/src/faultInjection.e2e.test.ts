@@ -9,7 +9,7 @@ import {
 import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import type { DeadLetter } from '@mtd/platform';
 import { describe, expect, it } from 'vitest';
-import { allEvents, authedFetch, eventually, postOrder, startTestRuntime } from './harness';
+import { allEvents, authedFetch, eventually, failWhen, postOrder, startTestRuntime } from './harness';
 
 const byOrder = (events: MtdEvent[], orderId: string) => events.filter((e) => e.data.orderId === orderId);
 
@@ -75,11 +75,11 @@ describe('fault injection', () => {
     const runtime = await startTestRuntime({
       wrapHandler: (name, handler) =>
         name === 'notifyCustomerOnDteIssued'
-          ? async (event, context) => {
-              if (broken && event.data.orderId === poisoned)
-                throw new Error(`mail template crashed for ${poisoned}`);
-              return handler(event, context);
-            }
+          ? failWhen(
+              handler,
+              (event) => broken && event.data.orderId === poisoned,
+              `mail template crashed for ${poisoned}`,
+            )
           : handler,
     });
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MtdEvent } from '@mtd/contracts';
 import { type Runtime, type RuntimeOptions, startRuntime } from '@mtd/local';
-import type { EventStoreReader } from '@mtd/platform';
+import { type EventStoreReader, isPageHandler, type SubscriptionHandler } from '@mtd/platform';
 
 /** Polls until `condition` holds, failing with `what` at the deadline. Never a fixed sleep. */
 export async function eventually<T>(
@@ -114,4 +114,26 @@ export async function caughtUp(url: string): Promise<boolean> {
   if (!(await read())) return false;
   await new Promise((r) => setTimeout(r, 300));
   return read();
+}
+
+/**
+ * `handler`, except that it throws `message` for the events `fails` picks (fault injection). A page
+ * handler throws for a page holding one; the runner then retries that page one event at a time.
+ */
+export function failWhen(
+  handler: SubscriptionHandler,
+  fails: (event: MtdEvent) => boolean,
+  message: string,
+): SubscriptionHandler {
+  if (isPageHandler(handler))
+    return {
+      handlePage: async (events, context) => {
+        if (events.some(fails)) throw new Error(message);
+        return handler.handlePage(events, context);
+      },
+    };
+  return async (event, context) => {
+    if (fails(event)) throw new Error(message);
+    return handler(event, context);
+  };
 }
