@@ -243,7 +243,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         // The audit chain has one order: its writer is single-threaded.
         concurrency: subscription.name === 'appendAuditEntryOnEvent' ? 1 : (options.concurrency ?? 16),
         backoff: options.deliveryBackoff ?? { baseMs: 200, maxMs: 30_000 },
-        pollMs: options.pollMs ?? 200,
+        pollMs: options.pollMs ?? 2_000,
         onError: (error) =>
           log(`subscription ${subscription.name}: ${(error as Error).stack ?? String(error)}`),
       }),
@@ -314,7 +314,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const watcher = await startInboxWatcher({
     dir: inbox,
     receiveBatchFile: intake.receiveBatchFile,
-    pollMs: options.inboxPollMs ?? 500,
+    pollMs: options.inboxPollMs ?? 1_000,
     onReport: (report) =>
       log(
         `inbox: ${report.file}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates`,

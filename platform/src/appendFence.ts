@@ -1,4 +1,4 @@
-import { encodeTime } from 'ulid';
+import { decodeTime, encodeTime } from 'ulid';
 
 /**
  * Why this exists: a commit's feed position (a ULID) is chosen before its PutItem lands, so two
@@ -10,6 +10,8 @@ import { encodeTime } from 'ulid';
  */
 export class AppendFence {
   private readonly inFlight = new Map<string, number>();
+  /** The greatest commit id this fence has seen begin. */
+  private highest = '';
   /** Called after each append settles (written or failed): lets idle readers poll at once. */
   onSettled: (() => void) | undefined;
 
@@ -21,6 +23,7 @@ export class AppendFence {
   /** Registers an append about to be written with this commit id; call `end` when it settled. */
   begin(commitId: string): void {
     this.inFlight.set(commitId, (this.inFlight.get(commitId) ?? 0) + 1);
+    if (commitId > this.highest) this.highest = commitId;
   }
 
   end(commitId: string): void {
@@ -32,7 +35,22 @@ export class AppendFence {
 
   /** Readers may read commit ids strictly below this. */
   horizon(now: number): string {
-    let horizon = `${encodeTime(Math.max(0, now - this.settleMs), 10)}0000000000000000`;
+    const byClock = `${encodeTime(Math.max(0, now - this.settleMs), 10)}0000000000000000`;
+    if (this.settleMs === 0) {
+      // An exact fence (every writer shares it) knows every id issued: below the oldest append in
+      // flight, or with none in flight after the greatest id issued, everything has settled — even
+      // ids ahead of this clock (a head written by a clock that was ahead, which the runtime's ids
+      // then follow); waiting for the clock would stall every reader.
+      let oldest: string | undefined;
+      for (const commitId of this.inFlight.keys())
+        if (oldest === undefined || commitId < oldest) oldest = commitId;
+      if (oldest !== undefined) return oldest;
+      const afterHighest = this.highest
+        ? `${encodeTime(decodeTime(this.highest) + 1, 10)}0000000000000000`
+        : '';
+      return afterHighest > byClock ? afterHighest : byClock;
+    }
+    let horizon = byClock;
     for (const commitId of this.inFlight.keys()) if (commitId < horizon) horizon = commitId;
     return horizon;
   }

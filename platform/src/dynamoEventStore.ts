@@ -235,7 +235,7 @@ export class DynamoEventStore implements EventStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { streamId: { S: daysStream }, version: { N: day.replaceAll('-', '') } },
+          Item: feedDayItem(day),
           ConditionExpression: 'attribute_not_exists(streamId)',
         }),
       );
@@ -430,6 +430,14 @@ export function commitItem(commit: {
     producer: { S: commit.producer },
     events: { S: JSON.stringify(commit.envelopes.map(({ metadata, data }) => ({ metadata, data }))) },
   };
+}
+
+/**
+ * The item that lists `day` (YYYY-MM-DD) among the feed's days: readers walk the feed day by day.
+ * Tools that write commits directly (history as an older producer wrote it) write it too.
+ */
+export function feedDayItem(day: string): Record<string, AttributeValue> {
+  return { streamId: { S: daysStream }, version: { N: day.replaceAll('-', '') } };
 }
 
 /** The UTC day of a commit id, from its ULID time: the feed index partition. */

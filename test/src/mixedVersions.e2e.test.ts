@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CustomerNotifiedV1,
@@ -11,7 +14,8 @@ import {
   Streams,
 } from '@mtd/contracts';
 import { orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
-import { commitItem, ensureTables, ulidGenerator } from '@mtd/platform';
+import { commitItem, dayOf, ensureTables, eventStoreTable, feedDayItem, ulidGenerator } from '@mtd/platform';
+import { startDynalite } from '@mtd/platform/dynalite';
 import { createProjection, projectionTables } from '@mtd/projection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allEvents, authedFetch, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
@@ -27,11 +31,11 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
   const all = [...oldOrders, ...newOrders];
 
   beforeAll(async () => {
-    runtime = await startTestRuntime();
-  });
-  afterAll(() => runtime.cleanup());
-
-  it('lets every consumer and read model work on the mixed history', async () => {
+    // The history an older intake left in the store before this runtime (the upgrade) started.
+    const dataDir = mkdtempSync(join(tmpdir(), 'mtd-mixed-'));
+    const engine = await startDynalite({ path: join(dataDir, 'dynamodb') });
+    await ensureTables(engine.client, [eventStoreTable(tableNames.events)]);
+    const client = engine.client;
     // What the previous intake stored: OrderReceived v1 (via + batch) and OrderAccepted, one commit.
     for (const [index, order] of oldOrders.entries()) {
       const at = new Date().toISOString();
@@ -56,7 +60,7 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
         raw: orderXml(order),
         batch: { file: 'old-intake.xml', index },
       };
-      await runtime.client.send(
+      await client.send(
         new PutItemCommand({
           TableName: tableNames.events,
           Item: commitItem({
@@ -76,6 +80,15 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
         }),
       );
     }
+    await client.send(
+      new PutItemCommand({ TableName: tableNames.events, Item: feedDayItem(dayOf(ids.next())) }),
+    );
+    await engine.close();
+    runtime = await startTestRuntime({ dataDir, inMemory: false });
+  });
+  afterAll(() => runtime.cleanup());
+
+  it('lets every consumer and read model work on the mixed history', async () => {
     // What the current intake stores: v2.
     for (const order of newOrders)
       expect((await postOrder(runtime.url, orderXml(order), 'application/xml')).status).toBe(202);
