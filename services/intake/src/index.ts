@@ -1,6 +1,7 @@
 import type { Clock, EventStore, IdGenerator } from '@mtd/platform';
 import type { Hono } from 'hono';
-import { createIntakeHttpApp } from '#handlers/receiveOrderOverHttp';
+import type { IntakePolicy } from '#domain/validateOrder';
+import { createIntakeHttpApp, type IntakeHttpOptions } from '#handlers/receiveOrderOverHttp';
 import {
   type BatchFile,
   type BatchReport,
@@ -10,14 +11,21 @@ import {
 export { type InboxWatcher, type InboxWatcherOptions, startInboxWatcher } from '#adapters/inboxWatcher';
 export {
   maxBatchFileBytes,
+  maxNestingDepth,
   maxOrderBytes,
   maxOrdersPerBatch,
   OrderDocumentError,
   PayloadTooLargeError,
 } from '#adapters/orderDocumentParser';
 export { OrderConflictError } from '#domain/receiveOrder';
-export type { OrderOutcome } from '#handlers/receiveCandidateOrder';
-export { createIntakeHttpApp } from '#handlers/receiveOrderOverHttp';
+export { defaultIntakePolicy, dteLimits, type IntakePolicy } from '#domain/validateOrder';
+export { type IntakeHandlerDeps, maxCommitBytes, type OrderOutcome } from '#handlers/receiveCandidateOrder';
+export {
+  createIntakeHttpApp,
+  httpServerLimits,
+  type IntakeHttpOptions,
+  maxDiscardedBodyBytes,
+} from '#handlers/receiveOrderOverHttp';
 export type {
   BatchFile,
   BatchOrderOutcome,
@@ -31,6 +39,9 @@ export interface IntakeDeps {
   store: EventStore;
   clock: Clock;
   ids: IdGenerator;
+  /** Plausibility settings (clock skew, earliest placedAt); {@link defaultIntakePolicy} otherwise. */
+  policy?: Partial<IntakePolicy>;
+  http?: IntakeHttpOptions;
 }
 
 export interface Intake {
@@ -49,7 +60,7 @@ export interface Intake {
  */
 export function createIntake(deps: IntakeDeps): Intake {
   return {
-    httpApp: createIntakeHttpApp(deps),
+    httpApp: createIntakeHttpApp(deps, deps.http),
     receiveBatchFile: (file) => receiveOrdersFromBatchFile(deps, file),
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RejectionReason } from '@mtd/contracts';
 import type { OrderCandidate } from '#domain/validateOrder';
 
 /**
@@ -17,7 +18,19 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** sha256 (hex) of the canonical candidate: the identity of an order's content (OrderReceived.contentHash). */
-export function contentHashOf(candidate: OrderCandidate): string {
-  return createHash('sha256').update(canonicalJson(candidate)).digest('hex');
+/**
+ * sha256 (hex) of the canonical (normalised) candidate: the identity of an order's content
+ * (OrderReceived.contentHash). Structural problems the mapping dropped (a second equal key, text
+ * between elements) are part of the identity too: without them, the order fixed by removing the
+ * duplicate would hash like the refused one and be taken for an identical resend.
+ */
+export function contentHashOf(
+  candidate: OrderCandidate,
+  structural: readonly RejectionReason[] = [],
+): string {
+  const identity =
+    structural.length === 0
+      ? candidate
+      : { candidate, structure: structural.map((problem) => `${problem.path} ${problem.code}`) };
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }

@@ -2,13 +2,14 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sources, Streams } from '@mtd/contracts';
-import { systemClock, ulidGenerator } from '@mtd/platform';
+import { ulidGenerator } from '@mtd/platform';
 import { startTestEngine } from '@mtd/platform/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type InboxWatcher, startInboxWatcher } from '#adapters/inboxWatcher';
 import type { BatchFile, BatchReport } from '#handlers/receiveOrdersFromBatchFile';
 import { createIntake } from '#src/index';
 import { aPurchaseOrder, ordersXml } from '#src/testing/orderBuilders';
+import { aClock } from '#src/testing/testClock';
 
 let dir: string;
 let watcher: InboxWatcher | undefined;
@@ -55,7 +56,7 @@ describe('startInboxWatcher', () => {
     try {
       const intake = createIntake({
         store: engine.storeFor(Sources.intake),
-        clock: systemClock,
+        clock: aClock(),
         ids: ulidGenerator(),
       });
       const reports: BatchReport[] = [];
@@ -129,7 +130,7 @@ describe('startInboxWatcher', () => {
     try {
       const intake = createIntake({
         store: engine.storeFor(Sources.intake),
-        clock: systemClock,
+        clock: aClock(),
         ids: ulidGenerator(),
       });
       watcher = await startInboxWatcher({ dir, pollMs: 20, receiveBatchFile: intake.receiveBatchFile });

@@ -1,6 +1,15 @@
 import type { RejectionReason } from '@mtd/contracts';
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { OrderCandidate } from '#domain/validateOrder';
+import {
+  type JsonDocument,
+  type JsonKeyIssue,
+  type JsonPath,
+  JsonSyntaxError,
+  readJson,
+  reservedNames,
+} from '#adapters/jsonReader';
+import { readXml, type XmlElement, XmlSyntaxError } from '#adapters/xmlReader';
+import { normaliseCandidate, shownValue } from '#domain/orderText';
+import { type OrderCandidate, pathOf } from '#domain/validateOrder';
 
 /** One order (an HTTP body, or one order inside a batch): OrderReceived keeps it raw, up to 64 KiB. */
 export const maxOrderBytes = 64 * 1024;
@@ -32,39 +41,30 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-/** One order of a document: the candidate to validate and the raw text OrderReceived keeps. */
+/** One order of a document: the candidate to validate, the raw text OrderReceived keeps, and what is wrong with its structure. */
 export interface ParsedOrder {
+  /** Mapped and normalised (NFC, trimmed, RUT check digit upper case). */
   candidate: OrderCandidate;
+  /** The order exactly as received: the whole body, or the order's own bytes in a batch file. */
   raw: string;
+  /** Problems of structure inside this order (duplicate key, mixed content…): they reject the order. */
+  problems: RejectionReason[];
 }
+
+/**
+ * Nesting deeper than this is refused before anything is mapped. An order needs five levels
+ * (`PurchaseOrders > PurchaseOrder > Lines > Line > Description`, `{orders:[{lines:[{…}]}]}`).
+ */
+export const maxNestingDepth = 32;
 
 const documentPath = '(document)';
 
-// Hardened: no entity expansion (a DOCTYPE is refused before parsing anyway), no number guessing
-// (we convert numbers ourselves so "9990.5" or "1e3" is reported, not silently coerced).
-const xmlOptions = {
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: false,
-  allowBooleanAttributes: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  trimValues: true,
-} as const;
-
-const parser = new XMLParser({
-  ...xmlOptions,
-  isArray: (tagName, jPath) => tagName === 'Line' || jPath === 'PurchaseOrders.PurchaseOrder',
-});
-const builder = new XMLBuilder({ ...xmlOptions, format: false, suppressEmptyNode: false });
-
 /** Parses one order (the body of `POST /orders`). Throws OrderDocumentError or PayloadTooLargeError. */
-export function parseOrderDocument(text: string, format: OrderFormat): OrderCandidate {
+export function parseOrderDocument(text: string, format: OrderFormat): ParsedOrder {
   if (Buffer.byteLength(text) > maxOrderBytes) throw new PayloadTooLargeError('the order', maxOrderBytes);
   if (format === 'json') {
-    const value = parseJson(text);
+    const document = parseJson(text);
+    const { value } = document;
     if (Array.isArray(value) || (isRecord(value) && Array.isArray(value.orders))) {
       throw new OrderDocumentError([batchNotHere]);
     }
@@ -77,33 +77,33 @@ export function parseOrderDocument(text: string, format: OrderFormat): OrderCand
         },
       ]);
     }
-    return candidateFromJson(value);
+    return { ...orderFromJson(value, [], document), raw: text };
   }
-  const document = parseXml(text);
-  if ('PurchaseOrders' in document) throw new OrderDocumentError([batchNotHere]);
-  const order = document.PurchaseOrder;
-  if (order === undefined) throw new OrderDocumentError([unexpectedRoot(document)]);
-  return candidateFromXml(order);
+  const root = parseXml(text);
+  if (root.name === 'PurchaseOrders') throw new OrderDocumentError([batchNotHere]);
+  if (root.name !== 'PurchaseOrder') throw new OrderDocumentError([unexpectedRoot(root.name)]);
+  return { ...orderFromXml(root), raw: text };
 }
 
 /**
  * Parses a batch file: `<PurchaseOrders>` (or a single `<PurchaseOrder>`), `{ "orders": [...] }`, a
- * JSON array or a single JSON order. Each order's raw text is its own element re-serialized (or its
- * JSON), so OrderReceived keeps that order only. Throws for a file that cannot be read at all.
+ * JSON array or a single JSON order. Each order's raw text is its own bytes in the file (an element,
+ * or a JSON value), so OrderReceived keeps that order only, exactly as sent. Throws for a file that
+ * cannot be read at all; a problem inside one order is that order's alone.
  */
 export function parseBatchDocument(text: string, format: OrderFormat): ParsedOrder[] {
   if (Buffer.byteLength(text) > maxBatchFileBytes)
     throw new PayloadTooLargeError('the batch file', maxBatchFileBytes);
-  let orders: ParsedOrder[];
   if (format === 'json') {
-    const value = parseJson(text);
-    const items = Array.isArray(value)
-      ? value
+    const document = parseJson(text);
+    const { value } = document;
+    const [items, prefix] = Array.isArray(value)
+      ? [value, [] as JsonPath]
       : isRecord(value) && Array.isArray(value.orders)
-        ? value.orders
+        ? [value.orders, ['orders'] as JsonPath]
         : isRecord(value) && !('orders' in value)
-          ? [value]
-          : undefined;
+          ? [[value], undefined]
+          : [undefined, undefined];
     if (!items) {
       throw new OrderDocumentError([
         {
@@ -114,27 +114,51 @@ export function parseBatchDocument(text: string, format: OrderFormat): ParsedOrd
       ]);
     }
     checkCount(items.length);
-    orders = items.map((item: unknown) => ({
-      candidate: candidateFromJson(item),
-      raw: JSON.stringify(item) ?? 'null',
-    }));
-  } else {
-    const document = parseXml(text);
-    const elements = isRecord(document.PurchaseOrders)
-      ? ((document.PurchaseOrders.PurchaseOrder as unknown[] | undefined) ?? [])
-      : document.PurchaseOrders === ''
-        ? []
-        : document.PurchaseOrder !== undefined
-          ? [document.PurchaseOrder]
-          : undefined;
-    if (!elements) throw new OrderDocumentError([unexpectedRoot(document)]);
-    checkCount(elements.length);
-    orders = elements.map((element) => ({
-      candidate: candidateFromXml(element),
-      raw: builder.build({ PurchaseOrder: element }) as string,
-    }));
+    // A key problem outside every order (two "orders" keys) leaves the file ambiguous: refuse it.
+    const outside = document.issues.filter(
+      (issue) =>
+        prefix === undefined || !startsWith(issue.path, prefix) || issue.path.length <= prefix.length,
+    );
+    if (prefix !== undefined && outside.length > 0) {
+      throw new OrderDocumentError(outside.map((issue) => keyProblem(issue, issue.path)));
+    }
+    return items.map((item: unknown, index) => {
+      const span = item !== null && typeof item === 'object' ? document.spans.get(item) : undefined;
+      const raw = span ? text.slice(span[0], span[1]) : (JSON.stringify(item) ?? 'null');
+      const at = prefix === undefined ? [] : [...prefix, index];
+      return { ...orderFromJson(item, at, document), raw };
+    });
   }
-  return orders;
+  const root = parseXml(text);
+  if (root.name === 'PurchaseOrder')
+    return [{ ...orderFromXml(root), raw: text.slice(root.start, root.end) }];
+  if (root.name !== 'PurchaseOrders') throw new OrderDocumentError([unexpectedRoot(root.name)]);
+  if (root.hasText) {
+    throw new OrderDocumentError([
+      {
+        path: documentPath,
+        code: 'mixed_content',
+        message: `<PurchaseOrders> holds text ${shownValue(root.text.trim())} between its orders; it may hold only <PurchaseOrder> elements`,
+      },
+    ]);
+  }
+  checkCount(root.children.length);
+  return root.children.map((element, index) => {
+    const raw = text.slice(element.start, element.end);
+    if (element.name === 'PurchaseOrder') return { ...orderFromXml(element), raw };
+    // Not an order (a typo like <PurchaseOrde>): reported in its place, never silently skipped.
+    return {
+      candidate: {},
+      raw,
+      problems: [
+        {
+          path: documentPath,
+          code: 'unexpected_element',
+          message: `entry ${index} of <PurchaseOrders> is <${element.name}>, not <PurchaseOrder>`,
+        },
+      ],
+    };
+  });
 }
 
 const batchNotHere: RejectionReason = {
@@ -155,100 +179,155 @@ function checkCount(count: number): void {
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string): JsonDocument {
   try {
-    return JSON.parse(text);
+    return readJson(text, { maxDepth: maxNestingDepth });
   } catch (error) {
-    throw new OrderDocumentError(
-      [
-        {
-          path: documentPath,
-          code: 'malformed_json',
-          message: `the JSON is not well-formed: ${(error as Error).message}`,
-        },
-      ],
-      { cause: error },
-    );
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const problem: RejectionReason =
+      error.code === 'too_deep'
+        ? {
+            path: documentPath,
+            code: 'too_deep',
+            message: `the JSON nests objects and arrays more than ${maxNestingDepth} deep (line ${error.line}, column ${error.column}); an order needs 5 levels`,
+          }
+        : {
+            path: documentPath,
+            code: 'malformed_json',
+            message: `the JSON is not well-formed at line ${error.line}, column ${error.column}: ${error.detail}`,
+          };
+    throw new OrderDocumentError([problem], { cause: error });
   }
 }
 
-function parseXml(text: string): Record<string, unknown> {
-  // Entities are where XML bombs and external-entity reads live; an order never needs a DTD.
-  if (/<!(DOCTYPE|ENTITY)/i.test(text)) {
-    throw new OrderDocumentError([
-      {
-        path: documentPath,
-        code: 'doctype_not_allowed',
-        message: 'DOCTYPE and ENTITY declarations are not allowed; send the order without a DTD',
-      },
-    ]);
+function parseXml(text: string): XmlElement {
+  try {
+    return readXml(text, { maxDepth: maxNestingDepth });
+  } catch (error) {
+    if (!(error instanceof XmlSyntaxError)) throw error;
+    const message =
+      error.code === 'too_deep'
+        ? `the XML nests elements more than ${maxNestingDepth} deep (line ${error.line}, column ${error.column}); an order needs 5 levels`
+        : error.code === 'doctype_not_allowed' || error.code === 'unsupported_encoding'
+          ? error.detail
+          : `the XML is not well-formed at line ${error.line}, column ${error.column}: ${error.detail}`;
+    throw new OrderDocumentError([{ path: documentPath, code: error.code, message }], { cause: error });
   }
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (valid !== true) {
-    const { msg, line, col } = valid.err;
-    throw new OrderDocumentError([
-      {
-        path: documentPath,
-        code: 'malformed_xml',
-        message: `the XML is not well-formed at line ${line}, column ${col}: ${msg}`,
-      },
-    ]);
-  }
-  const document: unknown = parser.parse(text);
-  if (!isRecord(document)) throw new OrderDocumentError([unexpectedRoot({})]);
-  return document;
 }
 
-function unexpectedRoot(document: Record<string, unknown>): RejectionReason {
-  const root = Object.keys(document)[0];
+function unexpectedRoot(root: string): RejectionReason {
   return {
     path: documentPath,
     code: 'unexpected_root',
-    message: `expected a <PurchaseOrder> (or <PurchaseOrders> in a batch file), got ${root ? `<${root}>` : 'no element'}`,
+    message: `expected a <PurchaseOrder> (or <PurchaseOrders> in a batch file), got <${root}>`,
   };
 }
 
-function candidateFromXml(element: unknown): OrderCandidate {
-  const order = nodeOf(element);
-  const customer = nodeOf(order.Customer);
-  const shipping = nodeOf(order.Shipping);
-  const lines = order.Lines === undefined ? undefined : toArray(nodeOf(order.Lines).Line);
-  return compact({
-    orderId: attr(order, 'id'),
-    channel: attr(order, 'channel'),
-    placedAt: attr(order, 'placedAt'),
-    currency: attr(order, 'currency'),
-    customer:
-      order.Customer === undefined
-        ? undefined
-        : compact({
-            id: attr(customer, 'id'),
-            taxId: attr(customer, 'taxId'),
-            name: text(customer.Name),
-            email: text(customer.Email),
-          }),
-    lines: lines?.map((line) => {
-      const node = nodeOf(line);
-      return compact({
-        sku: attr(node, 'sku'),
-        quantity: wholeNumber(attr(node, 'quantity')),
-        unitPrice: wholeNumber(attr(node, 'unitPrice')),
-        description: text(node.Description),
+/** Maps one `<PurchaseOrder>`, noting every structural problem with the field's path. */
+function orderFromXml(order: XmlElement): Omit<ParsedOrder, 'raw'> {
+  const problems: RejectionReason[] = [];
+  reservedNamesIn(order, documentPath, problems);
+  const container = (element: XmlElement, path: string, holds: string) => {
+    if (element.hasText) {
+      problems.push({
+        path,
+        code: 'mixed_content',
+        message: `${path === documentPath ? '<PurchaseOrder>' : path} holds text ${shownValue(element.text.trim())} between its elements; text belongs inside ${holds}`,
       });
-    }),
-    shipping:
-      order.Shipping === undefined
-        ? undefined
-        : compact({ region: attr(shipping, 'region'), address: text(shipping.Address) }),
-    dispatchBy: text(order.DispatchBy),
+    }
+    return element;
+  };
+  const child = (parent: XmlElement, name: string, path: string): XmlElement | undefined => {
+    const found = parent.children.filter((c) => c.name === name);
+    if (found.length > 1) {
+      problems.push({
+        path,
+        code: 'duplicate_element',
+        message: `<${name}> appears ${found.length} times where one is expected (${path})`,
+      });
+    }
+    return found[0];
+  };
+  const text = (parent: XmlElement, name: string, path: string): string | undefined => {
+    const element = child(parent, name, path);
+    if (!element) return undefined;
+    if (element.children.length > 0) {
+      problems.push({
+        path,
+        code: 'unexpected_element',
+        message: `${path} must be text only, got an element <${element.children[0]!.name}> inside <${name}>`,
+      });
+    }
+    return element.text;
+  };
+  container(order, documentPath, '<Customer>, <Lines>, <Shipping> and <DispatchBy>');
+  const customer = child(order, 'Customer', 'customer');
+  const lines = child(order, 'Lines', 'lines');
+  const shipping = child(order, 'Shipping', 'shipping');
+  const candidate = compact({
+    orderId: order.attributes.get('id'),
+    channel: order.attributes.get('channel'),
+    placedAt: order.attributes.get('placedAt'),
+    currency: order.attributes.get('currency'),
+    customer: customer
+      ? compact({
+          id: customer.attributes.get('id'),
+          taxId: customer.attributes.get('taxId'),
+          name: text(container(customer, 'customer', '<Name> and <Email>'), 'Name', 'customer.name'),
+          email: text(customer, 'Email', 'customer.email'),
+        })
+      : undefined,
+    lines: lines
+      ? container(lines, 'lines', '<Line>')
+          .children.filter((c) => c.name === 'Line')
+          .map((line, index) =>
+            compact({
+              sku: line.attributes.get('sku'),
+              quantity: wholeNumber(line.attributes.get('quantity')),
+              unitPrice: wholeNumber(line.attributes.get('unitPrice')),
+              description: text(
+                container(line, `lines[${index}]`, '<Description>'),
+                'Description',
+                `lines[${index}].description`,
+              ),
+            }),
+          )
+      : undefined,
+    shipping: shipping
+      ? compact({
+          region: shipping.attributes.get('region'),
+          address: text(container(shipping, 'shipping', '<Address>'), 'Address', 'shipping.address'),
+        })
+      : undefined,
+    dispatchBy: text(order, 'DispatchBy', 'dispatchBy'),
   });
+  return { candidate: normaliseCandidate(candidate), problems };
 }
 
-function candidateFromJson(value: unknown): OrderCandidate {
-  if (!isRecord(value)) return {};
+/** Every element or attribute in the order named `__proto__`, `constructor` or `prototype`. */
+function reservedNamesIn(element: XmlElement, path: string, problems: RejectionReason[]): void {
+  const pending: XmlElement[] = [element];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const names = [next.name, ...next.attributes.keys()].filter((name) => reservedNames.has(name));
+    for (const name of names) {
+      problems.push({
+        path,
+        code: 'reserved_name',
+        message: `the order holds an element or attribute named ${name}; the names __proto__, constructor and prototype are not allowed`,
+      });
+    }
+    pending.push(...next.children);
+  }
+}
+
+function orderFromJson(value: unknown, at: JsonPath, document: JsonDocument): Omit<ParsedOrder, 'raw'> {
+  const problems = document.issues
+    .filter((issue) => startsWith(issue.path, at) && issue.path.length > at.length)
+    .map((issue) => keyProblem(issue, issue.path.slice(at.length)));
+  if (!isRecord(value)) return { candidate: {}, problems };
   const pick = (record: unknown, keys: string[]) =>
     isRecord(record) ? compact(Object.fromEntries(keys.map((k) => [k, record[k]]))) : record;
-  return compact({
+  const candidate = compact({
     orderId: value.orderId ?? value.id,
     channel: value.channel,
     placedAt: value.placedAt,
@@ -260,32 +339,27 @@ function candidateFromJson(value: unknown): OrderCandidate {
     shipping: pick(value.shipping, ['region', 'address']),
     dispatchBy: value.dispatchBy,
   });
+  return { candidate: normaliseCandidate(candidate), problems };
 }
 
-/** An element as an object: a text-only or empty element (`<Lines/>`) has no attributes or children. */
-function nodeOf(value: unknown): Record<string, unknown> {
-  return isRecord(value) ? value : {};
+function keyProblem(issue: JsonKeyIssue, path: JsonPath): RejectionReason {
+  const shown = pathOf(path);
+  const key = String(path[path.length - 1]);
+  return issue.code === 'duplicate_key'
+    ? {
+        path: shown,
+        code: 'duplicate_key',
+        message: `${shown} appears twice in the same object; send each field once`,
+      }
+    : {
+        path: shown,
+        code: 'reserved_name',
+        message: `${shown}: the name ${key} is not allowed (__proto__, constructor and prototype are reserved)`,
+      };
 }
 
-function toArray(value: unknown): unknown[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function attr(node: Record<string, unknown>, name: string): string | undefined {
-  const value = node[`@_${name}`];
-  return typeof value === 'string' ? decodeXmlEntities(value) : undefined;
-}
-
-/** An element's text; an element with attributes keeps its text under `#text`; anything else passes through for validation to report. */
-function text(value: unknown): unknown {
-  if (typeof value === 'string') return decodeXmlEntities(value);
-  if (isRecord(value)) {
-    const inner = value['#text'];
-    if (typeof inner === 'string') return decodeXmlEntities(inner);
-    if (Object.keys(value).every((k) => k.startsWith('@_'))) return '';
-  }
-  return value;
+function startsWith(path: JsonPath, prefix: JsonPath): boolean {
+  return prefix.every((part, i) => path[i] === part);
 }
 
 /** "2" -> 2; anything not a whole number stays text so validation can say exactly what was wrong. */
@@ -295,24 +369,6 @@ function wholeNumber(value: string | undefined): unknown {
   if (!/^[+-]?\d+$/.test(trimmed)) return value;
   const number = Number(trimmed);
   return Number.isSafeInteger(number) ? number : value;
-}
-
-const predefinedEntities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/**
- * With entity processing off the parser leaves `&amp;` as is. The five predefined entities and
- * character references are still plain XML, so decode them here, in one pass (no recursion, no
- * declared entities: nothing to expand into a bomb).
- */
-function decodeXmlEntities(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (whole, name: string) => {
-    if (name.startsWith('#')) {
-      const code = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
-      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return predefinedEntities[name] ?? whole;
-  });
 }
 
 function compact<T extends Record<string, unknown>>(record: T): T {

@@ -8,8 +8,12 @@ import {
   parseBatchDocument,
   parseOrderDocument,
 } from '#adapters/orderDocumentParser';
-import { validateOrder } from '#domain/validateOrder';
+import { defaultIntakePolicy, type OrderCandidate, validateOrder } from '#domain/validateOrder';
 import { aLine, aPurchaseOrder, ordersXml, orderXml } from '#src/testing/orderBuilders';
+
+const validate = (candidate: OrderCandidate) =>
+  validateOrder(candidate, { receivedAt: '2026-11-24T10:00:30.000Z', policy: defaultIntakePolicy });
+const candidateOf = (text: string, format: 'xml' | 'json') => parseOrderDocument(text, format).candidate;
 
 function problemCodeOf(run: () => unknown): string | undefined {
   try {
@@ -23,7 +27,7 @@ function problemCodeOf(run: () => unknown): string | undefined {
 
 describe('parseOrderDocument (XML)', () => {
   it('maps the canonical XML into the order, converting numbers', () => {
-    const candidate = parseOrderDocument(orderXml(aPurchaseOrder()), 'xml');
+    const candidate = candidateOf(orderXml(aPurchaseOrder()), 'xml');
     expect(candidate).toEqual(aPurchaseOrder());
   });
 
@@ -36,7 +40,7 @@ describe('parseOrderDocument (XML)', () => {
   <Shipping region="RM"><Address>Av. Siempre Viva 742, Santiago</Address></Shipping>
   <DispatchBy>2026-11-25T18:00:00Z</DispatchBy>
 </PurchaseOrder>`;
-    expect(parseOrderDocument(xml, 'xml')).toEqual(
+    expect(candidateOf(xml, 'xml')).toEqual(
       aPurchaseOrder({ customer: { ...aPurchaseOrder().customer, taxId: '76123456-7' } }),
     );
   });
@@ -46,7 +50,7 @@ describe('parseOrderDocument (XML)', () => {
       ...aPurchaseOrder(),
       lines: [aLine(), { ...aLine({ sku: 'SKU-3' }), unitPrice: '9990.5' }],
     };
-    const validation = validateOrder(parseOrderDocument(orderXml(order), 'xml'));
+    const validation = validate(candidateOf(orderXml(order), 'xml'));
     expect(validation).toEqual({
       ok: false,
       reasons: [
@@ -65,16 +69,16 @@ describe('parseOrderDocument (XML)', () => {
       customer: { ...aPurchaseOrder().customer, name: 'Pérez & Hijos <Ltda> "A"' },
     });
     const xml = orderXml(order).replace('Pérez', 'P&#233;rez');
-    expect(parseOrderDocument(xml, 'xml')).toEqual(order);
+    expect(candidateOf(xml, 'xml')).toEqual(order);
     const doubled = orderXml(order).replace('&amp;', '&amp;amp;');
-    expect(parseOrderDocument(doubled, 'xml')).toMatchObject({
+    expect(candidateOf(doubled, 'xml')).toMatchObject({
       customer: { name: 'Pérez &amp; Hijos <Ltda> "A"' },
     });
   });
 
   it('reports missing parts by their JSON path', () => {
     const xml = '<PurchaseOrder id="PO-1" channel="web"><Lines/></PurchaseOrder>';
-    const validation = validateOrder(parseOrderDocument(xml, 'xml'));
+    const validation = validate(candidateOf(xml, 'xml'));
     expect(validation.ok ? [] : validation.reasons.map((r) => r.path)).toEqual([
       'placedAt',
       'currency',
@@ -92,9 +96,9 @@ describe('parseOrderDocument (XML)', () => {
     expect(problemCodeOf(() => parseOrderDocument(xxe, 'xml'))).toBe('doctype_not_allowed');
   });
 
-  it('leaves an undeclared entity as text instead of expanding it', () => {
+  it('refuses an undeclared entity: the document is not well-formed', () => {
     const xml = orderXml(aPurchaseOrder()).replace('Tijeras', '&lol;');
-    expect(parseOrderDocument(xml, 'xml')).toMatchObject({ lines: [{ description: '&lol;' }] });
+    expect(problemCodeOf(() => parseOrderDocument(xml, 'xml'))).toBe('malformed_xml');
   });
 
   it('refuses malformed XML with the line and column', () => {
@@ -126,20 +130,20 @@ describe('parseOrderDocument (XML)', () => {
 describe('parseOrderDocument (JSON)', () => {
   it('reads the same fields in camelCase, with "id" as an alias of "orderId"', () => {
     const { orderId, ...rest } = aPurchaseOrder();
-    expect(parseOrderDocument(JSON.stringify({ id: orderId, ...rest }), 'json')).toEqual(aPurchaseOrder());
+    expect(candidateOf(JSON.stringify({ id: orderId, ...rest }), 'json')).toEqual(aPurchaseOrder());
   });
 
   it('ignores fields outside the contract', () => {
     const json = JSON.stringify({ ...aPurchaseOrder(), notes: 'leave at the door', __proto__x: 1 });
-    expect(parseOrderDocument(json, 'json')).toEqual(aPurchaseOrder());
+    expect(candidateOf(json, 'json')).toEqual(aPurchaseOrder());
   });
 
   it('hashes the same order the same in XML and JSON, whatever the formatting', () => {
-    const fromXml = parseOrderDocument(orderXml(aPurchaseOrder()), 'xml');
-    const fromJson = parseOrderDocument(JSON.stringify(aPurchaseOrder(), null, 2), 'json');
+    const fromXml = candidateOf(orderXml(aPurchaseOrder()), 'xml');
+    const fromJson = candidateOf(JSON.stringify(aPurchaseOrder(), null, 2), 'json');
     expect(contentHashOf(fromXml)).toBe(contentHashOf(fromJson));
     expect(contentHashOf(fromJson)).toMatch(/^[0-9a-f]{64}$/);
-    const changed = parseOrderDocument(JSON.stringify(aPurchaseOrder({ channel: 'app' })), 'json');
+    const changed = candidateOf(JSON.stringify(aPurchaseOrder({ channel: 'app' })), 'json');
     expect(contentHashOf(changed)).not.toBe(contentHashOf(fromJson));
   });
 
@@ -152,14 +156,14 @@ describe('parseOrderDocument (JSON)', () => {
 });
 
 describe('parseBatchDocument', () => {
-  it('reads every order of an XML batch and keeps each one raw, re-serialized on its own', () => {
+  it('reads every order of an XML batch and keeps each one raw, its own bytes as sent', () => {
     const orders = [aPurchaseOrder(), aPurchaseOrder({ orderId: 'PO-1002', lines: [aLine()] })];
     const parsed = parseBatchDocument(ordersXml(orders), 'xml');
     expect(parsed.map((p) => p.candidate)).toEqual(orders);
     expect(parsed[1]?.raw).toMatch(/^<PurchaseOrder id="PO-1002"/);
     expect(parsed[1]?.raw).not.toContain('PO-1001');
     // The raw element parses back to the same order.
-    expect(parseOrderDocument(parsed[1]!.raw, 'xml')).toEqual(orders[1]);
+    expect(candidateOf(parsed[1]!.raw, 'xml')).toEqual(orders[1]);
   });
 
   it('reads a batch of one and an empty batch', () => {

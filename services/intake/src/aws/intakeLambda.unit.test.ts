@@ -49,12 +49,19 @@ const commitsOf = () =>
 
 describe('intake Lambda entry points', () => {
   beforeAll(async () => {
+    // The Lambda reads the system clock; the orders below were placed on 2026-11-24. Only Date is
+    // faked, so timers (SDK retries, Powertools) run as usual, and no verdict depends on today's date.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-24T10:00:30Z'));
     vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     lambda = await import('./intakeLambda');
   });
-  afterAll(() => vi.unstubAllEnvs());
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.useRealTimers();
+  });
   beforeEach(() => {
     dynamo.reset();
     s3.reset();

@@ -40,7 +40,8 @@ export class OrderConflictError extends Error {
 
 /**
  * absent -> received + verdict, in one commit so no reader ever sees an order without its verdict.
- * The same content again is a no-op whatever the first verdict was. Different content is a conflict
+ * The same content again is a no-op whatever the first verdict was (unless a rejected order now
+ * passes: plausibility depends on when it arrives). Different content is a conflict
  * once accepted (DTE may already be issued for it), but a fresh attempt after a rejection, because
  * fixing the order and resending it under the same id is what we ask partners to do.
  */
@@ -52,7 +53,11 @@ export function decide(command: ReceiveOrder, state: OrderState): OrderEvent[] {
       if (state.contentHash === command.contentHash) return [];
       throw new OrderConflictError(command.orderId, state.contentHash, command.contentHash);
     case 'rejected':
-      return state.contentHash === command.contentHash ? [] : receiveWithVerdict(command);
+      // The same content is a no-op, unless it now passes: a verdict that depended on the time it
+      // arrived (a placedAt ahead of our clock) must not stick to an order that is valid today.
+      return state.contentHash === command.contentHash && !command.validation.ok
+        ? []
+        : receiveWithVerdict(command);
     default: {
       const unreachable: never = state;
       throw new Error(`unknown order state ${JSON.stringify(unreachable)}`);

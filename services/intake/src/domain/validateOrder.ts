@@ -1,7 +1,54 @@
 import { PurchaseOrder, type RejectionReason } from '@mtd/contracts';
 import type { z } from 'zod';
+import { characterReasons, forbiddenCharacter, shownValue } from '#domain/orderText';
 import type { OrderValidation } from '#domain/receiveOrder';
 import { rutCheckDigit, splitRut } from '#domain/rut';
+
+/** Intake's plausibility settings; the composition root may override any of them. */
+export interface IntakePolicy {
+  /**
+   * How far a partner's clock may be ahead of ours (a `placedAt` up to this much in the future is
+   * accepted) or behind it (a `dispatchBy` up to this much in the past is accepted).
+   */
+  clockSkewMs: number;
+  /** An order placed before this is a typo or a default value, not an order (`0000-01-01`, `1970-01-01`). */
+  earliestPlacedAt: string;
+}
+
+export const defaultIntakePolicy: IntakePolicy = {
+  clockSkewMs: 5 * 60_000,
+  earliestPlacedAt: '2000-01-01T00:00:00Z',
+};
+
+/** What validation needs besides the order: the time it arrived (an input: the domain has no clock) and the policy. */
+export interface ValidationContext {
+  /** ISO time the order was received. */
+  receivedAt: string;
+  policy: IntakePolicy;
+  /** Problems the parser found in the order's structure (duplicate keys, mixed content…). */
+  structural?: RejectionReason[];
+}
+
+/**
+ * The SII's limits for the documents an order becomes (DTE_v10.xsd, SiiTypes_v10.xsd,
+ * EnvioBOLETA_v11.xsd): an order that cannot become a valid DTE is refused at the door, naming the
+ * field and the limit, instead of failing at issuance.
+ */
+export const dteLimits = {
+  /** `Receptor/RznSocRecep` (RznSocLargaType): 100 characters. */
+  customerName: 100,
+  /** `Detalle/CdgItem/VlrCodigo`: 35 characters. */
+  sku: 35,
+  /** `Detalle/NmbItem`: 80 characters. */
+  description: 80,
+  /** `Detalle` maxOccurs on a factura (33); a boleta (EnvioBOLETA) allows 1,000. */
+  facturaLines: 60,
+  /** `PrcItem` is at least 0.000001: in whole pesos, 1. */
+  minUnitPrice: 1,
+} as const;
+
+/** At most this many reasons are recorded; a partner fixes the first ones and sees the rest next time. */
+export const maxReasons = 100;
 
 /**
  * An order as mapped from XML or JSON, before validation: the canonical field names, values as
@@ -36,25 +83,120 @@ export function unidentifiedReasons(candidate: OrderCandidate): RejectionReason[
       },
     ];
   }
+  const found =
+    typeof candidate.orderId === 'string' ? forbiddenCharacter(candidate.orderId, 'identifier') : undefined;
   return [
     {
       path: 'orderId',
-      code: 'invalid_format',
-      message: `orderId ${JSON.stringify(candidate.orderId)} must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      code: found ? 'forbidden_character' : 'invalid_format',
+      message: `orderId ${shownValue(candidate.orderId)} must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit${found ? ` (it holds ${found.what} at character ${found.index + 1})` : ''}`,
     },
   ];
 }
 
 /**
- * Validates a candidate against the contract's PurchaseOrder and intake's own rules, reporting every
- * problem at once (a partner fixes one round trip, not one per problem).
+ * Validates a (normalised) candidate against the contract's PurchaseOrder and intake's own rules,
+ * reporting every problem at once (a partner fixes one round trip, not one per problem), at most
+ * {@link maxReasons} of them.
  */
-export function validateOrder(candidate: OrderCandidate): OrderValidation {
+export function validateOrder(candidate: OrderCandidate, context: ValidationContext): OrderValidation {
   const parsed = PurchaseOrder.safeParse(candidate);
-  const reasons = parsed.success ? [] : parsed.error.issues.map((issue) => reasonFor(issue, candidate));
+  const reasons = [...(context.structural ?? [])];
+  if (!parsed.success) reasons.push(...parsed.error.issues.map((issue) => reasonFor(issue, candidate)));
   reasons.push(...intakeRules(candidate));
-  if (reasons.length > 0 || !parsed.success) return { ok: false, reasons };
+  reasons.push(...characterReasons(candidate));
+  // A length the contract already refuses is not reported twice.
+  const limitReasons = dteRules(candidate).filter((r) => !reasons.some((known) => known.path === r.path));
+  reasons.push(...limitReasons, ...plausibilityRules(candidate, context));
+  if (reasons.length > 0 || !parsed.success) return { ok: false, reasons: capped(reasons) };
   return { ok: true, order: parsed.data };
+}
+
+function capped(reasons: RejectionReason[]): RejectionReason[] {
+  if (reasons.length <= maxReasons) return reasons;
+  return [
+    ...reasons.slice(0, maxReasons - 1),
+    {
+      path: '(document)',
+      code: 'too_many_problems',
+      message: `and ${reasons.length - maxReasons + 1} more problems; fix the ones above and send the order again`,
+    },
+  ];
+}
+
+const characters = (value: string) => [...value].length;
+
+/** Limits of the DTE the order becomes; the factura's only when it is one (a customer tax id). */
+function dteRules(candidate: OrderCandidate): RejectionReason[] {
+  const reasons: RejectionReason[] = [];
+  const tooLong = (path: string, value: unknown, limit: number, element: string) => {
+    if (typeof value === 'string' && characters(value) > limit) {
+      reasons.push({
+        path,
+        code: 'too_long',
+        message: `${path} must be at most ${limit} characters (the SII's ${element}), got ${characters(value)}`,
+      });
+    }
+  };
+  const customer = asRecord(candidate.customer);
+  tooLong('customer.name', customer?.name, dteLimits.customerName, 'RznSocRecep');
+  if (Array.isArray(candidate.lines)) {
+    candidate.lines.forEach((line: unknown, index) => {
+      const { sku, description, unitPrice } = asRecord(line) ?? {};
+      tooLong(`lines[${index}].sku`, sku, dteLimits.sku, 'item code, VlrCodigo');
+      tooLong(`lines[${index}].description`, description, dteLimits.description, 'item name, NmbItem');
+      if (unitPrice === 0) {
+        reasons.push({
+          path: `lines[${index}].unitPrice`,
+          code: 'too_small',
+          message: `lines[${index}].unitPrice must be at least ${dteLimits.minUnitPrice}: the SII refuses a line with a unit price of 0 (PrcItem)`,
+        });
+      }
+    });
+    const factura = typeof customer?.taxId === 'string';
+    if (factura && candidate.lines.length > dteLimits.facturaLines) {
+      reasons.push({
+        path: 'lines',
+        code: 'too_many_lines',
+        message: `an order with customer.taxId becomes a factura (DTE 33), which holds at most ${dteLimits.facturaLines} lines; got ${candidate.lines.length}. Split it into several orders`,
+      });
+    }
+  }
+  return reasons;
+}
+
+/** Dates that cannot be right, judged against the time the order arrived and the allowed clock skew. */
+function plausibilityRules(
+  candidate: OrderCandidate,
+  { receivedAt, policy }: ValidationContext,
+): RejectionReason[] {
+  const reasons: RejectionReason[] = [];
+  const now = Date.parse(receivedAt);
+  const placedAt = isoTime(candidate.placedAt);
+  const dispatchBy = isoTime(candidate.dispatchBy);
+  const skewMinutes = `${Math.round(policy.clockSkewMs / 60_000)} min`;
+  if (placedAt !== undefined && placedAt > now + policy.clockSkewMs) {
+    reasons.push({
+      path: 'placedAt',
+      code: 'placed_in_future',
+      message: `placedAt ${String(candidate.placedAt)} is in the future (received at ${receivedAt}, allowing ${skewMinutes} of clock skew); check the sender's clock and time zone`,
+    });
+  }
+  if (placedAt !== undefined && placedAt < Date.parse(policy.earliestPlacedAt)) {
+    reasons.push({
+      path: 'placedAt',
+      code: 'placed_too_early',
+      message: `placedAt ${String(candidate.placedAt)} is before ${policy.earliestPlacedAt}; an order cannot be that old, send the time it was placed`,
+    });
+  }
+  if (dispatchBy !== undefined && dispatchBy < now - policy.clockSkewMs) {
+    reasons.push({
+      path: 'dispatchBy',
+      code: 'dispatch_already_past',
+      message: `dispatchBy ${String(candidate.dispatchBy)} had already passed when the order arrived (${receivedAt}); send a dispatch deadline still ahead`,
+    });
+  }
+  return reasons;
 }
 
 function intakeRules(candidate: OrderCandidate): RejectionReason[] {
@@ -63,7 +205,13 @@ function intakeRules(candidate: OrderCandidate): RejectionReason[] {
   if (typeof customer?.taxId === 'string') {
     const rut = splitRut(customer.taxId);
     const expected = rut && rutCheckDigit(rut.body);
-    if (rut && expected !== rut.checkDigit) {
+    if (rut && Number(rut.body) === 0) {
+      reasons.push({
+        path: 'customer.taxId',
+        code: 'invalid_rut',
+        message: `customer.taxId ${customer.taxId} has a body of 0, which is no taxpayer's RUT; check the RUT with the customer`,
+      });
+    } else if (rut && expected !== rut.checkDigit) {
       reasons.push({
         path: 'customer.taxId',
         code: 'invalid_rut_check_digit',
@@ -118,7 +266,7 @@ function reasonFor(issue: z.core.$ZodIssue, candidate: OrderCandidate): Rejectio
   const path = pathOf(issue.path);
   const value = valueAt(candidate, issue.path);
   const at = path === '(document)' ? 'the order' : path;
-  const shown = JSON.stringify(value);
+  const shown = shownValue(value);
   switch (issue.code) {
     case 'invalid_type': {
       if (value === undefined) return { path, code: 'required', message: `${at} is required` };

@@ -1,7 +1,17 @@
 import type { RejectionReason } from '@mtd/contracts';
 import { describe, expect, it } from 'vitest';
-import { type OrderCandidate, orderIdOf, unidentifiedReasons, validateOrder } from '#domain/validateOrder';
+import {
+  defaultIntakePolicy,
+  type OrderCandidate,
+  orderIdOf,
+  unidentifiedReasons,
+  validateOrder as validateAt,
+} from '#domain/validateOrder';
 import { aLine, aPurchaseOrder } from '#src/testing/orderBuilders';
+
+/** A fixed clock: half a minute after the builder's order was placed. */
+const validateOrder = (candidate: OrderCandidate) =>
+  validateAt(candidate, { receivedAt: '2026-11-24T10:00:30.000Z', policy: defaultIntakePolicy });
 
 function reasonsOf(candidate: OrderCandidate): RejectionReason[] {
   const result = validateOrder(candidate);

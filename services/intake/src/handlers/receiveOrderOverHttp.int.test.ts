@@ -1,9 +1,10 @@
 import { OrderAcceptedV1, OrderReceivedV1, OrderRejectedV1, Sources, Streams } from '@mtd/contracts';
-import { systemClock, ulidGenerator } from '@mtd/platform';
+import { ulidGenerator } from '@mtd/platform';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIntakeHttpApp } from '#handlers/receiveOrderOverHttp';
 import { aLine, aPurchaseOrder, ordersXml, orderXml } from '#src/testing/orderBuilders';
+import { aClock } from '#src/testing/testClock';
 
 let engine: TestEngine;
 let app: ReturnType<typeof createIntakeHttpApp>;
@@ -12,7 +13,7 @@ beforeAll(async () => {
   engine = await startTestEngine();
   app = createIntakeHttpApp({
     store: engine.storeFor(Sources.intake),
-    clock: systemClock,
+    clock: aClock(),
     ids: ulidGenerator(),
   });
 });
@@ -169,8 +170,11 @@ describe('POST /orders', () => {
     );
     const tooLarge = await post(big);
     expect(tooLarge.status).toBe(413);
-    expect(await tooLarge.json()).toEqual({ error: 'the order is larger than the 64 KiB limit' });
-    // A declared length over the limit is refused before any of the body is read.
+    expect(await tooLarge.json()).toEqual({
+      error: expect.stringMatching(/^the order is larger than the 64 KiB limit/),
+      limit: 64 * 1024,
+    });
+    // A declared length over the limit is refused whatever the body turns out to be.
     const declared = await app.request('/orders', {
       method: 'POST',
       body: orderXml(aPurchaseOrder({ orderId: 'PO-H10' })),

@@ -1,5 +1,4 @@
 import type { RejectionReason } from '@mtd/contracts';
-import type { CommandHandlerDeps } from '@mtd/platform';
 import {
   decodeUtf8,
   maxBatchFileBytes,
@@ -10,7 +9,11 @@ import {
   PayloadTooLargeError,
   parseBatchDocument,
 } from '#adapters/orderDocumentParser';
-import { type OrderOutcome, receiveCandidateOrder } from '#handlers/receiveCandidateOrder';
+import {
+  type IntakeHandlerDeps,
+  type OrderOutcome,
+  receiveCandidateOrder,
+} from '#handlers/receiveCandidateOrder';
 
 export interface BatchFile {
   /** The file name; it also picks the format (`.xml`/`.json`, else sniffed from the content). */
@@ -48,7 +51,7 @@ export interface BatchReport {
   conflicts: number;
   /** Orders without a usable id: not recorded. */
   unidentified: number;
-  /** Orders over the 64 KiB per-order limit: not recorded. */
+  /** Orders over the 64 KiB per-order limit, or too big to store: not recorded. */
   refused: number;
   /** Why the whole file could not be read (status `unreadable`). */
   problems?: RejectionReason[];
@@ -64,7 +67,7 @@ export const batchConcurrency = 8;
  * failures throw; re-processing the file is safe because identical resends are no-ops.
  */
 export async function receiveOrdersFromBatchFile(
-  deps: CommandHandlerDeps,
+  deps: IntakeHandlerDeps,
   file: BatchFile,
   options: { concurrency?: number } = {},
 ): Promise<BatchReport> {
@@ -91,7 +94,7 @@ export async function receiveOrdersFromBatchFile(
   const reports = await mapConcurrently(
     orders,
     options.concurrency ?? batchConcurrency,
-    async ({ candidate, raw }, index) => {
+    async ({ candidate, raw, problems }, index) => {
       if (Buffer.byteLength(raw) > maxOrderBytes) {
         const orderId = typeof candidate.orderId === 'string' ? candidate.orderId : undefined;
         return orderReport(index, orderId, {
@@ -107,6 +110,7 @@ export async function receiveOrdersFromBatchFile(
       }
       const outcome = await receiveCandidateOrder(deps, {
         candidate,
+        problems,
         raw,
         format,
         via: 'batch',
@@ -150,6 +154,8 @@ function reportOf(index: number, result: OrderOutcome): BatchOrderReport {
       });
     case 'unidentified':
       return orderReport(index, undefined, { outcome: 'unidentified', problems: result.problems });
+    case 'too_large':
+      return orderReport(index, result.orderId, { outcome: 'refused', problems: result.problems });
     default: {
       const unreachable: never = result;
       throw new Error(`unknown outcome ${JSON.stringify(unreachable)}`);
