@@ -84,13 +84,6 @@ export const subscriptions = [
     pattern: anyMtdEvent,
     effects: 'internal',
   },
-  {
-    name: 'appendAuditEntryOnEvent',
-    service: 'projection',
-    description: 'Chain every MTD event into the hash-chained audit log.',
-    pattern: anyMtdEvent,
-    effects: 'internal',
-  },
 ] as const satisfies readonly Subscription[];
 
 export type SubscriptionName = (typeof subscriptions)[number]['name'];

@@ -26,7 +26,6 @@ export class ProjectionStack extends ServiceStack {
     const names = {
       orders: resourceName(stage, 'projection', 'orders'),
       timeline: resourceName(stage, 'projection', 'timeline'),
-      audit: resourceName(stage, 'projection', 'audit'),
     };
     const definitions = projectionTables(names);
     const tables = definitions.map((definition) =>
@@ -36,29 +35,28 @@ export class ProjectionStack extends ServiceStack {
         removalPolicy: this.settings.removalPolicy,
       }),
     );
-    const [orders, timeline, audit] = tables as [(typeof tables)[0], (typeof tables)[0], (typeof tables)[0]];
+    const [orders, timeline] = tables as [(typeof tables)[0], (typeof tables)[0]];
     const environment = {
       ORDERS_TABLE: names.orders,
       TIMELINE_TABLE: names.timeline,
-      AUDIT_TABLE: names.audit,
     };
     const entry = lambdaEntry('services/projection/src/aws/projectionLambda.ts');
-    const readWrite = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+    // A page is read with BatchGetItem, its timeline written with BatchWriteItem and its views with
+    // TransactWriteItems, which DynamoDB authorises as PutItem per item.
+    const readWrite = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Query',
+    ];
 
     let projectionQueueName: string | undefined;
     for (const subscription of this.ownSubscriptions()) {
-      // The audit chain has one order; its writer is safe under concurrency (conditional appends)
-      // but contends, so it runs at the event source's minimum.
-      const isAudit = subscription.name === 'appendAuditEntryOnEvent';
-      const consumer = this.addConsumer(subscription, {
-        entry,
-        environment,
-        ...(isAudit ? { maxConcurrency: 2 } : {}),
-      });
+      const consumer = this.addConsumer(subscription, { entry, environment });
       if (subscription.name === 'projectOrderOnEvent') projectionQueueName = consumer.queue.queueName;
-      const own = isAudit ? [audit] : [orders, timeline];
       consumer.fn.addToRolePolicy(
-        new PolicyStatement({ actions: readWrite, resources: own.map((t) => t.attrArn) }),
+        new PolicyStatement({ actions: readWrite, resources: [orders, timeline].map((t) => t.attrArn) }),
       );
     }
 

@@ -269,7 +269,6 @@ describe('the dev stage', () => {
     for (const definition of projectionTables({
       orders: 'mtd-dev-projection-orders',
       timeline: 'mtd-dev-projection-timeline',
-      audit: 'mtd-dev-projection-audit',
     })) {
       check('mtd-dev-projection', definition);
     }

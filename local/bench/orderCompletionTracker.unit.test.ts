@@ -22,7 +22,7 @@ const aView = (orderId: string, view: Partial<TrackedView> = {}): TrackedView =>
 function setUp() {
   const runners = [
     { name: 'projectOrderOnEvent', position: undefined as string | undefined },
-    { name: 'appendAuditEntryOnEvent', position: undefined as string | undefined },
+    { name: 'ledger', position: undefined as string | undefined },
   ];
   const done: DoneOrder[] = [];
   const tracker = new OrderCompletionTracker(runners, (order) => done.push(order));

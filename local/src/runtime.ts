@@ -20,6 +20,7 @@ import {
   deadLetterTable,
   ensureTables,
   eventStoreTable,
+  type FeedFollower,
   LiveFeed,
   StreamCache,
   type SubscriptionHandler,
@@ -29,6 +30,14 @@ import {
   ulidGenerator,
 } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
+import {
+  fileLedgerSalts,
+  fileLedgerSigner,
+  Ledger,
+  LedgerWriter,
+  ledgerEntries,
+  ledgerTable,
+} from '@mtd/platform/ledger';
 import {
   backofficeUsersTable,
   createProjection,
@@ -83,7 +92,12 @@ export interface Runtime {
   reader: DynamoEventStore;
   /** The embedded engine's client: operations tools (replay, rebuild) and tests. */
   client: DynamoDBClient;
+  /** The subscriptions (replay, dead letters). */
   runners: SubscriptionRunner[];
+  /** Every reader of the feed: the subscriptions and the ledger's writer (progress, lag, benchmarks). */
+  followers: FeedFollower[];
+  /** The audit ledger (platform's): verify, proofs, checkpoints. */
+  ledger: Ledger;
   /** The read-model versions: the active one, rebuilds and their progress. */
   projections: ProjectionVersions;
   /** Every commit this runtime appends, as it settles: benchmarks, tests. */
@@ -106,7 +120,7 @@ export const tableNames = {
   folios: 'mtd-dte-folios',
   orders: 'mtd-projection-orders',
   timeline: 'mtd-projection-timeline',
-  audit: 'mtd-projection-audit',
+  ledger: 'mtd-ledger',
   users: 'mtd-backoffice-users',
 } as const;
 
@@ -132,11 +146,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     checkpointTable(tableNames.checkpoints),
     deadLetterTable(tableNames.deadLetters),
     folioLedgerTable(tableNames.folios),
-    ...projectionTables({
-      orders: tableNames.orders,
-      timeline: tableNames.timeline,
-      audit: tableNames.audit,
-    }),
+    ...projectionTables({ orders: tableNames.orders, timeline: tableNames.timeline }),
+    ledgerTable(tableNames.ledger),
     backofficeUsersTable(tableNames.users),
   ]);
 
@@ -191,17 +202,39 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     email: outboxEmailSender({ dir: outbox }),
     from: 'MTD Boletas <boletas@mtd.example.cl>',
   });
+  // The audit ledger over the store itself (platform's, never rebuilt): one writer follows the feed.
+  // Its signing key and leaf salt are kept like the auth secret, 0600 in the data folder.
+  const keysDir = join(dataDir, 'keys');
+  const ledger = new Ledger({
+    client,
+    tableName: tableNames.ledger,
+    clock,
+    salts: await fileLedgerSalts(keysDir),
+    signer: await fileLedgerSigner(keysDir),
+    origin: 'mtd-local',
+  });
+  const ledgerWriter = new LedgerWriter({
+    ledger,
+    reader,
+    clock,
+    onError: (error) => log(`ledger: ${(error as Error).stack ?? String(error)}`),
+  });
+  const auditLedger = {
+    entries: (options: { limit: number; cursor?: string }) => ledgerEntries(ledger, options),
+    verify: () => ledger.verify(reader),
+  };
   const orderListeners = new Set<(view: OrderView) => void>();
   // Read models in versions (rebuild switches them); `projection` delegates to the active one.
   const projections = await ProjectionVersions.open({
     client,
     checkpointsTable: tableNames.checkpoints,
-    tables: { orders: tableNames.orders, timeline: tableNames.timeline, audit: tableNames.audit },
+    tables: { orders: tableNames.orders, timeline: tableNames.timeline },
     reader,
     create: (tables) =>
       createProjection({
         client,
         tables,
+        ledger: auditLedger,
         timeZone: options.timeZone ?? 'America/Santiago',
         onOrderChanged: (view) => {
           for (const listener of orderListeners) listener(view);
@@ -224,7 +257,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       operations: options.operationsEmail ?? 'operaciones@mtd.example.cl',
     }),
     projectOrderOnEvent: projection.projectOrderOnEvent,
-    appendAuditEntryOnEvent: projection.appendAuditEntryOnEvent,
   };
   const checkpoints = new DynamoCheckpoints({ client, tableName: tableNames.checkpoints });
   const deadLetters = new DynamoDeadLetters({ client, tableName: tableNames.deadLetters });
@@ -240,21 +272,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         deadLetters,
         clock,
         random,
-        // The audit chain has one order: its writer is single-threaded.
-        concurrency: subscription.name === 'appendAuditEntryOnEvent' ? 1 : (options.concurrency ?? 16),
+        concurrency: options.concurrency ?? 16,
         backoff: options.deliveryBackoff ?? { baseMs: 200, maxMs: 30_000 },
         pollMs: options.pollMs ?? 2_000,
         onError: (error) =>
           log(`subscription ${subscription.name}: ${(error as Error).stack ?? String(error)}`),
       }),
   );
+  const followers: FeedFollower[] = [...runners, ledgerWriter];
   fence.onSettled = () => {
-    for (const runner of runners) runner.poke();
+    for (const follower of followers) follower.poke();
   };
   for (const runner of runners) await runner.start();
-  // The tail keeps what the slowest subscription has not read yet (bounded by its capacity).
+  await ledgerWriter.start();
+  // The tail keeps what the slowest reader has not read yet (bounded by its capacity).
   const trimLiveFeed = setInterval(() => {
-    const positions = runners.map((r) => r.position);
+    const positions = followers.map((r) => r.position);
     if (positions.every((p) => p !== undefined)) live.trimTo(positions.sort()[0]);
   }, 1_000);
   trimLiveFeed.unref();
@@ -293,7 +326,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.get('/api/health', (c) =>
     c.json({
       status: 'ok',
-      subscriptions: runners.map((r) => ({ name: r.name, caughtUp: r.caughtUp, handled: r.handled })),
+      subscriptions: followers.map((r) => ({ name: r.name, caughtUp: r.caughtUp, handled: r.handled })),
     }),
   );
   // Every /api route below needs a token and a role (domain/accessPolicy.ts in the projection).
@@ -336,6 +369,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     reader,
     client,
     runners,
+    followers,
+    ledger,
     projections,
     onCommit: (listener) => live.onCommit(listener),
     onOrderChanged(listener) {
@@ -352,6 +387,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       for (const runner of runners) await runner.stop();
+      await ledgerWriter.stop();
       await simulator?.close();
       await dynamo.close();
     },

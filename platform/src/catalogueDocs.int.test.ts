@@ -124,18 +124,15 @@ describe('the AsyncAPI document of the bus', () => {
       'broadcastDteOnDteIssued (dte)',
       'notifyCustomerOnDteIssued (notification)',
       'projectOrderOnEvent (projection)',
-      'appendAuditEntryOnEvent (projection)',
     ]);
     // The example has final: false, which is what the retry rule filters on.
     expect(consumersOf(doc, 'DteBroadcastFailed')).toEqual([
       'retryBroadcastOnDteBroadcastFailed (dte)',
       'projectOrderOnEvent (projection)',
-      'appendAuditEntryOnEvent (projection)',
     ]);
     expect(consumersOf(doc, 'OrderAccepted')).toEqual([
       'issueDteOnOrderAccepted (dte)',
       'projectOrderOnEvent (projection)',
-      'appendAuditEntryOnEvent (projection)',
     ]);
     // Independent oracle: every example passes its rules' detail filters, so a subscription consumes an
     // event exactly when its detail-type list names it or it has none.
@@ -163,10 +160,7 @@ describe('the AsyncAPI document of the bus', () => {
       latestDefinitions: latestEventDefinitions.map((d) => (d === DteBroadcastFailedV1 ? finalFailure : d)),
       subscriptions: subscriptions.filter((s) => s.name !== 'retryBroadcastOnDteBroadcastFailed'),
     });
-    expect(consumersOf(doc, 'DteBroadcastFailed')).toEqual([
-      'projectOrderOnEvent (projection)',
-      'appendAuditEntryOnEvent (projection)',
-    ]);
+    expect(consumersOf(doc, 'DteBroadcastFailed')).toEqual(['projectOrderOnEvent (projection)']);
     // With the retry rule kept, it would match no example at all: the docs refuse to hide it.
     expect(() =>
       buildAsyncApi({

@@ -44,3 +44,16 @@ export type SubscriptionHandler = EventHandler | PageHandler;
 export function isPageHandler(handler: SubscriptionHandler): handler is PageHandler {
   return typeof handler === 'object' && typeof handler.handlePage === 'function';
 }
+
+/** Anything that follows the event-store feed: a subscription runner, the ledger's writer. */
+export interface FeedFollower {
+  readonly name: string;
+  /** The feed position up to which it has handled everything. */
+  readonly position: string | undefined;
+  /** Events handled since start. */
+  readonly handled: number;
+  /** True when its last read found nothing new. */
+  readonly caughtUp: boolean;
+  /** Read now instead of waiting out the idle interval (an append settled). */
+  poke(): void;
+}

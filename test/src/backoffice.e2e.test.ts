@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DteIssuedV1,
   OrderAcceptedV1,
@@ -294,30 +294,39 @@ describe('the back office API: roles, retry, SLA, statistics and audit', () => {
     });
   });
 
-  it('names the first tampered audit entry when verification fails', async () => {
+  it('names the stored event that was edited behind the store’s back when the ledger is verified', async () => {
+    await eventually('every reader to catch up', () => caughtUp(runtime.url), Boolean);
     expect(await api<{ ok: boolean }>(runtime.url, '/api/audit/verify')).toMatchObject({ ok: true });
-    const page = await api<{ items: Record<string, string | number>[] }>(runtime.url, '/api/audit?limit=5');
-    const entry = page.items[2]!;
+    const page = await api<{ items: { streamId: string; streamVersion: number }[] }>(
+      runtime.url,
+      '/api/audit?limit=5',
+    );
+    expect(page.items).toHaveLength(5);
+    // Change the actor and the customer's email inside the stored commit of RISK-1's order.
+    const key = { streamId: { S: 'order-RISK-1' }, version: { N: '1' } };
+    const stored = await runtime.client.send(new GetItemCommand({ TableName: 'mtd-events', Key: key }));
+    const events = JSON.parse(stored.Item!.events!.S!) as {
+      metadata: { actor: string };
+      data: { order?: { customer: { email: string } } };
+    }[];
+    for (const event of events) {
+      event.metadata.actor = 'user:mallory';
+      if (event.data.order) event.data.order.customer.email = 'mallory@example.com';
+    }
     await runtime.client.send(
       new PutItemCommand({
-        TableName: 'mtd-projection-audit',
-        Item: {
-          pk: { S: 'chain' },
-          seq: { N: String(entry.seq) },
-          ...Object.fromEntries(
-            ['eventId', 'streamId', 'eventType', 'occurredAt', 'payloadHash', 'prevHash', 'hash'].map((k) => [
-              k,
-              { S: String(entry[k]) },
-            ]),
-          ),
-          streamVersion: { N: String(entry.streamVersion) },
-          eventVersion: { N: String(entry.eventVersion) },
-          actor: { S: 'user:mallory' },
-        },
+        TableName: 'mtd-events',
+        Item: { ...stored.Item!, events: { S: JSON.stringify(events) } },
       }),
     );
-    const verdict = await (await call('GET', '/api/audit/verify', tokens.auditor)).json();
-    expect(verdict).toMatchObject({ ok: false, firstBrokenSeq: entry.seq });
+    const verdict = (await (await call('GET', '/api/audit/verify', tokens.auditor)).json()) as {
+      ok: boolean;
+      problems: { kind: string; where: string }[];
+    };
+    expect(verdict.ok).toBe(false);
+    expect(verdict.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'edited', where: 'order-RISK-1@1' })]),
+    );
   });
 
   it('slows down repeated failed sign-ins of one user, even with the right password after', async () => {

@@ -146,12 +146,12 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
   });
 
   it('replays the mixed store, shuffled and with duplicates, into the same read models', async () => {
-    const names = { orders: 'replay-orders', timeline: 'replay-timeline', audit: 'replay-audit' };
+    const names = { orders: 'replay-orders', timeline: 'replay-timeline' };
     await ensureTables(runtime.client, projectionTables(names));
     const replay = createProjection({ client: runtime.client, tables: names, timeZone: 'America/Santiago' });
     const live = createProjection({
       client: runtime.client,
-      tables: { orders: tableNames.orders, timeline: tableNames.timeline, audit: tableNames.audit },
+      tables: { orders: tableNames.orders, timeline: tableNames.timeline },
       timeZone: 'America/Santiago',
     });
     // Consumers validate and upcast on receipt, exactly as the subscription runner does.

@@ -582,8 +582,8 @@ async function audit() {
             const v = await api('/api/audit/verify');
             result.className = v.ok ? 'ok' : 'error';
             result.textContent = v.ok
-              ? t('chainOk', { n: v.entries })
-              : t('chainBroken', { seq: v.firstBrokenSeq, reason: v.reason });
+              ? t('chainOk', { n: v.treeSize })
+              : t('chainBroken', { seq: v.problems[0]?.where, reason: v.problems[0]?.detail });
           },
         },
         t('verify'),
@@ -603,7 +603,7 @@ async function audit() {
         h(
           'tr',
           {},
-          ...['seq', 'when', 'type', 'stream', 'actor', 'hash'].map((k) => h('th', { scope: 'col' }, t(k))),
+          ...['seq', 'when', 'stream', 'event', 'hash'].map((k) => h('th', { scope: 'col' }, t(k))),
         ),
       ),
       h(
@@ -613,12 +613,11 @@ async function audit() {
           h(
             'tr',
             {},
-            h('td', {}, e.seq),
-            h('td', {}, dateTime(e.occurredAt)),
-            h('td', {}, `${e.eventType} v${e.eventVersion}`),
+            h('td', {}, e.index),
+            h('td', {}, dateTime(e.appendedAt)),
             h('td', {}, `${e.streamId}#${e.streamVersion}`),
-            h('td', {}, e.actor),
-            h('td', {}, h('code', {}, e.hash.slice(0, 16))),
+            h('td', {}, h('code', {}, e.eventId)),
+            h('td', {}, h('code', {}, e.leafHash.slice(0, 16))),
           ),
         ),
       ),

@@ -1,17 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventHandler, PageHandler } from '@mtd/platform';
+import type { PageHandler } from '@mtd/platform';
 import type { Hono } from 'hono';
-import { DynamoAuditLog } from '#adapters/dynamoAuditLog';
 import { DynamoOrderViews } from '#adapters/dynamoOrderViews';
 import { DynamoTimeline } from '#adapters/dynamoTimeline';
 import { defaultTimeZone, type OrderView } from '#domain/orderView';
-import { createAppendAuditEntryOnEvent } from '#handlers/appendAuditEntryOnEvent';
 import { createProjectOrderOnEvent } from '#handlers/projectOrderOnEvent';
 import { createQueryApi } from '#handlers/queryApi';
-import { createProjectionQueries, type ProjectionQueries } from '#src/projectionQueries';
+import { type AuditLedger, createProjectionQueries, type ProjectionQueries } from '#src/projectionQueries';
 
 export * from '#adapters/accessTokens';
-export * from '#adapters/dynamoAuditLog';
 export * from '#adapters/dynamoOrderViews';
 export * from '#adapters/dynamoTimeline';
 export * from '#adapters/dynamoUsers';
@@ -19,7 +16,6 @@ export * from '#adapters/passwordHashing';
 export * from '#adapters/projectionErrors';
 export * from '#adapters/projectionTables';
 export * from '#domain/accessPolicy';
-export * from '#domain/auditChain';
 export * from '#domain/businessDay';
 export * from '#domain/orderView';
 export * from '#domain/signInThrottle';
@@ -27,7 +23,6 @@ export * from '#domain/sla';
 export * from '#domain/slaConfig';
 export * from '#domain/statistics';
 export * from '#domain/timeline';
-export * from '#handlers/appendAuditEntryOnEvent';
 export * from '#handlers/backofficeApi';
 export * from '#handlers/portalApp';
 export * from '#handlers/projectOrderOnEvent';
@@ -37,7 +32,9 @@ export * from '#src/projectionQueries';
 
 export interface ProjectionDeps {
   client: DynamoDBClient;
-  tables: { orders: string; timeline: string; audit: string };
+  tables: { orders: string; timeline: string };
+  /** The platform's audit ledger, read by the query API; absent where it is not deployed. */
+  ledger?: AuditLedger;
   /** Time zone of the business day; default America/Santiago. */
   timeZone?: string;
   /** Live updates (portal, benchmarks): called after each order-view write. */
@@ -48,7 +45,6 @@ export interface ProjectionDeps {
 
 export interface Projection {
   projectOrderOnEvent: PageHandler;
-  appendAuditEntryOnEvent: EventHandler;
   queries: ProjectionQueries;
   queryApi: Hono;
 }
@@ -61,8 +57,11 @@ export function createProjection(deps: ProjectionDeps): Projection {
   const timeZone = deps.timeZone ?? defaultTimeZone;
   const orders = new DynamoOrderViews({ client: deps.client, tableName: deps.tables.orders });
   const timeline = new DynamoTimeline({ client: deps.client, tableName: deps.tables.timeline });
-  const audit = new DynamoAuditLog({ client: deps.client, tableName: deps.tables.audit });
-  const queries = createProjectionQueries({ orders, timeline, audit });
+  const queries = createProjectionQueries({
+    orders,
+    timeline,
+    ...(deps.ledger ? { ledger: deps.ledger } : {}),
+  });
   return {
     projectOrderOnEvent: createProjectOrderOnEvent({
       orders,
@@ -70,7 +69,6 @@ export function createProjection(deps: ProjectionDeps): Projection {
       config: { timeZone },
       ...(deps.onOrderChanged ? { onOrderChanged: deps.onOrderChanged } : {}),
     }),
-    appendAuditEntryOnEvent: createAppendAuditEntryOnEvent({ audit }),
     queries,
     queryApi: createQueryApi(queries, { timeZone, ...(deps.now ? { now: deps.now } : {}) }),
   };

@@ -1,8 +1,8 @@
-import type { AuditPage, DynamoAuditLog } from '#adapters/dynamoAuditLog';
+import type { LedgerEntriesPage, LedgerVerification } from '@mtd/platform/ledger';
 import type { DynamoOrderViews, OrderPage } from '#adapters/dynamoOrderViews';
 import type { DynamoTimeline } from '#adapters/dynamoTimeline';
 import { encodeCursor } from '#adapters/pageCursor';
-import type { AuditVerification } from '#domain/auditChain';
+import { AuditLedgerUnavailableError, InvalidCursorError } from '#adapters/projectionErrors';
 import type { OrderStage, OrderView } from '#domain/orderView';
 import {
   computeDayStatistics,
@@ -75,15 +75,27 @@ export interface ProjectionQueries {
   timeline(orderId: string): Promise<TimelineItem[]>;
   /** Recomputed from the day's order views on every call: exact and idempotent. */
   statsForDay(day: string): Promise<DayStatistics>;
-  auditEntries(options: { limit?: number; cursor?: string }): Promise<AuditPage>;
-  verifyAudit(): Promise<AuditVerification>;
+  /** The audit ledger's leaves, newest first (the ledger is platform's; projection only reads it). */
+  auditEntries(options: { limit?: number; cursor?: string }): Promise<LedgerEntriesPage>;
+  /** Recomputes the ledger from the event store and names every break. */
+  verifyAudit(): Promise<LedgerVerification>;
+}
+
+/** Read access to the platform's audit ledger, as the composition root wires it. */
+export interface AuditLedger {
+  entries(options: { limit: number; cursor?: string }): Promise<LedgerEntriesPage>;
+  verify(): Promise<LedgerVerification>;
 }
 
 export function createProjectionQueries(deps: {
   orders: DynamoOrderViews;
   timeline: DynamoTimeline;
-  audit: DynamoAuditLog;
+  ledger?: AuditLedger;
 }): ProjectionQueries {
+  const ledger = () => {
+    if (!deps.ledger) throw new AuditLedgerUnavailableError();
+    return deps.ledger;
+  };
   const pageSize = (limit: number | undefined) =>
     Math.min(Math.max(1, limit ?? defaultPageSize), maxPageSize);
   const viewsOfDays = async (from: string, to: string) =>
@@ -126,8 +138,10 @@ export function createProjectionQueries(deps: {
     getOrder: (orderId) => deps.orders.get(orderId),
     timeline: (orderId) => deps.timeline.list(orderId),
     statsForDay: async (day) => computeDayStatistics(day, await deps.orders.listDay(day)),
-    auditEntries: ({ limit, cursor }) =>
-      deps.audit.entries({ limit: pageSize(limit), ...(cursor ? { cursor } : {}) }),
-    verifyAudit: () => deps.audit.verify(),
+    auditEntries: async ({ limit, cursor }) => {
+      if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new InvalidCursorError(cursor);
+      return ledger().entries({ limit: pageSize(limit), ...(cursor ? { cursor } : {}) });
+    },
+    verifyAudit: () => ledger().verify(),
   };
 }

@@ -13,15 +13,11 @@ export class OrderViewWriteConflictError extends Error {
   }
 }
 
-/** Another writer took the next audit seq each time we tried; retried by redelivery. */
-export class AuditAppendConflictError extends Error {
-  override readonly name = 'AuditAppendConflictError';
-  constructor(
-    readonly eventId: string,
-    readonly attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not chain event ${eventId}: the audit head moved ${attempts} times in a row`, options);
+/** This deployment of the query API was not given the audit ledger to read. */
+export class AuditLedgerUnavailableError extends Error {
+  override readonly name = 'AuditLedgerUnavailableError';
+  constructor() {
+    super('the audit ledger is not available from this query API');
   }
 }
 

@@ -12,13 +12,8 @@ export const ordersInProcessIndex = 'inProcess';
  * - orders: `orderId`; GSIs byDay (`day`, `orderId`), byStage (`stage`, `listKey`) and the sparse
  *   inProcess (`inProcess`, `listKey`), all projecting everything so a listing needs no second read.
  * - timeline: (`orderId`, `sk` = occurredAt#streamId#streamVersion).
- * - audit: (`pk`, `seq`): the chain under pk `chain`, one marker per chained event under `event#<eventId>`.
  */
-export function projectionTables(names: {
-  orders: string;
-  timeline: string;
-  audit: string;
-}): CreateTableCommandInput[] {
+export function projectionTables(names: { orders: string; timeline: string }): CreateTableCommandInput[] {
   const all = { ProjectionType: 'ALL' as const };
   return [
     {
@@ -69,18 +64,6 @@ export function projectionTables(names: {
       KeySchema: [
         { AttributeName: 'orderId', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    },
-    {
-      TableName: names.audit,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'seq', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'seq', KeyType: 'RANGE' },
       ],
     },
   ];

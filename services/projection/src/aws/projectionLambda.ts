@@ -17,7 +17,8 @@ import { createProjection } from '#src/index';
 /**
  * Composition root of the projection Lambdas: the two subscription handlers, the back-office query
  * API (API Gateway REST proxy → Hono) and the scheduled early-warning entry. Configuration from the
- * stack: ORDERS_TABLE, TIMELINE_TABLE, AUDIT_TABLE and optionally TIME_ZONE.
+ * stack: ORDERS_TABLE, TIMELINE_TABLE and optionally TIME_ZONE. The audit ledger is platform's; this query
+ * API is not given it on AWS yet, so its audit routes answer 503 there.
  */
 const dynamo = new DynamoDBClient({});
 const sqs = new SQSClient({});
@@ -29,7 +30,6 @@ const projection = createProjection({
   tables: {
     orders: requiredEnv('ORDERS_TABLE'),
     timeline: requiredEnv('TIMELINE_TABLE'),
-    audit: requiredEnv('AUDIT_TABLE'),
   },
   timeZone: process.env.TIME_ZONE ?? 'America/Santiago',
 });
@@ -37,12 +37,6 @@ const projection = createProjection({
 export const projectOrderOnEvent = sqsEventBridgeHandler({
   subscriptionName: 'projectOrderOnEvent',
   handler: projection.projectOrderOnEvent,
-  sqs,
-});
-
-export const appendAuditEntryOnEvent = sqsEventBridgeHandler({
-  subscriptionName: 'appendAuditEntryOnEvent',
-  handler: projection.appendAuditEntryOnEvent,
   sqs,
 });
 

@@ -1,5 +1,13 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OrderAcceptedV1, OrderAtRiskV1 } from '@mtd/contracts';
 import { anEventOf, anSqsRecord, sqsEventOf } from '@mtd/platform/aws/testing';
@@ -40,33 +48,53 @@ describe('projection Lambda entry points', () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: {} });
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    dynamo.on(TransactWriteItemsCommand).resolves({});
   });
 
   it('projectOrderOnEvent writes the order view and the timeline, and only those tables', async () => {
     const response = await lambda.projectOrderOnEvent(sqsEventOf(accepted()));
     expect(response).toEqual({ batchItemFailures: [] });
-    const tables = new Set(dynamo.calls().map((c) => (c.args[0].input as { TableName?: string }).TableName));
+    const tables = new Set(
+      dynamo.calls().flatMap((c) => {
+        const input = c.args[0].input as { TableName?: string; RequestItems?: object };
+        return input.TableName ? [input.TableName] : Object.keys(input.RequestItems ?? {});
+      }),
+    );
     expect(tables).toEqual(new Set(['mtd-dev-projection-orders', 'mtd-dev-projection-timeline']));
-    const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
-    expect(
-      puts.some((p) => p.TableName === 'mtd-dev-projection-orders' && p.Item?.orderId?.S === 'PO-1001'),
-    ).toBe(true);
-    expect(
-      puts.some((p) => p.TableName === 'mtd-dev-projection-timeline' && p.Item?.orderId?.S === 'PO-1001'),
-    ).toBe(true);
+    const [view] = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(view).toMatchObject({
+      TableName: 'mtd-dev-projection-orders',
+      Item: { orderId: { S: 'PO-1001' } },
+      ConditionExpression: 'attribute_not_exists(orderId)',
+    });
+    const [lines] = dynamo.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input);
+    expect(lines?.RequestItems?.['mtd-dev-projection-timeline']?.[0]?.PutRequest?.Item?.orderId).toEqual({
+      S: 'PO-1001',
+    });
   });
 
-  it('appendAuditEntryOnEvent chains into the audit table with conditional writes', async () => {
-    const response = await lambda.appendAuditEntryOnEvent(sqsEventOf(accepted()));
-    expect(response).toEqual({ batchItemFailures: [] });
-    const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
-    expect(puts.every((p) => p.TableName === 'mtd-dev-projection-audit')).toBe(true);
-    const entries = puts.filter((p) => p.Item?.pk?.S === 'chain');
-    expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({
-      ConditionExpression: 'attribute_not_exists(seq)',
-      Item: { seq: { N: '1' } },
+  it('projectOrderOnEvent folds an SQS batch as one page: one read, one timeline write, one view write', async () => {
+    const batch = ['PO-1', 'PO-2', 'PO-3'].map((orderId) => {
+      const data = structuredClone(OrderAcceptedV1.example) as {
+        orderId: string;
+        order: { orderId: string };
+      };
+      data.orderId = orderId;
+      data.order.orderId = orderId;
+      return anEventOf(OrderAcceptedV1, { streamId: `order-${orderId}`, streamVersion: 2, data });
     });
+    const response = await lambda.projectOrderOnEvent(sqsEventOf(...batch));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(1);
+    const [transaction] = dynamo.commandCalls(TransactWriteItemsCommand).map((c) => c.args[0].input);
+    expect(transaction?.TransactItems?.map((t) => t.Put?.ConditionExpression)).toEqual([
+      'attribute_not_exists(orderId)',
+      'attribute_not_exists(orderId)',
+      'attribute_not_exists(orderId)',
+    ]);
   });
 
   it('reports a record it cannot project while projecting the other', async () => {

@@ -1,4 +1,15 @@
-import type { HandlerContext } from '@mtd/platform';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  commitItem,
+  DynamoEventStore,
+  dayOf,
+  ensureTables,
+  eventStoreTable,
+  feedDayItem,
+  type HandlerContext,
+  ulidGenerator,
+} from '@mtd/platform';
+import { hmacLedgerSalts, Ledger, ledgerEntries, ledgerTable } from '@mtd/platform/ledger';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionTables } from '#adapters/projectionTables';
@@ -13,11 +24,22 @@ describe('query API over dynalite', () => {
   let projection: Projection;
 
   beforeAll(async () => {
-    const tables = { orders: 'q-orders', timeline: 'q-timeline', audit: 'q-audit' };
+    const tables = { orders: 'q-orders', timeline: 'q-timeline' };
     engine = await startTestEngine({ tables: projectionTables(tables) });
+    const { client } = engine;
+    await ensureTables(client, [eventStoreTable('q-events'), ledgerTable('q-ledger')]);
+    const reader = new DynamoEventStore({ client, tableName: 'q-events' });
+    const clock = { now: () => new Date('2026-11-24T15:00:00.000Z') };
+    const ledger = new Ledger({
+      client,
+      tableName: 'q-ledger',
+      clock,
+      salts: hmacLedgerSalts(Buffer.alloc(32, 7)),
+    });
     projection = createProjection({
-      client: engine.client,
+      client,
       tables,
+      ledger: { entries: (options) => ledgerEntries(ledger, options), verify: () => ledger.verify(reader) },
       // 01:00 UTC on the 25th is still the 24th in Santiago: "today" must follow the time zone.
       now: () => new Date('2026-11-25T01:00:00.000Z'),
     });
@@ -33,10 +55,26 @@ describe('query API over dynalite', () => {
       .received('2026-11-24T14:00:00.000Z')
       .accepted('2026-11-24T14:00:01.000Z')
       .issuanceFailed('2026-11-24T14:00:02.000Z');
+    // The same events in the event store (one commit each), and the ledger over it.
+    const ids = ulidGenerator(clock);
     for (const event of [...done.events, ...stuck.events]) {
       await projection.projectOrderOnEvent.handlePage([event], context);
-      await projection.appendAuditEntryOnEvent(event, context);
+      const commitId = ids.next();
+      await client.send(new PutItemCommand({ TableName: 'q-events', Item: feedDayItem(dayOf(commitId)) }));
+      await client.send(
+        new PutItemCommand({
+          TableName: 'q-events',
+          Item: commitItem({
+            streamId: event.metadata.streamId,
+            version: event.metadata.streamVersion,
+            commitId,
+            producer: event.metadata.producer,
+            envelopes: [event],
+          }),
+        }),
+      );
     }
+    await ledger.appendCommits((await reader.readFeed(undefined, { limit: 100 })).commits);
   });
   afterAll(() => engine.close());
 
@@ -114,13 +152,14 @@ describe('query API over dynalite', () => {
     expect((await json('/api/stats?day=2026-11-24&format=xml')).status).toBe(400);
   });
 
-  it('pages the audit log and verifies it', async () => {
+  it('pages the audit ledger, newest first, and verifies it against the event store', async () => {
     const page = await json('/api/audit?limit=3');
-    expect(page.body.items.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3]);
+    expect(page.body.treeSize).toBe(8);
+    expect(page.body.items.map((e: { index: number }) => e.index)).toEqual([7, 6, 5]);
     const next = await json(`/api/audit?limit=10&cursor=${page.body.nextCursor}`);
-    expect(next.body.items.map((e: { seq: number }) => e.seq)).toEqual([4, 5, 6, 7, 8]);
+    expect(next.body.items.map((e: { index: number }) => e.index)).toEqual([4, 3, 2, 1, 0]);
     expect(next.body.nextCursor).toBeUndefined();
-    expect((await json('/api/audit/verify')).body).toMatchObject({ ok: true, entries: 8 });
+    expect((await json('/api/audit/verify')).body).toMatchObject({ ok: true, treeSize: 8, problems: [] });
   });
 
   it('answers unknown routes with a JSON 404', async () => {

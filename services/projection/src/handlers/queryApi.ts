@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { InvalidCursorError } from '#adapters/projectionErrors';
+import { AuditLedgerUnavailableError, InvalidCursorError } from '#adapters/projectionErrors';
 import { businessDayOf, isBusinessDay } from '#domain/businessDay';
 import { defaultTimeZone, isOrderStage, orderStages } from '#domain/orderView';
 import { dayStatisticsToCsv, ordersPerHour } from '#domain/statistics';
@@ -42,7 +42,8 @@ function parseLimit(raw: string | undefined): number | undefined {
  * - `GET /api/orders/:orderId`: `{ order, timeline }`;
  * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone)
  *   plus `ordersPerHour` and `atRiskOpen` in JSON; `?from=&to=` for a range of days;
- * - `GET /api/audit?limit=&cursor=` and `GET /api/audit/verify`.
+ * - `GET /api/audit?limit=&cursor=` (the audit ledger's leaves, newest first) and `GET /api/audit/verify`
+ *   (the ledger recomputed from the event store: `{ ok, treeSize, problems }`).
  * Errors are JSON `{ error, message }`.
  */
 export function createQueryApi(queries: ProjectionQueries, options: QueryApiOptions = {}): Hono {
@@ -161,6 +162,8 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
     }
     if (error instanceof InvalidCursorError)
       return c.json({ error: 'BadRequest', message: error.message }, 400);
+    if (error instanceof AuditLedgerUnavailableError)
+      return c.json({ error: 'Unavailable', message: error.message }, 503);
     console.error('query API failed', error);
     return c.json({ error: 'InternalError', message: 'the projection could not answer; try again' }, 500);
   });
