@@ -145,6 +145,82 @@ describe('startInboxWatcher', () => {
     }
   });
 
+  it('ignores a .part file until it is renamed in, then takes it whole', async () => {
+    const received: string[] = [];
+    watcher = await startInboxWatcher({
+      dir,
+      pollMs: 20,
+      receiveBatchFile: async (file) => {
+        received.push(Buffer.from(file.content).toString());
+        return processedReport(file);
+      },
+    });
+    const whole = ordersXml([aPurchaseOrder({ orderId: 'PART-1' })]);
+    await writeFile(join(dir, 'copy.xml.part'), whole.slice(0, 40));
+    // Several polls pass while the writer is still at it: nothing is taken.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(received).toEqual([]);
+    await appendFile(join(dir, 'copy.xml.part'), whole.slice(40));
+    await rename(join(dir, 'copy.xml.part'), join(dir, 'copy.xml'));
+    await waitFor(async () => (await listing('done')).includes('copy.xml'), 'the file in done/');
+    expect(received).toEqual([whole]);
+  });
+
+  it('files a file that cannot be read as orders in failed/ after exactly one attempt', async () => {
+    const engine = await startTestEngine();
+    try {
+      const intake = createIntake({
+        store: engine.storeFor(Sources.intake),
+        clock: aClock(),
+        ids: ulidGenerator(),
+      });
+      let attempts = 0;
+      watcher = await startInboxWatcher({
+        dir,
+        pollMs: 20,
+        receiveBatchFile: (file) => {
+          attempts++;
+          return intake.receiveBatchFile(file);
+        },
+      });
+      // Not UTF-8, not XML: random bytes with an .xml name; then an order nested past the limit.
+      await writeFile(join(dir, 'noise.xml'), Buffer.from([0xff, 0xfe, 0x00, 0x3c, 0x80, 0x81]));
+      await writeFile(join(dir, 'deep.json'), `${'['.repeat(5_000)}${']'.repeat(5_000)}`);
+      const noise = await waitFor(() => readReport('failed/noise.xml.report.json'), 'the noise report');
+      const deep = await waitFor(() => readReport('failed/deep.json.report.json'), 'the deep report');
+      expect(noise).toMatchObject({ status: 'unreadable', problems: [{ code: 'invalid_encoding' }] });
+      expect(deep).toMatchObject({ status: 'unreadable', problems: [{ code: 'too_deep' }] });
+      // Several more polls: neither file comes back.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(attempts).toBe(2);
+      expect(await listing()).toEqual(['done', 'failed', 'processing']);
+    } finally {
+      await watcher?.stop();
+      watcher = undefined;
+      await engine.close();
+    }
+  });
+
+  it('gives up on a file whose processing keeps throwing: failed/ with a report, never retried forever', async () => {
+    let calls = 0;
+    watcher = await startInboxWatcher({
+      dir,
+      pollMs: 10,
+      maxAttempts: 3,
+      onError: () => {},
+      receiveBatchFile: async () => {
+        calls++;
+        throw new Error('store unavailable');
+      },
+    });
+    await writeFile(join(dir, 'stuck.json'), '[]');
+    const report = await waitFor(() => readReport('failed/stuck.json.report.json'), 'the failure report');
+    expect(report).toMatchObject({ status: 'failed', problems: [{ code: 'processing_failed' }] });
+    expect(report.problems?.[0]?.message).toMatch(/failed 3 times, last: store unavailable/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls).toBe(3);
+  });
+
   it('re-processes what a crash left in processing/ first, and never overwrites an earlier done file', async () => {
     await mkdir(join(dir, 'processing'), { recursive: true });
     await mkdir(join(dir, 'done'), { recursive: true });

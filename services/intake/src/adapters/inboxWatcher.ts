@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { BatchFile, BatchReport } from '#handlers/receiveOrdersFromBatchFile';
+import { type BatchFile, type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
 
 export interface InboxWatcherOptions {
   /** The inbox; `processing/`, `done/` and `failed/` are created inside it. */
@@ -11,6 +11,12 @@ export interface InboxWatcherOptions {
   onReport?: (report: BatchReport) => void;
   /** A file whose processing threw (a store outage): it goes back to the inbox and is retried later. */
   onError?: (error: unknown, file: string) => void;
+  /**
+   * Attempts at a file whose processing throws, before it goes to `failed/` with a report (default
+   * 10). Retries wait `pollMs × 2^attempt`, at most 5 minutes: with the default poll, about 17
+   * minutes of outage in all. A file is never retried forever.
+   */
+  maxAttempts?: number;
 }
 
 export interface InboxWatcher {
@@ -23,16 +29,27 @@ const orderFileExtensions = new Set(['.xml', '.json']);
 /**
  * Watches a directory for batch files (`*.xml`, `*.json`).
  *
- * Convention for writers: write `name.xml.tmp` (or anywhere outside the inbox) and rename it to
- * `name.xml` when complete. Renames are atomic; as a second guard, a file is only taken once its
- * size and mtime are unchanged across two polls, so a file copied in slowly is not read half-written.
+ * Convention for writers (rename-in): write `name.xml.part` (or `.tmp`, or anywhere outside the
+ * inbox) and rename it to `name.xml` when complete. Only names ending `.xml`/`.json` are ever taken,
+ * so a `.part` file is invisible. Renames are atomic; as a second guard, a file is only taken once
+ * its size and mtime are unchanged across two polls, so a file copied in place slowly is not read
+ * half-written.
  *
- * A taken file moves to `processing/`, then to `done/` with `done/<name>.report.json`; a file that
- * cannot be read as orders at all goes to `failed/` with its report. On start, anything left in
- * `processing/` by a crash is processed again first: safe, because identical resends are no-ops.
+ * A taken file moves to `processing/`, then to `done/` with `done/<name>.report.json`. A file that
+ * cannot be read, or read as orders at all, goes to `failed/` with its report after one attempt.
+ * A file whose processing throws (a store outage) is retried with backoff, then goes to `failed/`
+ * too. On start, anything left in `processing/` by a crash is processed again first: safe, because
+ * identical resends are no-ops.
  */
 export async function startInboxWatcher(options: InboxWatcherOptions): Promise<InboxWatcher> {
-  const { dir, receiveBatchFile, pollMs = 1000, onReport, onError = defaultOnError } = options;
+  const {
+    dir,
+    receiveBatchFile,
+    pollMs = 1000,
+    onReport,
+    onError = defaultOnError,
+    maxAttempts = 10,
+  } = options;
   const processingDir = join(dir, 'processing');
   const doneDir = join(dir, 'done');
   const failedDir = join(dir, 'failed');
@@ -41,20 +58,60 @@ export async function startInboxWatcher(options: InboxWatcherOptions): Promise<I
   let stopped = false;
   let wake: (() => void) | undefined;
   let previousListing = new Map<string, string>();
+  /** Files whose processing threw: how often, and not to be taken again before when. */
+  const retries = new Map<string, { attempts: number; notBefore: number }>();
 
   const processFile = async (name: string): Promise<void> => {
     const path = join(processingDir, name);
+    let content: Buffer;
+    try {
+      content = await readFile(path);
+    } catch (error) {
+      // A file that cannot be read will not read better next time: one attempt, then failed/.
+      onError(error, name);
+      const report = unreadable(name, [
+        {
+          path: '(document)',
+          code: 'unreadable_file',
+          message: `the file could not be read: ${(error as Error).message}`,
+        },
+      ]);
+      await file(name, report, failedDir).catch((moveError: unknown) => onError(moveError, name));
+      return;
+    }
     let report: BatchReport;
     try {
-      const content = await readFile(path);
       report = await receiveBatchFile({ name, content });
     } catch (error) {
       onError(error, name);
-      // Back to the inbox: it is retried after the stability wait, which paces retries during an outage.
+      const attempts = (retries.get(name)?.attempts ?? 0) + 1;
+      if (attempts >= maxAttempts) {
+        retries.delete(name);
+        const failed: BatchReport = {
+          ...unreadable(name, [
+            {
+              path: '(document)',
+              code: 'processing_failed',
+              message: `processing failed ${attempts} times, last: ${(error as Error).message}. Orders already recorded stay recorded; move the file back into the inbox to finish it (identical orders are no-ops)`,
+            },
+          ]),
+          status: 'failed',
+        };
+        await file(name, failed, failedDir).catch((moveError: unknown) => onError(moveError, name));
+        return;
+      }
+      retries.set(name, { attempts, notBefore: Date.now() + Math.min(pollMs * 2 ** attempts, 300_000) });
+      // Back to the inbox, to be retried after the backoff (a store outage passes; a bug does not).
       await rename(path, join(dir, name)).catch((moveError: unknown) => onError(moveError, name));
       return;
     }
-    const targetDir = report.status === 'unreadable' ? failedDir : doneDir;
+    retries.delete(name);
+    await file(name, report, report.status === 'processed' ? doneDir : failedDir);
+  };
+
+  /** Files a taken file in done/ or failed/, next to its report. */
+  const file = async (name: string, report: BatchReport, targetDir: string): Promise<void> => {
+    const path = join(processingDir, name);
     const targetName = await freeName(targetDir, name);
     // The report first: a crash before the move leaves the file in processing/, to be redone on start.
     const reportPath = join(targetDir, `${targetName}.report.json`);
@@ -71,8 +128,10 @@ export async function startInboxWatcher(options: InboxWatcherOptions): Promise<I
       const info = await stat(join(dir, entry.name)).catch(() => undefined);
       if (info) listing.set(entry.name, `${info.size}:${info.mtimeMs}`);
     }
+    const now = Date.now();
     const stable = [...listing]
       .filter(([name, signature]) => previousListing.get(name) === signature)
+      .filter(([name]) => (retries.get(name)?.notBefore ?? 0) <= now)
       .map(([n]) => n);
     for (const name of stable) listing.delete(name);
     previousListing = listing;

@@ -41,8 +41,12 @@ export interface BatchOrderReport {
 
 export interface BatchReport {
   file: string;
-  /** `unreadable`: nothing in the file was recorded (not parseable, too large, too many orders). */
-  status: 'processed' | 'unreadable';
+  /**
+   * `unreadable`: nothing in the file was recorded (not parseable, too large, too many orders, or
+   * the file itself could not be read). `failed`: the inbox gave up after processing threw on every
+   * attempt (a long store outage); orders recorded before stay recorded.
+   */
+  status: 'processed' | 'unreadable' | 'failed';
   total: number;
   /** Newly accepted / rejected now; identical resends count as duplicates only. */
   accepted: number;
