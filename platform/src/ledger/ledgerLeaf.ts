@@ -126,28 +126,55 @@ export function personalPatternsOf(metadata: { eventType: string; eventVersion: 
   return personalFields.get(`${metadata.eventType}@${metadata.eventVersion}`) ?? [];
 }
 
+/** The patterns as reference tokens, parsed once per type and version (leaves are computed by the 100,000). */
+const patternTokens = new Map<string, string[][]>();
+function personalTokensOf(metadata: { eventType: string; eventVersion: number }): string[][] {
+  const key = `${metadata.eventType}@${metadata.eventVersion}`;
+  let tokens = patternTokens.get(key);
+  if (!tokens) {
+    tokens = (personalFields.get(key) ?? []).map(pointerTokens);
+    patternTokens.set(key, tokens);
+  }
+  return tokens;
+}
+
 /**
  * JSON with object keys sorted at every depth and no whitespace, so equal values always hash alike
  * whatever the order their keys were written in. `undefined` members are left out, as JSON.stringify
  * does; a value JSON cannot hold (a function, a non-finite number, a bigint) is refused.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`cannot encode ${value} as canonical JSON`);
-    return JSON.stringify(value);
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`cannot encode ${value} as canonical JSON`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) text += ',';
+          text += value[i] === undefined ? 'null' : canonicalJson(value[i]);
+        }
+        return `${text}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let text = '{';
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        if (text.length > 1) text += ',';
+        text += `${JSON.stringify(key)}:${canonicalJson(member)}`;
+      }
+      return `${text}}`;
+    }
+    default:
+      throw new TypeError(`cannot encode ${typeof value} as canonical JSON`);
   }
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const members = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`);
-    return `{${members.join(',')}}`;
-  }
-  throw new TypeError(`cannot encode ${typeof value} as canonical JSON`);
 }
 
 /** SHA-256(salt || UTF-8(canonicalJson(value))), hex: the commitment that stands for a personal value. */
@@ -181,29 +208,65 @@ export interface LedgerLeaf {
 
 /** The leaf of one stored event (see the format above). */
 export function ledgerLeafOf(event: StoredEvent, salts: LedgerSalts): LedgerLeaf {
-  const personal: PersonalField[] = [];
   const committed: Record<string, unknown> = { metadata: event.metadata, data: event.data };
-  for (const pattern of personalPatternsOf(event.metadata)) {
-    for (const pointer of expandPointer(committed, pattern)) {
-      const value = getAt(committed, pointer);
-      if (value === undefined) continue;
-      if (isFieldCommitment(value)) {
-        personal.push({ pointer, commitment: value.$commitment });
-        continue;
-      }
-      const salt = salts.saltFor(event.metadata.eventId, pointer);
-      const commitment = commitmentOf(salt, value);
-      setAt(committed, pointer, { $commitment: commitment });
-      personal.push({ pointer, commitment, salt });
-    }
-  }
+  const context: CommitContext = { eventId: event.metadata.eventId, salts, personal: [], copies: new Set() };
+  for (const tokens of personalTokensOf(event.metadata)) commitFields(committed, tokens, 0, '', context);
   const preimage = canonicalJson({ leaf: leafFormat, ...committed });
-  return { hash: leafHash(Buffer.from(preimage, 'utf8')), preimage, personal };
+  return { hash: leafHash(Buffer.from(preimage, 'utf8')), preimage, personal: context.personal };
 }
 
 /** Just the leaf hash. */
 export function ledgerLeafHash(event: StoredEvent, salts: LedgerSalts): Buffer {
   return ledgerLeafOf(event, salts).hash;
+}
+
+interface CommitContext {
+  eventId: string;
+  salts: LedgerSalts;
+  personal: PersonalField[];
+  /** Objects already copied: the caller's event is never changed, and each object is copied once. */
+  copies: Set<object>;
+}
+
+/**
+ * Replaces, below `holder` (an object this leaf owns), the values `tokens[i..]` name by their
+ * commitments, copying each object on the way down the first time it is met.
+ */
+function commitFields(
+  holder: Record<string, unknown>,
+  tokens: string[],
+  i: number,
+  pointer: string,
+  context: CommitContext,
+): void {
+  const token = tokens[i]!;
+  const keys =
+    token === '*' ? (Array.isArray(holder) ? holder.map((_, index) => String(index)) : []) : [token];
+  for (const key of keys) {
+    if (!Object.hasOwn(holder, key)) continue;
+    const node = holder[key];
+    const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (i === tokens.length - 1) {
+      if (node === undefined) continue;
+      if (isFieldCommitment(node)) {
+        context.personal.push({ pointer: at, commitment: node.$commitment });
+        continue;
+      }
+      const salt = context.salts.saltFor(context.eventId, at);
+      const commitment = commitmentOf(salt, node);
+      holder[key] = { $commitment: commitment };
+      context.personal.push({ pointer: at, commitment, salt });
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    let copy = node as Record<string, unknown>;
+    if (!context.copies.has(node)) {
+      copy = (Array.isArray(node) ? [...node] : { ...node }) as Record<string, unknown>;
+      context.copies.add(copy);
+      holder[key] = copy;
+    }
+    commitFields(copy, tokens, i + 1, at, context);
+  }
 }
 
 /** RFC 6901 reference tokens of a pointer. */
@@ -213,53 +276,4 @@ export function pointerTokens(pointer: string): string[] {
     .slice(1)
     .split('/')
     .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function pointerOf(tokens: string[]): string {
-  return tokens.map((t) => `/${t.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-}
-
-/** The concrete pointers a pattern names in this document (`*`: every array element). */
-function expandPointer(document: unknown, pattern: string): string[] {
-  const results: string[] = [];
-  const walk = (node: unknown, rest: string[], done: string[]) => {
-    if (rest.length === 0) {
-      results.push(pointerOf(done));
-      return;
-    }
-    const [token, ...tail] = rest as [string, ...string[]];
-    if (token === '*') {
-      if (Array.isArray(node)) {
-        for (const [i, child] of node.entries()) walk(child, tail, [...done, String(i)]);
-      }
-      return;
-    }
-    if (node !== null && typeof node === 'object' && Object.hasOwn(node, token)) {
-      walk((node as Record<string, unknown>)[token], tail, [...done, token]);
-    }
-  };
-  walk(document, pointerTokens(pattern), []);
-  return results;
-}
-
-function getAt(document: unknown, pointer: string): unknown {
-  let node = document;
-  for (const token of pointerTokens(pointer)) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, token)) return undefined;
-    node = (node as Record<string, unknown>)[token];
-  }
-  return node;
-}
-
-/** Sets a value, copying each object on the way so the caller's event is never changed. */
-function setAt(document: Record<string, unknown>, pointer: string, value: unknown): void {
-  const tokens = pointerTokens(pointer);
-  let node: Record<string, unknown> = document;
-  for (const token of tokens.slice(0, -1)) {
-    const child = node[token] as Record<string, unknown>;
-    const copy = (Array.isArray(child) ? [...child] : { ...child }) as Record<string, unknown>;
-    node[token] = copy;
-    node = copy;
-  }
-  node[tokens[tokens.length - 1]!] = value;
 }

@@ -168,6 +168,28 @@ describe.each(sources)('verify, reading the store through %s, names each break',
     expect(summary(await verify(f))).toEqual(['inserted order-PO-FORGED@1']);
   });
 
+  it('a forged commit, when the forger also erased the coverage the ledger recorded', async () => {
+    const f = await aLedger();
+    const original = JSON.parse((await storedItem(f, 'order-PO-1', 1)).events!.S!) as StoredEvent[];
+    const metadata: EventMetadata = { ...original[0]!.metadata, streamId: 'order-PO-FORGED' };
+    const through = (await f.ledger.treeHead()).through!;
+    await editPage(f, 20, (page) => {
+      delete page.through;
+    });
+    await put(
+      f,
+      f.engine.tableName,
+      commitItem({
+        streamId: 'order-PO-FORGED',
+        version: 1,
+        commitId: `${through.slice(0, 10)}${'0'.repeat(16)}`,
+        producer: 'mtd.intake',
+        envelopes: [{ metadata, data: original[0]!.data }],
+      }),
+    );
+    expect(summary(await verify(f))).toEqual(['inserted order-PO-FORGED@1']);
+  });
+
   it('two events whose ledger positions were swapped', async () => {
     const f = await aLedger();
     await editPage(f, 0, (page) => {

@@ -4,7 +4,14 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { CustomerNotifiedV1, DteBroadcastV1, type Source, Sources, Streams } from '@mtd/contracts';
+import {
+  CustomerNotifiedV1,
+  DteBroadcastV1,
+  latestDefinition,
+  type Source,
+  Sources,
+  Streams,
+} from '@mtd/contracts';
 import { AppendFence } from '../appendFence';
 import { type Clock, type IdGenerator, ulidGenerator } from '../clock';
 import { DynamoEventStore, eventStoreTable } from '../dynamoEventStore';
@@ -36,9 +43,10 @@ export async function appendOrder(
   await engine
     .storeFor(Sources.intake)
     .append(Streams.order(orderId), [accepted], { expectedVersion: 'no-stream' });
+  // Data from each contract's own example (its latest version), so the history keeps up with the schemas.
   const broadcast: NewEvent = {
     type: DteBroadcastV1.detailType,
-    data: { orderId, dteType: 39, folio: 1000, broadcastAt: at, attempt: 1, trackId: `T-${orderId}` },
+    data: { ...exampleOf(DteBroadcastV1.detailType), orderId, trackId: `T-${orderId}` },
     metadata: metadata(accepted.metadata.eventId),
   };
   await engine
@@ -47,11 +55,9 @@ export async function appendOrder(
   const notified: NewEvent = {
     type: CustomerNotifiedV1.detailType,
     data: {
+      ...exampleOf(CustomerNotifiedV1.detailType),
       orderId,
-      notifiedAt: at,
-      channel: 'email',
       to: 'ana@example.cl',
-      subject: `Tu boleta electrónica – pedido ${orderId}`,
       messageId: `${orderId}.eml`,
     },
     metadata: metadata(broadcast.metadata.eventId),
@@ -59,6 +65,10 @@ export async function appendOrder(
   await engine
     .storeFor(Sources.notification)
     .append(Streams.notification(orderId), [notified], { expectedVersion: 'no-stream' });
+}
+
+function exampleOf(eventType: string): Record<string, unknown> {
+  return structuredClone(latestDefinition(eventType)!.example) as Record<string, unknown>;
 }
 
 /** Ledger pages and checkpoints are stamped with this (tests never depend on today's date). */

@@ -9,7 +9,8 @@ import type { CommitSource, StoredCommit } from './storedEvents';
  * - `edited`: a stored event no longer hashes to its leaf (the ledger page holding the leaf is intact).
  * - `deleted`: a leaf's event (stream + version) is no longer in the store.
  * - `inserted`: a store event the ledger never took, though its commit is older than what the ledger
- *   had read (`through`): written behind the ledger's back. A younger commit is only pending.
+ *   had read (its pages' `through`, and at least the newest commit it holds): written behind the
+ *   ledger's back with a back-dated commit id. A younger commit is only pending.
  * - `reordered`: a page's leaves are the right events but not in the order the ledger appended them.
  * - `ledger-edited`: a ledger page's leaves, keys or frontier changed, or it no longer reads.
  * - `ledger-deleted`: ledger pages are missing (a gap, or fewer leaves than a checkpoint signed).
@@ -103,6 +104,7 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
   const gaps: { from: number; to: number }[] = [];
   let recorded: Buffer[] = [];
   let through: string | undefined;
+  let recordedMatchesTree = true;
   let afterGap = false;
   for (const page of input.pages) {
     if ('unreadable' in page) {
@@ -127,18 +129,25 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
       afterGap = true;
     }
     const index = pages.push(page) - 1;
-    if (!afterGap) {
-      let frontier = recorded;
-      for (const [i, leaf] of page.leaves.entries())
-        frontier = appendToFrontier(frontier, page.seq + i, leaf);
-      if (!sameHashes(frontier, page.frontier)) brokenPages.add(index);
-    }
     for (const [i, leaf] of page.leaves.entries()) {
       tree.append(leaf);
       entries.push(page.entries[i]);
       pageOfLeaf.push(index);
     }
+    const treeFrontier = tree.frontier();
+    if (!afterGap) {
+      // While the recorded frontiers agree with the tree, a page's check is the tree's own frontier
+      // (no hashing); after a disagreement, the page is replayed from the frontier recorded before it.
+      let frontier = treeFrontier;
+      if (!recordedMatchesTree) {
+        frontier = recorded;
+        for (const [i, leaf] of page.leaves.entries())
+          frontier = appendToFrontier(frontier, page.seq + i, leaf);
+      }
+      if (!sameHashes(frontier, page.frontier)) brokenPages.add(index);
+    }
     recorded = page.frontier;
+    recordedMatchesTree = sameHashes(treeFrontier, page.frontier);
     afterGap = false;
     if (page.through && (!through || page.through > through)) through = page.through;
     options.onProgress?.({ phase: 'ledger', done: tree.size, treeSize: tree.size });
@@ -199,6 +208,8 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
   }[] = [];
   const unreadable: StoredCommit[] = [];
   let checkedEvents = 0;
+  /** The newest commit the ledger holds an event of: the writer had read at least that far. */
+  let newestLedgered: string | undefined;
   for await (const commits of input.source.commits()) {
     for (const commit of commits) {
       if (commit.unreadable) {
@@ -221,6 +232,8 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
         }
         seen[i] = 1;
         commitIdOf[i] = commit.commitId;
+        if (commit.commitId && (!newestLedgered || commit.commitId > newestLedgered))
+          newestLedgered = commit.commitId;
         if (!leaf?.equals(tree.leaf(i))) differing.push({ leaf: i, streamId: commit.streamId, version });
         else if (entries[i]!.eventId !== event.metadata.eventId) {
           report(
@@ -292,12 +305,18 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
     }
   }
 
-  let pending = 0;
+  // How far the writer had read: what its pages claim, and at least the newest commit it appended. The
+  // second needs no trust in the pages: a forger who lowers `through` must also rewrite the commit ids
+  // of every later commit. A commit after that is only not appended yet.
+  const coverage =
+    newestLedgered !== undefined && (through === undefined || newestLedgered > through)
+      ? newestLedgered
+      : through;
   const notInLedger = unmatched.filter((_, u) => !explained.has(u));
   const covered = notInLedger.filter(
-    (e) => e.commitId === undefined || (through !== undefined && e.commitId <= through),
+    (e) => e.commitId === undefined || (coverage !== undefined && e.commitId <= coverage),
   );
-  pending = notInLedger.length - covered.length;
+  const pending = notInLedger.length - covered.length;
   if (gaps.length > 0 && covered.length > 0) {
     // A deleted page hides which events it held: name the store events it may have held under it.
     const named = covered.slice(0, namedInDetail).map((e) => at(e.streamId, e.version));
@@ -313,7 +332,7 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
         at(e.streamId, e.version),
         e.commitId === undefined
           ? 'a stored item without a commit id, never in the ledger'
-          : `commit ${e.commitId} is older than the ledger's coverage (${through}) but was never appended`,
+          : `commit ${e.commitId} is older than what the ledger had read (${coverage}) but was never appended`,
       );
     }
   }

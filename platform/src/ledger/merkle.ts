@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The Merkle tree of RFC 9162 (Certificate Transparency v2), §2.1, with SHA-256. Written to be read
@@ -17,12 +17,12 @@ const nodePrefix = Buffer.from([0x01]);
 
 /** MTH({d}) = SHA-256(0x00 || d): the hash of one leaf's data. */
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(leafPrefix).update(data).digest();
+  return hash('sha256', Buffer.concat([leafPrefix, data]), 'buffer');
 }
 
 /** SHA-256(0x01 || left || right): an interior node. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(nodePrefix).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([nodePrefix, left, right]), 'buffer');
 }
 
 /** The largest power of two strictly smaller than n (n > 1): the RFC's k. */

@@ -91,6 +91,8 @@ export class DynamoStoredEvents implements CommitSource {
             Segment: segment,
             TotalSegments: this.segments,
             ConsistentRead: true,
+            // Only what a leaf needs: the feed attributes (day, producer, lastVersion) stay behind.
+            ProjectionExpression: 'streamId, version, commitId, events',
             ExclusiveStartKey: startKey,
           }),
         );
