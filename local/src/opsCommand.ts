@@ -91,11 +91,8 @@ export async function opsCommand(
       if (options.json) return print(progress);
       if (progress.status === 'failed')
         throw new OpsUsageError(`rebuild of v${progress.version} failed: ${progress.error}`);
-      const audit = progress.audit?.ok
-        ? `audit chain verified (${progress.audit.entries} entries)`
-        : 'audit not verified';
       log(
-        `projections v${progress.version} active: ${progress.eventsProcessed} events at ${progress.eventsPerSecond} events/s; ${audit}`,
+        `projections v${progress.version} active: ${progress.eventsProcessed} events at ${progress.eventsPerSecond} events/s`,
       );
       return;
     }
