@@ -76,7 +76,7 @@ export async function receiveCandidateOrder(
   const orderId = orderIdOf(candidate);
   // Without a usable id there is no stream to record it in; the caller answers, nothing is stored.
   if (orderId === undefined) {
-    return { outcome: 'unidentified', problems: [...unidentifiedReasons(candidate), ...structural] };
+    return { outcome: 'unidentified', problems: [...structural, ...unidentifiedReasons(candidate)] };
   }
   const receivedAt = deps.clock.now().toISOString();
   const command: ReceiveOrder = {

@@ -4,7 +4,7 @@ import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOrderDocument } from '#adapters/orderDocumentParser';
 import { receiveOrdersFromBatchFile } from '#handlers/receiveOrdersFromBatchFile';
-import { aLine, aPurchaseOrder, type LooseOrder, ordersXml } from '#src/testing/orderBuilders';
+import { aLine, aPurchaseOrder, type LooseOrder, ordersXml, orderXml } from '#src/testing/orderBuilders';
 import { aClock } from '#src/testing/testClock';
 
 let engine: TestEngine;
@@ -139,5 +139,101 @@ describe('receiveOrdersFromBatchFile', () => {
     const huge = await receive({ name: 'b5.json', content: ' '.repeat(10 * 1024 * 1024 + 1) });
     expect(huge).toMatchObject({ status: 'unreadable', problems: [{ code: 'file_too_large' }] });
     expect(await eventsOf('B5-1')).toEqual([]);
+  });
+
+  it('rejects an order with a structural problem alone; the rest of the file goes ahead', async () => {
+    const good = (id: string) => orderXml(aPurchaseOrder({ orderId: id }));
+    const xml = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<PurchaseOrders>',
+      good('B6-1'),
+      good('B6-2').replace('<Name>', 'text between elements<Name>'),
+      good('B6-3').replace('<Lines>', '<__proto__ polluted="yes"/><Lines>'),
+      good('B6-4').replace('<Shipping', '<Customer id="C-2"><Name>Otro</Name></Customer><Shipping'),
+      good('B6-5').replace('<Name>Ana Pérez</Name>', '<Name>Ana <i>Pérez</i></Name>'),
+      good('B6-6').replace('Tijeras', '&#x200B;Tijeras'),
+      '<PurchaseOrde id="B6-7"/>',
+      good('B6-8'),
+      '</PurchaseOrders>',
+    ].join('\n');
+    const report = await receive({ name: 'b6.xml', content: xml });
+    expect(report).toMatchObject({
+      status: 'processed',
+      total: 8,
+      accepted: 2,
+      rejected: 5,
+      unidentified: 1,
+    });
+    const byIndex = report.orders.map((o) => [
+      o.orderId,
+      o.outcome,
+      o.problems?.[0]?.path,
+      o.problems?.[0]?.code,
+    ]);
+    expect(byIndex).toEqual([
+      ['B6-1', 'accepted', undefined, undefined],
+      ['B6-2', 'rejected', 'customer', 'mixed_content'],
+      ['B6-3', 'rejected', '(document)', 'reserved_name'],
+      ['B6-4', 'rejected', 'customer', 'duplicate_element'],
+      ['B6-5', 'rejected', 'customer.name', 'unexpected_element'],
+      ['B6-6', 'rejected', 'lines[0].description', 'forbidden_character'],
+      [undefined, 'unidentified', '(document)', 'unexpected_element'],
+      ['B6-8', 'accepted', undefined, undefined],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('does the same for JSON: a duplicate or reserved key rejects its order only', async () => {
+    const order = (id: string) => JSON.stringify(aPurchaseOrder({ orderId: id }));
+    const json = `{"orders":[${[
+      order('B7-1'),
+      order('B7-2').replace('"channel":"web"', '"channel":"web","channel":"app"'),
+      order('B7-3').replace('"shipping":{', '"shipping":{"constructor":1,'),
+      order('B7-4'),
+    ].join(',')}]}`;
+    const report = await receive({ name: 'b7.json', content: json });
+    expect(report).toMatchObject({ status: 'processed', total: 4, accepted: 2, rejected: 2 });
+    expect(report.orders[1]).toMatchObject({ problems: [{ path: 'channel', code: 'duplicate_key' }] });
+    expect(report.orders[2]).toMatchObject({
+      problems: [{ path: 'shipping.constructor', code: 'reserved_name' }],
+    });
+    // Each order's raw is its own JSON text as it was in the file.
+    expect((await eventsOf('B7-4'))[0]?.data).toMatchObject({ raw: order('B7-4') });
+    // Two "orders" keys leave the whole file ambiguous: nothing from it is recorded.
+    const ambiguous = await receive({
+      name: 'b7b.json',
+      content: `{"orders":[${order('B7-5')}],"orders":[]}`,
+    });
+    expect(ambiguous).toMatchObject({
+      status: 'unreadable',
+      problems: [{ path: 'orders', code: 'duplicate_key' }],
+    });
+  });
+
+  it('keeps each order exactly as received, CDATA and all, and reads the CDATA text', async () => {
+    const element = orderXml(aPurchaseOrder({ orderId: 'B8-1' })).replace(
+      '<Description>Tijeras</Description>',
+      '<Description><![CDATA[Tijeras <acero> &amp; "punta"]]></Description>',
+    );
+    const file = `<?xml version="1.0" encoding="UTF-8"?>\r\n<PurchaseOrders>\r\n  ${element}\r\n</PurchaseOrders>`;
+    const report = await receive({ name: 'b8.xml', content: file });
+    expect(report.orders[0]).toMatchObject({ outcome: 'accepted' });
+    const [received, accepted] = await eventsOf('B8-1');
+    expect(received?.data).toMatchObject({ raw: element });
+    expect(accepted?.data).toMatchObject({
+      order: { lines: [{ description: 'Tijeras <acero> &amp; "punta"' }] },
+    });
+    // The raw order is itself a well-formed order document.
+    expect(parseOrderDocument(element, 'xml').candidate).toMatchObject({ orderId: 'B8-1' });
+  });
+
+  it('refuses a whole file only for what makes it unreadable: deep nesting, reserved names outside orders', async () => {
+    const deep = await receive({
+      name: 'b9.xml',
+      content: `<PurchaseOrders>${'<x>'.repeat(100)}${'</x>'.repeat(100)}</PurchaseOrders>`,
+    });
+    expect(deep).toMatchObject({ status: 'unreadable', problems: [{ code: 'too_deep' }] });
+    const text = await receive({ name: 'b9b.xml', content: '<PurchaseOrders>oops</PurchaseOrders>' });
+    expect(text).toMatchObject({ status: 'unreadable', problems: [{ code: 'mixed_content' }] });
   });
 });
