@@ -1,6 +1,6 @@
 import { checkpointSignatureProblem, type SignedCheckpoint } from './checkpoint';
 import type { LedgerEntry, LedgerPage } from './dynamoLedger';
-import { type LedgerSalts, ledgerLeafHash } from './ledgerLeaf';
+import { type LedgerSalts, leafFormat, ledgerLeafHash } from './ledgerLeaf';
 import { appendToFrontier, MerkleTree } from './merkle';
 import type { CommitSource, StoredCommit } from './storedEvents';
 
@@ -110,6 +110,13 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
     if ('unreadable' in page) {
       report('ledger-edited', `page ${page.seq}`, `the page no longer reads: ${page.unreadable}`);
       continue;
+    }
+    if (page.format !== leafFormat) {
+      report(
+        'ledger-edited',
+        `page ${page.seq}`,
+        `its leaves claim leaf format ${page.format}, not ${leafFormat}`,
+      );
     }
     if (page.seq < tree.size) {
       report(
