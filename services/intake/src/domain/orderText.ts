@@ -27,6 +27,7 @@ const edgeSpace = /^\p{White_Space}+|\p{White_Space}+$/gu;
 // joiners, bidi overrides, the BOM, soft hyphen), other default-ignorable characters (variation
 // selectors, Hangul fillers), line and paragraph separators, private use, lone surrogates and
 // non-characters. None of them prints, several of them reorder or hide what an operator sees.
+// U+FFFD is refused too: it prints, but only ever stands for text lost to a wrong encoding.
 const invisible =
   /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]/u;
 const specialSpace = /[^\P{White_Space} ]/u;
@@ -92,6 +93,7 @@ function describeForbidden(char: string, codePoint: number, kind: TextKind): str
     return 'a line break';
   if (char === '\t') return 'a tab';
   if (codePoint >= 0xd800 && codePoint <= 0xdfff) return 'half of a surrogate pair';
+  if (codePoint === 0xfffd) return 'a replacement character: the text was mis-decoded before it was sent';
   if (invisible.test(char)) {
     if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f)) return 'a control character';
     if (/\p{Co}/u.test(char)) return 'a private-use character';
