@@ -47,7 +47,8 @@ const checkEveryMs = 20;
 const sampleCommitsKept = 500;
 const adminPassword = `bench-${Math.random().toString(36).slice(2)}-Aa1!`;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mtd-bench-'));
+const dataDir = options.keep ?? mkdtempSync(join(tmpdir(), 'mtd-bench-'));
+if (options.keep) mkdirSync(options.keep, { recursive: true });
 const logLines: string[] = [];
 let logCount = 0;
 const runtime = await startRuntime({
@@ -165,7 +166,7 @@ clearTimeout(deadline);
 
 const portalResult = portal ? await portal.close() : undefined;
 await Promise.race([runtime.stop(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
-rmSync(dataDir, { recursive: true, force: true });
+if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
 
 const done = tracker.done;
 const seconds = (ended - started) / 1000;

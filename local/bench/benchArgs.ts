@@ -8,6 +8,7 @@ export const benchUsage = `npm run bench -- [flags]
   --concurrency N   clients sending back to back when unpaced (default 32)
   --memory          the engine in memory (default: on disk in a temp folder)
   --soak            20,000 orders on disk; RSS every 1,000 orders and at the end
+  --keep DIR        use DIR as the data folder and keep it (e.g. to time a rebuild on it after)
   --portal          the back-office portal open during the run (sign-in, dashboard, live stream)
   --puts N          raw conditional PutItems for the engine's limit (default 3000)
   --deadline S      give up after S seconds, print what completed, exit 1 (default 600; 3600 with --soak)
@@ -20,6 +21,8 @@ export interface BenchArgs {
   concurrency: number;
   memory: boolean;
   soak: boolean;
+  /** A data folder to use and keep, instead of a temporary one. */
+  keep: string | undefined;
   portal: boolean;
   puts: number;
   deadlineSeconds: number;
@@ -42,6 +45,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       concurrency: { type: 'string', default: '32' },
       memory: { type: 'boolean', default: false },
       soak: { type: 'boolean', default: false },
+      keep: { type: 'string' },
       portal: { type: 'boolean', default: false },
       puts: { type: 'string', default: '3000' },
       deadline: { type: 'string' },
@@ -64,6 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     concurrency: whole('concurrency', values.concurrency, 32),
     memory: values.memory,
     soak: values.soak,
+    keep: values.keep,
     portal: values.portal,
     puts: whole('puts', values.puts, 3_000),
     deadlineSeconds: whole('deadline', values.deadline, values.soak ? 3_600 : 600),
