@@ -98,6 +98,33 @@ describe('Ledger.appendPage', () => {
     expect((await ledger.verify(fixture.engine.reader)).problems).toEqual([]);
   });
 
+  it("keeps a page item under DynamoDB's 400 KB when stream ids are long", async () => {
+    fixture = await startLedgerFixture(dynamo);
+    const ids = ulidGenerator();
+    const longStream = `order-~${'%E2%82%AC'.repeat(40)}`;
+    const events = Array.from({ length: 1000 }, (_, i) => ({
+      metadata: {
+        eventId: ids.next(),
+        eventType: 'OrderAtRisk',
+        eventVersion: 1,
+        streamId: `${longStream}-${i}`,
+        streamVersion: 1,
+        occurredAt: '2026-11-24T10:00:00.000Z',
+        correlationId: 'x',
+        causationId: 'y',
+        producer: 'mtd.projection',
+        actor: 'system',
+      },
+      data: {},
+    }));
+    const { client, calls } = counting(fixture.engine.client);
+    expect(await fixture.newLedger({ client }).appendPage(events)).toEqual({
+      appended: 1000,
+      treeSize: 1000,
+    });
+    expect(calls.get('PutItem')).toBe(2);
+  });
+
   it('after a restart skips what is already in the ledger, from the keys of its tail pages', async () => {
     fixture = await startLedgerFixture(dynamo, { orders: 10 });
     const events = (await fixture.engine.reader.readFeed(undefined, { limit: 100 })).commits.flatMap(

@@ -111,6 +111,8 @@ interface Head {
 }
 
 const maxAppendAttempts = 10;
+/** Leaf hashes and keys one page item may carry, leaving room under DynamoDB's 400 KB for the rest. */
+const maxPageBytes = 300 * 1024;
 
 /**
  * The tamper-evident ledger over the event store (DESIGN §5.5, RFC 9162 Merkle tree). One writer appends
@@ -169,7 +171,8 @@ export class Ledger {
    * `through`: the feed position after these events. It tells `verify` which store commits the ledger
    * has seen: a commit missing from the ledger with a commit id up to `through` was inserted behind
    * the ledger's back (or skipped by the feed, which must never happen); one after it is only not
-   * appended yet. Without it, missing commits are always counted as pending.
+   * appended yet. Without it, verify takes the newest commit the ledger holds an event of as how far
+   * the writer had read (it takes that anyway, so lowering `through` hides nothing).
    */
   appendPage(events: readonly StoredEvent[], options: { through?: string } = {}): Promise<AppendPageResult> {
     return this.exclusive(() => this.appendNow(events, options.through));
@@ -405,9 +408,9 @@ export class Ledger {
       const coverage = maxOf(head.through, through);
       if (fresh.length === 0) return { appended, treeSize: head.size };
       try {
-        for (let start = 0; start < fresh.length; start += this.pageLimit) {
-          const chunk = fresh.slice(start, start + this.pageLimit);
-          const last = start + this.pageLimit >= fresh.length;
+        const chunks = this.chunked(fresh);
+        for (const [c, chunk] of chunks.entries()) {
+          const last = c === chunks.length - 1;
           const hashes = chunk.map(({ key, event }) => {
             let hash = leaves.get(key);
             if (!hash) {
@@ -456,6 +459,29 @@ export class Ledger {
       }
     }
     throw new LedgerConflictError(maxAppendAttempts);
+  }
+
+  /**
+   * Pages of at most `pageLimit` leaves and about 300 KB of keys: a DynamoDB item holds 400 KB, and a
+   * stream id of an escaped order id can be long.
+   */
+  private chunked<T extends { event: StoredEvent }>(fresh: T[]): T[][] {
+    const chunks: T[][] = [];
+    let chunk: T[] = [];
+    let bytes = 0;
+    for (const item of fresh) {
+      const { streamId, eventId } = item.event.metadata;
+      const size = 32 + Buffer.byteLength(streamId) + Buffer.byteLength(eventId) + 24;
+      if (chunk.length > 0 && (chunk.length === this.pageLimit || bytes + size > maxPageBytes)) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(item);
+      bytes += size;
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+    return chunks;
   }
 
   /** The head (last page) and the recent keys, read from the tail pages once (and after a conflict). */
