@@ -208,7 +208,9 @@ describe('SubscriptionRunner', { timeout: 30_000 }, () => {
     await runner.start();
     await until(() => handled.size === 11);
     await until(async () =>
-      (await deadLetters.list({ status: 'dead' })).some((l) => l.subscription === 'pageTest'),
+      (await deadLetters.list({ status: 'dead' })).some(
+        (l) => l.subscription === 'pageTest' && l.lastError.includes('PAGE-4'),
+      ),
     );
     await runner.stop();
     // Every order but PAGE-4 went through (with the other tests' orders); pages held many events.
