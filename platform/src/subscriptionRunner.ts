@@ -330,7 +330,7 @@ export class SubscriptionRunner {
     const detail = toEventBridgeEvent(stored).detail;
     let event: MtdEvent;
     try {
-      event = fromEventBridgeEvent({ detail } as Parameters<typeof fromEventBridgeEvent>[0]);
+      event = receive(stored);
     } catch (error) {
       // An invalid event will not become valid by retrying: dead at once, with the report.
       await this.bury(
@@ -401,12 +401,28 @@ export class SubscriptionRunner {
   }
 }
 
-/** The event as a consumer receives it (validated in its stored version, then upcast), or undefined. */
+/**
+ * Events as received, by the stored event object. The live tail hands every subscription of the
+ * process the same stored object, so each event is validated and upcast once, not once per
+ * subscription; entries go with the tail's objects (a WeakMap holds nothing alive).
+ */
+const receivedEvents = new WeakMap<MtdEvent, MtdEvent>();
+
+/** The event as a consumer receives it: validated in its stored version, then upcast (throws). */
+function receive(stored: MtdEvent): MtdEvent {
+  const known = receivedEvents.get(stored);
+  if (known) return known;
+  const event = fromEventBridgeEvent({ detail: toEventBridgeEvent(stored).detail } as Parameters<
+    typeof fromEventBridgeEvent
+  >[0]);
+  receivedEvents.set(stored, event);
+  return event;
+}
+
+/** {@link receive}, or undefined when the event is invalid on receipt. */
 function tryReceive(stored: MtdEvent): MtdEvent | undefined {
   try {
-    return fromEventBridgeEvent({ detail: toEventBridgeEvent(stored).detail } as Parameters<
-      typeof fromEventBridgeEvent
-    >[0]);
+    return receive(stored);
   } catch {
     return undefined;
   }
