@@ -55,8 +55,11 @@ export function feedCommits(
 
 const stopped = Symbol('stopped');
 
-/** Items of this pseudo-stream are the event store's day index, not commits. */
-const daysStream = '$days';
+/**
+ * Pseudo-streams (`$days`, the feed's day index) are the store's own bookkeeping, not commits; no
+ * service owns a stream id starting with `$`, so none holds events.
+ */
+const isPseudoStream = (streamId: string) => streamId.startsWith('$');
 
 /**
  * The event store's table read directly, as stored: a parallel Scan of every item for `verify` (it
@@ -164,7 +167,7 @@ function itemsToCommits(items: Record<string, AttributeValue>[]): StoredCommit[]
   const commits: StoredCommit[] = [];
   for (const item of items) {
     const streamId = item.streamId?.S;
-    if (streamId === undefined || streamId === daysStream) continue;
+    if (streamId === undefined || isPseudoStream(streamId)) continue;
     commits.push(commitOfItem(streamId, item));
   }
   return commits;
