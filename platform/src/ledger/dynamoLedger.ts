@@ -289,7 +289,11 @@ export class Ledger {
     options: VerifyOptions = {},
   ): Promise<LedgerVerification> {
     const commits = 'readFeed' in source ? feedCommits(source) : source;
-    const [pages, checkpoints] = await Promise.all([this.pages(), this.checkpoints()]);
+    const [items, checkpoints] = await Promise.all([this.queryAll(pagePk), this.checkpoints()]);
+    // Decoded one at a time as verify walks them, so a hundred thousand leaves are never held twice.
+    const pages = (function* () {
+      for (const item of items) yield pageOf(item);
+    })();
     const pinned = options.checkpoints ?? [];
     const keys = await this.publicKeys([...checkpoints, ...pinned].map((c) => c.keyId));
     return verifyLedger(

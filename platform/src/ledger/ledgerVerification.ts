@@ -67,11 +67,17 @@ export interface VerifyOptions {
 
 interface VerifyInput {
   origin: string;
-  pages: (LedgerPage | { seq: number; unreadable: string })[];
+  /** The pages in seq order; each is let go once its leaves are in the tree. */
+  pages: Iterable<LedgerPage | { seq: number; unreadable: string }>;
   checkpoints: SignedCheckpoint[];
   keys: Map<string, string>;
   source: CommitSource;
   salts: LedgerSalts;
+}
+
+interface PageSpan {
+  seq: number;
+  count: number;
 }
 
 const at = (streamId: string, version: number) => `${streamId}@${version}`;
@@ -98,7 +104,8 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
   const entries: (LedgerEntry | undefined)[] = [];
   /** Per leaf: the index of its page in `pages`. */
   const pageOfLeaf: number[] = [];
-  const pages: LedgerPage[] = [];
+  /** What is kept of each page: where its leaves are. */
+  const pages: PageSpan[] = [];
   /** Pages whose leaves do not lead to the frontier they recorded. */
   const brokenPages = new Set<number>();
   const gaps: { from: number; to: number }[] = [];
@@ -135,7 +142,7 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
       }
       afterGap = true;
     }
-    const index = pages.push(page) - 1;
+    const index = pages.push({ seq: page.seq, count: page.leaves.length }) - 1;
     for (const [i, leaf] of page.leaves.entries()) {
       tree.append(leaf);
       entries.push(page.entries[i]);
@@ -366,7 +373,7 @@ export async function verifyLedger(input: VerifyInput, options: VerifyOptions): 
 function reportReordering(
   problems: LedgerProblem[],
   ledger: {
-    pages: LedgerPage[];
+    pages: PageSpan[];
     brokenPages: Set<number>;
     pageOfLeaf: number[];
     entries: (LedgerEntry | undefined)[];
@@ -379,12 +386,12 @@ function reportReordering(
   const candidates = [...ledger.brokenPages].filter((p) => {
     const page = ledger.pages[p]!;
     if (withBadLeaves.has(p)) return false;
-    for (let i = page.seq; i < page.seq + page.leaves.length; i++) if (!ledger.seen[i]) return false;
+    for (let i = page.seq; i < page.seq + page.count; i++) if (!ledger.seen[i]) return false;
     return true;
   });
   const leaves = candidates.flatMap((p) => {
     const page = ledger.pages[p]!;
-    return Array.from({ length: page.leaves.length }, (_, i) => page.seq + i);
+    return Array.from({ length: page.count }, (_, i) => page.seq + i);
   });
   const order = (i: number) =>
     `${ledger.commitIdOf[i] ?? ''}\u0000${String(ledger.entries[i]!.streamVersion).padStart(16, '0')}`;

@@ -49,34 +49,55 @@ export function merkleTreeHash(leafHashes: readonly Buffer[]): Buffer {
  * about 2n hashes), so MTH of any prefix and every proof cost O(log n) hashes instead of O(n).
  */
 export class MerkleTree {
-  /** levels[h][i]: the hash of the complete subtree of 2^h leaves starting at leaf i·2^h. */
-  private readonly levels: Buffer[][] = [[]];
+  /**
+   * levels[h]: the hashes of the complete subtrees of 2^h leaves, left to right, 32 bytes each, in
+   * one growing buffer per level (a hundred thousand leaves are then a few buffers, not 200,000).
+   */
+  private readonly levels: Buffer[] = [];
+  /** counts[h]: how many hashes levels[h] holds. */
+  private readonly counts: number[] = [];
 
   constructor(leafHashes: Iterable<Buffer> = []) {
     for (const leaf of leafHashes) this.append(leaf);
   }
 
   get size(): number {
-    return this.levels[0]!.length;
+    return this.counts[0] ?? 0;
   }
 
   leaf(index: number): Buffer {
-    const leaf = this.levels[0]![index];
-    if (!leaf) throw new RangeError(`no leaf ${index} in a tree of ${this.size}`);
-    return leaf;
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) {
+      throw new RangeError(`no leaf ${index} in a tree of ${this.size}`);
+    }
+    return this.node(0, index);
   }
 
-  append(leaf: Buffer): void {
-    let h = 0;
-    this.levels[0]!.push(leaf);
+  append(leaf: Uint8Array): void {
+    if (leaf.length !== 32) throw new RangeError('a leaf hash is 32 bytes');
+    this.push(0, leaf);
     // Each time a level gets an even count, its last two hashes complete a subtree one level up.
-    while (this.levels[h]!.length % 2 === 0) {
-      const level = this.levels[h]!;
-      const parent = nodeHash(level[level.length - 2]!, level[level.length - 1]!);
-      h += 1;
-      if (!this.levels[h]) this.levels[h] = [];
-      this.levels[h]!.push(parent);
+    for (let h = 0; this.counts[h]! % 2 === 0; h++) {
+      const count = this.counts[h]!;
+      this.push(h + 1, nodeHash(this.node(h, count - 2), this.node(h, count - 1)));
     }
+  }
+
+  /** The hash of the complete subtree of 2^h leaves starting at leaf i·2^h. */
+  private node(h: number, i: number): Buffer {
+    return this.levels[h]!.subarray(i * 32, i * 32 + 32);
+  }
+
+  private push(h: number, hash: Uint8Array): void {
+    const count = this.counts[h] ?? 0;
+    let level = this.levels[h] ?? Buffer.alloc(0);
+    if ((count + 1) * 32 > level.length) {
+      const grown = Buffer.alloc(Math.max(1024, level.length * 2));
+      level.copy(grown, 0, 0, count * 32);
+      level = grown;
+      this.levels[h] = level;
+    }
+    level.set(hash, count * 32);
+    this.counts[h] = count + 1;
   }
 
   /** MTH(D[0:size]): the root of the tree as it was at `size` leaves. */
@@ -115,7 +136,7 @@ export class MerkleTree {
     let start = 0;
     for (let width = highestPowerOfTwo(size), h = Math.log2(width); width >= 1; width /= 2, h -= 1) {
       if (size - start >= width) {
-        result.push(this.levels[h]![start / width]!);
+        result.push(this.node(h, start / width));
         start += width;
       }
     }
@@ -126,7 +147,7 @@ export class MerkleTree {
   private hashRange(lo: number, hi: number): Buffer {
     const n = hi - lo;
     if (n === 0) return emptyTreeHash;
-    if (isPowerOfTwo(n) && lo % n === 0) return this.levels[Math.log2(n)]![lo / n]!;
+    if (isPowerOfTwo(n) && lo % n === 0) return this.node(Math.log2(n), lo / n);
     const k = splitPoint(n);
     return nodeHash(this.hashRange(lo, lo + k), this.hashRange(lo + k, hi));
   }
