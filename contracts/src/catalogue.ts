@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { ExceptionRetryRequestedV1 } from './backoffice/ExceptionRetryRequested.v1';
 import { DteBroadcastV1 } from './dte/DteBroadcast.v1';
+import { DteBroadcastV2 } from './dte/DteBroadcast.v2';
 import { DteBroadcastFailedV1 } from './dte/DteBroadcastFailed.v1';
+import { DteBroadcastFailedV2 } from './dte/DteBroadcastFailed.v2';
 import { DteIssuanceFailedV1 } from './dte/DteIssuanceFailed.v1';
 import { DteIssuedV1 } from './dte/DteIssued.v1';
+import { DteIssuedV2 } from './dte/DteIssued.v2';
 import type { EventDefinition, EventMetadata } from './envelope';
 import { OrderAcceptedV1 } from './intake/OrderAccepted.v1';
 import { OrderReceivedV1 } from './intake/OrderReceived.v1';
@@ -19,10 +22,10 @@ export const latestEventDefinitions = [
   OrderReceivedV2,
   OrderAcceptedV1,
   OrderRejectedV1,
-  DteIssuedV1,
+  DteIssuedV2,
   DteIssuanceFailedV1,
-  DteBroadcastV1,
-  DteBroadcastFailedV1,
+  DteBroadcastV2,
+  DteBroadcastFailedV2,
   CustomerNotifiedV1,
   CustomerNotificationFailedV1,
   ExceptionRetryRequestedV1,
@@ -30,7 +33,13 @@ export const latestEventDefinitions = [
 ] as const;
 
 /** Every published version of every event, oldest first: each has a committed schema snapshot. */
-export const eventDefinitions: readonly EventDefinition[] = [OrderReceivedV1, ...latestEventDefinitions];
+export const eventDefinitions: readonly EventDefinition[] = [
+  OrderReceivedV1,
+  DteIssuedV1,
+  DteBroadcastV1,
+  DteBroadcastFailedV1,
+  ...latestEventDefinitions,
+];
 
 type LatestDefinition = (typeof latestEventDefinitions)[number];
 export type EventType = LatestDefinition['detailType'];

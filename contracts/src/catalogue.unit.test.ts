@@ -35,10 +35,12 @@ describe('the event catalogue', () => {
     }
   });
 
-  it('parses a valid detail into the event handlers see', () => {
+  it('parses a valid detail into the event handlers see, upcast to the newest version', () => {
     const event = parseEvent({ metadata, data });
     expect(event.type).toBe('DteBroadcast');
-    expect(event.data).toEqual(data);
+    // A v1 DteBroadcast recorded the tax authority's acceptance (DteBroadcast.v1-to-v2.ts).
+    expect(event.data).toEqual({ ...data, status: 'accepted', objections: [] });
+    expect(event.metadata.eventVersion).toBe(2);
   });
 
   it('names the event, version and every bad field of an invalid detail', () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { eventDefinitions } from './catalogue';
 import { type Change, type ChangeRule, checkCatalogue, compareSchemas, type Problem } from './compatibility';
-import { DteIssuedV1 } from './dte/DteIssued.v1';
+import { DteIssuanceFailedV1 } from './dte/DteIssuanceFailed.v1';
 import { defineEvent, type EventDefinition } from './envelope';
 import { OrderAcceptedV1 } from './intake/OrderAccepted.v1';
 import type { OrderReceivedV1 } from './intake/OrderReceived.v1';
@@ -116,19 +116,19 @@ describe('the compatibility gate on the real catalogue', () => {
   });
 
   it('fails when a published field changes type', () => {
-    const stringFolio = defineEvent({
-      ...DteIssuedV1,
-      data: DteIssuedV1.data.extend({ folio: z.string() }),
-      example: { ...DteIssuedV1.example, folio: '4711' },
+    const numericReason = defineEvent({
+      ...DteIssuanceFailedV1,
+      data: DteIssuanceFailedV1.data.extend({ reason: z.number() }),
+      example: { ...DteIssuanceFailedV1.example, reason: 4711 },
     });
     const problems = checkCatalogue({
-      definitions: replacing(stringFolio),
+      definitions: replacing(numericReason),
       upcasters: upcasters,
       snapshotDir: defaultSnapshotDir,
     });
-    expect(summary(problems)).toEqual(['published-schema-changed DteIssued v1 data.folio']);
+    expect(summary(problems)).toEqual(['published-schema-changed DteIssuanceFailed v1 data.reason']);
     expect(problems[0]?.message).toContain(
-      'DteIssued v1: field data.folio: type changed (type-changed: type "integer" → "string")',
+      'DteIssuanceFailed v1: field data.reason: type changed (type-changed: type "string" → "number")',
     );
   });
 
@@ -205,7 +205,7 @@ describe('the compatibility gate on the real catalogue', () => {
     };
     const problems = checkCatalogue({
       definitions: eventDefinitions,
-      upcasters: [leaky],
+      upcasters: [...upcasters.filter((u) => u !== orderReceivedV1ToV2), leaky],
       snapshotDir: defaultSnapshotDir,
     });
     expect(summary(problems)).toEqual(['upcast-invalid OrderReceived v1 data']);
@@ -223,7 +223,7 @@ describe('the compatibility gate on the real catalogue', () => {
     const check = (propertyRuns: number) =>
       checkCatalogue({
         definitions: eventDefinitions,
-        upcasters: [httpAsBatch],
+        upcasters: [...upcasters.filter((u) => u !== orderReceivedV1ToV2), httpAsBatch],
         snapshotDir: defaultSnapshotDir,
         propertyRuns,
       });
@@ -236,9 +236,17 @@ describe('the compatibility gate on the real catalogue', () => {
   });
 
   it('reports an invalid example, a version gap, a missing identity upcaster and an orphan upcaster', () => {
-    const badExample = defineEvent({ ...DteIssuedV1, example: { ...DteIssuedV1.example, folio: 0 } });
-    const gapped = defineEvent({ ...DteIssuedV1, version: 3 });
-    const orphan: Upcaster = { detailType: 'DteIssued', fromVersion: 7, toVersion: 8, upcast: (d) => d };
+    const badExample = defineEvent({
+      ...DteIssuanceFailedV1,
+      example: { ...DteIssuanceFailedV1.example, failedAt: 'yesterday' },
+    });
+    const gapped = defineEvent({ ...DteIssuanceFailedV1, version: 3 });
+    const orphan: Upcaster = {
+      detailType: 'DteIssuanceFailed',
+      fromVersion: 7,
+      toVersion: 8,
+      upcast: (d) => d,
+    };
     const dir = snapshotCopy();
     writeMissingSnapshots({ definitions: [gapped], snapshotDir: dir });
     const problems = checkCatalogue({
@@ -247,10 +255,10 @@ describe('the compatibility gate on the real catalogue', () => {
       snapshotDir: dir,
     });
     expect(summary(problems)).toEqual([
-      'version-gap DteIssued v3 metadata.eventVersion',
-      'upcaster-missing DteIssued v3 metadata.eventVersion',
-      'upcaster-orphan DteIssued v7 metadata.eventVersion',
-      'example-invalid DteIssued v1 data.folio',
+      'version-gap DteIssuanceFailed v3 metadata.eventVersion',
+      'upcaster-missing DteIssuanceFailed v3 metadata.eventVersion',
+      'upcaster-orphan DteIssuanceFailed v7 metadata.eventVersion',
+      'example-invalid DteIssuanceFailed v1 data.failedAt',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { ExceptionRetryRequestedV1 } from './backoffice/ExceptionRetryRequested.v1';
+import { DteBroadcastV2 } from './dte/DteBroadcast.v2';
 import { DteBroadcastFailedV1 } from './dte/DteBroadcastFailed.v1';
 import { DteIssuedV1 } from './dte/DteIssued.v1';
 import { OrderAcceptedV1 } from './intake/OrderAccepted.v1';
@@ -60,6 +61,18 @@ export const subscriptions = [
       source: [ExceptionRetryRequestedV1.source],
       'detail-type': [ExceptionRetryRequestedV1.detailType],
       detail: { data: { stage: ['dte-issuance', 'dte-broadcast'] } },
+    },
+    effects: 'external',
+  },
+  {
+    name: 'checkDteStatusOnDteBroadcast',
+    service: 'dte',
+    description:
+      'Query the tax authority, by track id, for its verdict on a DTE it received: accepted, accepted with objections, or rejected.',
+    pattern: {
+      source: [DteBroadcastV2.source],
+      'detail-type': [DteBroadcastV2.detailType],
+      detail: { data: { status: ['received'] } },
     },
     effects: 'external',
   },

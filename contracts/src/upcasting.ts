@@ -1,3 +1,6 @@
+import { dteBroadcastV1ToV2 } from './dte/DteBroadcast.v1-to-v2';
+import { dteBroadcastFailedV1ToV2 } from './dte/DteBroadcastFailed.v1-to-v2';
+import { dteIssuedV1ToV2 } from './dte/DteIssued.v1-to-v2';
 import type { EventMetadata } from './envelope';
 import { orderReceivedV1ToV2 } from './intake/OrderReceived.v1-to-v2';
 
@@ -13,7 +16,12 @@ export interface Upcaster<From = unknown, To = unknown> {
 }
 
 /** Every upcaster; the compatibility gate requires one between each pair of consecutive versions. */
-export const upcasters: readonly Upcaster[] = [orderReceivedV1ToV2 as Upcaster];
+export const upcasters: readonly Upcaster[] = [
+  orderReceivedV1ToV2 as Upcaster,
+  dteIssuedV1ToV2 as Upcaster,
+  dteBroadcastV1ToV2 as Upcaster,
+  dteBroadcastFailedV1ToV2 as Upcaster,
+];
 
 export function upcasterFrom(detailType: string, fromVersion: number): Upcaster | undefined {
   return upcasters.find((u) => u.detailType === detailType && u.fromVersion === fromVersion);

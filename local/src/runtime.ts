@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { serve } from '@hono/node-server';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
-import { createDte, dynamoFolioLedger, folioLedgerTable, httpTaxAuthority } from '@mtd/dte';
+import { createDte, dynamoFolioLedger, folioLedgerTable } from '@mtd/dte';
 import { createIntake, startInboxWatcher } from '@mtd/intake';
 import { createNotification, notifyOperationsOnOrderAtRisk, outboxEmailSender } from '@mtd/notification';
 import {
@@ -49,6 +49,7 @@ import { Hono } from 'hono';
 import { adminApi } from './adminApi';
 import { type BackofficeSlaOptions, startBackoffice } from './backoffice';
 import { deadLetterApi } from './deadLetterApi';
+import { dteApi, localDteDeps, localDtePaths } from './localDte';
 import { ProjectionVersions } from './projectionVersions';
 import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
 
@@ -177,6 +178,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.taxAuthority && 'url' in options.taxAuthority
       ? undefined
       : await startTaxAuthoritySimulator({
+          stateDir: localDtePaths(dataDir).simulator,
           failureRate: options.taxAuthority?.failureRate ?? 0,
           latencyMs: options.taxAuthority?.latencyMs ?? { min: 5, max: 30 },
         });
@@ -191,8 +193,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ids,
     random,
     folios: dynamoFolioLedger({ client, tableName: tableNames.folios }),
-    taxAuthority: httpTaxAuthority({ baseUrl: taxAuthorityUrl, timeoutMs: 5_000 }),
-    issuer: { rut: '76543210-3', name: 'Comercial MTD SpA' },
+    ...(await localDteDeps({ dataDir, clock, taxAuthorityUrl, ...(simulator ? { simulator } : {}), log })),
     broadcast: broadcastPolicy,
   });
   const notification = createNotification({
@@ -248,6 +249,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const handlers: Record<SubscriptionName, SubscriptionHandler> = {
     issueDteOnOrderAccepted: dte.issueDteOnOrderAccepted,
     broadcastDteOnDteIssued: dte.broadcastDteOnDteIssued,
+    checkDteStatusOnDteBroadcast: dte.checkDteStatusOnDteBroadcast,
     retryBroadcastOnDteBroadcastFailed: dte.retryBroadcastOnDteBroadcastFailed,
     retryDteOnExceptionRetryRequested: dte.retryDteOnExceptionRetryRequested,
     notifyCustomerOnDteIssued: notification.notifyCustomerOnDteIssued,
@@ -335,6 +337,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.route('/', backoffice.app);
   app.route('/', projection.queryApi);
   app.route('/', deadLetterApi({ deadLetters, clock }));
+  app.route('/', dteApi({ reader }));
   app.route('/api/admin', adminApi({ deadLetters, runners, subscriptions, projections, clock }));
   const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolveListen, reject) => {

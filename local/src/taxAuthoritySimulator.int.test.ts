@@ -1,86 +1,250 @@
-import { httpTaxAuthority, TaxAuthorityUnavailableError } from '@mtd/dte';
+import { generateKeyPairSync } from 'node:crypto';
+import type { PurchaseOrder } from '@mtd/contracts';
+import {
+  type Caf,
+  httpTaxAuthority,
+  issueCaf,
+  parseCaf,
+  planIssuance,
+  selfSignedCredentials,
+  signedDocument,
+  signedEnvelope,
+  signSeedRequest,
+  TaxAuthorityRejectedError,
+  TaxAuthorityUnavailableError,
+} from '@mtd/dte';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localIssuer } from './localDte';
 import { startTaxAuthoritySimulator, type TaxAuthoritySimulator } from './taxAuthoritySimulator';
 
-const dte = (type: number, folio: number, item = 'Tijeras') =>
-  `<?xml version="1.0" encoding="UTF-8"?><DTE version="1.0"><Documento ID="T${type}F${folio}"><Encabezado><IdDoc><TipoDTE>${type}</TipoDTE><Folio>${folio}</Folio><FchEmis>2026-11-24</FchEmis></IdDoc></Encabezado><Detalle><NroLinDet>1</NroLinDet><NmbItem>${item}</NmbItem></Detalle></Documento></DTE>`;
+const issuedAt = '2026-11-24T13:00:00.000Z';
+const credentials = selfSignedCredentials({
+  now: new Date(issuedAt),
+  rut: localIssuer.senderRut,
+  name: 'Firma de prueba',
+});
+const credentialsSource = { current: async () => credentials };
+
+const anOrder = (orderId: string, taxId?: string): PurchaseOrder => ({
+  orderId,
+  channel: 'web',
+  placedAt: issuedAt,
+  currency: 'CLP',
+  customer: { id: 'C-1', name: 'Ana Pérez', email: 'ana@example.cl', ...(taxId ? { taxId } : {}) },
+  lines: [{ sku: 'SKU-1', description: 'Tijeras', quantity: 2, unitPrice: 9990 }],
+  shipping: { region: 'RM', address: 'Av. Siempre Viva 742, Santiago' },
+  dispatchBy: issuedAt,
+});
+
+/** A signed document of the order with `folio`, stamped with `caf`. */
+function aDocument(orderId: string, caf: Caf, folio: number, taxId?: string) {
+  const plan = planIssuance(anOrder(orderId, taxId), localIssuer, issuedAt);
+  return signedDocument({ ...plan.document, folio }, caf, credentials, issuedAt).xml;
+}
+
+const envelopeOf = (dteType: 33 | 39, documents: string[]) =>
+  signedEnvelope({ dteType, issuer: localIssuer, documents }, credentials, issuedAt);
 
 let simulator: TaxAuthoritySimulator | undefined;
 afterEach(() => simulator?.close());
 
-const post = (body: string) =>
-  fetch(`${simulator?.url}/dte`, { method: 'POST', body, headers: { 'content-type': 'application/xml' } });
+async function start(options: { failureRate?: number; random?: () => number } = {}) {
+  simulator = await startTaxAuthoritySimulator({
+    failureRate: options.failureRate ?? 0,
+    latencyMs: { min: 0, max: 0 },
+    processingPolls: 1,
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const client = httpTaxAuthority({
+    baseUrl: simulator.url,
+    timeoutMs: 5000,
+    credentials: credentialsSource,
+  });
+  const caf = (dteType: 33 | 39, count = 10) =>
+    parseCaf(simulator!.issueCaf({ rut: localIssuer.rut, name: localIssuer.name, dteType, count }));
+  const send = (dteType: 33 | 39, documents: string[], folio = 1) =>
+    client.upload({
+      dteType,
+      folio,
+      envelope: envelopeOf(dteType, documents),
+      senderRut: localIssuer.senderRut,
+      companyRut: localIssuer.rut,
+    });
+  /** The verdict, polling past the simulator's REC answers. */
+  const verdict = async (trackId: string) => {
+    for (let i = 0; i < 5; i++) {
+      const answer = await client.status(trackId, localIssuer.rut);
+      if (answer.kind !== 'pending') return answer;
+    }
+    throw new Error('no verdict');
+  };
+  return { simulator, client, caf, send, verdict };
+}
 
-describe('tax authority simulator over loopback HTTP', () => {
-  it('accepts a DTE with a trackId and answers a resend with the same trackId', async () => {
-    simulator = await startTaxAuthoritySimulator({ failureRate: 0, latencyMs: { min: 0, max: 0 } });
-    const first = await post(dte(39, 1));
-    expect(first.status).toBe(200);
-    const { trackId } = (await first.json()) as { trackId: string };
+describe('the SII simulator over loopback HTTP', () => {
+  it('authenticates by seed and token, receives an envelope with a track id, and accepts it after processing', async () => {
+    const { client, caf, send } = await start();
+    const boletas = caf(39);
+    const { trackId } = await send(39, [aDocument('PO-1', boletas, 1)]);
     expect(trackId).toMatch(/^\d+$/);
-    const again = await post(dte(39, 1));
-    expect(await again.json()).toEqual({ trackId });
-    const other = (await (await post(dte(33, 1))).json()) as { trackId: string };
-    expect(other.trackId).not.toBe(trackId);
-    expect(simulator.received()).toBe(2);
-    const listed = (await (await fetch(`${simulator.url}/dte`)).json()) as {
-      dteType: number;
-      folio: number;
-    }[];
-    expect(listed.map((d) => [d.dteType, d.folio])).toEqual([
-      [39, 1],
-      [33, 1],
-    ]);
+    // Still in process on the first query, the verdict on the next one.
+    await expect(client.status(trackId, localIssuer.rut)).resolves.toEqual({
+      kind: 'pending',
+      siiStatus: 'REC',
+    });
+    await expect(client.status(trackId, localIssuer.rut)).resolves.toEqual({
+      kind: 'accepted',
+      siiStatus: 'EPR',
+    });
+    expect(simulator?.received()).toBe(1);
   });
 
-  it('refuses a different document under a folio it already has', async () => {
-    simulator = await startTaxAuthoritySimulator({ failureRate: 0, latencyMs: { min: 0, max: 0 } });
-    await post(dte(39, 5));
-    expect((await post(dte(39, 5, 'Otra cosa'))).status).toBe(409);
+  it('accepts a factura without the buyer giro with an objection (reparo)', async () => {
+    const { caf, send, verdict } = await start();
+    const { trackId } = await send(33, [aDocument('PO-F', caf(33), 1, '76123456-7')]);
+    await expect(verdict(trackId)).resolves.toEqual({
+      kind: 'accepted-with-objections',
+      siiStatus: 'EPR',
+      objections: ['T33F1: giro del receptor no informado'],
+    });
   });
 
-  it('answers 503 at failure rate 1, and recovers when the rate is lowered', async () => {
-    simulator = await startTaxAuthoritySimulator({ failureRate: 1, latencyMs: { min: 1, max: 5 } });
-    for (let i = 0; i < 5; i++) expect((await post(dte(39, 2))).status).toBe(503);
-    expect(simulator.received()).toBe(0);
-    simulator.setFailureRate(0);
-    expect((await post(dte(39, 2))).status).toBe(200);
-    expect(simulator.received()).toBe(1);
+  it('rejects a document whose signature is broken, with the reasons', async () => {
+    const { caf, send, verdict } = await start();
+    const document = aDocument('PO-2', caf(39), 1);
+    // One amount changed after signing (the envelope itself is signed afresh, so only the DTE breaks).
+    const tampered = document.replace('<MntTotal>19980</MntTotal>', '<MntTotal>1998</MntTotal>');
+    const { trackId } = await send(39, [tampered]);
+    await expect(verdict(trackId)).resolves.toEqual({
+      kind: 'rejected',
+      siiStatus: 'EPR',
+      reasons: ['T39F1: firma del DTE inválida', 'T39F1: el timbre dice MNT=19980 y el documento 1998'],
+    });
+  });
+
+  it('rejects a folio outside the CAF, and a CAF it did not authorise', async () => {
+    const { caf, send, verdict } = await start();
+    const tenFolios = caf(39, 10);
+    const outside = await send(39, [aDocument('PO-3', tenFolios, 11)], 11);
+    await expect(verdict(outside.trackId)).resolves.toMatchObject({
+      kind: 'rejected',
+      reasons: ['T39F11: folio 11 fuera del rango autorizado por el CAF (1-10)'],
+    });
+    const forged = parseCaf(
+      issueCaf({
+        authorityKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey,
+        issuerRut: localIssuer.rut,
+        issuerName: localIssuer.name,
+        dteType: 39,
+        from: 1,
+        to: 100,
+        authorizedOn: '2026-11-01',
+      }),
+    );
+    const notOurs = await send(39, [aDocument('PO-4', forged, 50)], 50);
+    await expect(verdict(notOurs.trackId)).resolves.toMatchObject({
+      kind: 'rejected',
+      reasons: ['T39F50: el CAF del timbre no fue autorizado por el SII (FRMA inválida)'],
+    });
+  });
+
+  it('rejects a schema error (RSC) and a broken envelope signature (RFR)', async () => {
+    const { client, caf, verdict } = await start();
+    const document = aDocument('PO-5', caf(39), 1);
+    const noIndServicio = document.replace('<IndServicio>3</IndServicio>', '');
+    const schemaError = await client.upload({
+      dteType: 39,
+      folio: 1,
+      envelope: envelopeOf(39, [noIndServicio]),
+      senderRut: localIssuer.senderRut,
+      companyRut: localIssuer.rut,
+    });
+    const rsc = await verdict(schemaError.trackId);
+    expect(rsc).toMatchObject({ kind: 'rejected', siiStatus: 'RSC' });
+    expect(rsc.kind === 'rejected' && rsc.reasons.join('\n')).toMatch(/IndServicio/);
+
+    const other = aDocument('PO-6', caf(39), 11);
+    const envelope = envelopeOf(39, [other]).replace('<NroResol>0</NroResol>', '<NroResol>1</NroResol>');
+    const badEnvelope = await client.upload({
+      dteType: 39,
+      folio: 11,
+      envelope,
+      senderRut: localIssuer.senderRut,
+      companyRut: localIssuer.rut,
+    });
+    await expect(verdict(badEnvelope.trackId)).resolves.toEqual({
+      kind: 'rejected',
+      siiStatus: 'RFR',
+      reasons: ['Firma del envío inválida'],
+    });
+  });
+
+  it('answers a resend of the same document with its track id, and refuses other content under its folio', async () => {
+    const { caf, send } = await start();
+    const boletas = caf(39);
+    const document = aDocument('PO-7', boletas, 1);
+    const first = await send(39, [document]);
+    // The same signed document in a new envelope (signed again, a later TmstFirmaEnv): same track id.
+    await expect(send(39, [document])).resolves.toEqual(first);
+    const otherOrder = {
+      ...anOrder('PO-8'),
+      lines: [{ sku: 'X', description: 'Otra', quantity: 1, unitPrice: 5 }],
+    };
+    const different = signedDocument(
+      { ...planIssuance(otherOrder, localIssuer, issuedAt).document, folio: 1 },
+      boletas,
+      credentials,
+      issuedAt,
+    ).xml;
+    const refused = send(39, [different]);
+    await expect(refused).rejects.toBeInstanceOf(TaxAuthorityRejectedError);
+    await expect(refused).rejects.toMatchObject({ siiStatus: 'HTTP-409' });
+    expect(simulator?.received()).toBe(1);
+  });
+
+  it('refuses a token request whose seed signature does not hold, and an upload without a token', async () => {
+    const { simulator: sii } = await start();
+    const seedAnswer = await (await fetch(`${sii.url}/sii/semilla`)).text();
+    const seed = /<SEMILLA>(\d+)<\/SEMILLA>/.exec(seedAnswer)?.[1] ?? '';
+    const forged = signSeedRequest(seed, credentials).replace(
+      `<Semilla>${seed}</Semilla>`,
+      '<Semilla>000000000001</Semilla>',
+    );
+    expect(await (await fetch(`${sii.url}/sii/token`, { method: 'POST', body: forged })).text()).toMatch(
+      /<ESTADO>-07<\/ESTADO>/,
+    );
+    const upload = await fetch(`${sii.url}/sii/upload?rutSender=1-9&rutCompany=1-9`, {
+      method: 'POST',
+      body: '<EnvioDTE/>',
+    });
+    expect(await upload.text()).toMatch(/<STATUS>5<\/STATUS>/);
+  });
+
+  it('fails uploads at the failure rate (503, unavailable to the client), and recovers when lowered', async () => {
+    const { caf, send } = await start({ failureRate: 1 });
+    const document = aDocument('PO-9', caf(39), 1);
+    await expect(send(39, [document])).rejects.toBeInstanceOf(TaxAuthorityUnavailableError);
+    expect(simulator?.received()).toBe(0);
+    simulator?.setFailureRate(0);
+    await expect(send(39, [document])).resolves.toMatchObject({ trackId: expect.any(String) });
+    expect(simulator?.received()).toBe(1);
   });
 
   it('fails when the random draw falls under the failure rate', async () => {
     const draws = [0.3, 0.7];
     let i = 0;
-    simulator = await startTaxAuthoritySimulator({
-      failureRate: 0.5,
-      latencyMs: { min: 0, max: 0 },
-      random: () => draws[i++] ?? 0,
-    });
-    expect((await post(dte(39, 3))).status).toBe(503);
-    expect((await post(dte(39, 3))).status).toBe(200);
+    const { caf, send } = await start({ failureRate: 0.5, random: () => draws[i++] ?? 0.9 });
+    const document = aDocument('PO-10', caf(39), 1);
+    await expect(send(39, [document])).rejects.toBeInstanceOf(TaxAuthorityUnavailableError);
+    await expect(send(39, [document])).resolves.toMatchObject({ trackId: expect.any(String) });
   });
 
-  it("is what dte's HTTP client expects: a receipt, the same one on a resend, 503 as unavailable", async () => {
-    simulator = await startTaxAuthoritySimulator({ failureRate: 0, latencyMs: { min: 0, max: 2 } });
-    const client = httpTaxAuthority({ baseUrl: simulator.url, timeoutMs: 2000 });
-    const submission = { dteType: 33 as const, folio: 9, xml: dte(33, 9) };
-    const { trackId } = await client.submit(submission);
-    await expect(client.submit(submission)).resolves.toEqual({ trackId });
-    simulator.setFailureRate(1);
-    await expect(client.submit(submission)).rejects.toBeInstanceOf(TaxAuthorityUnavailableError);
-  });
-
-  it('refuses malformed XML and a document without TipoDTE or Folio with 400', async () => {
-    simulator = await startTaxAuthoritySimulator({ failureRate: 0, latencyMs: { min: 0, max: 0 } });
-    expect((await post('<DTE><Documento></DTE>')).status).toBe(400);
-    expect(
-      (
-        await post(
-          '<DTE version="1.0"><Documento><Encabezado><IdDoc><Folio>1</Folio></IdDoc></Encabezado></Documento></DTE>',
-        )
-      ).status,
-    ).toBe(400);
-    expect((await post(dte(39, 0))).status).toBe(400);
-    expect(simulator.received()).toBe(0);
+  it('issues CAFs for consecutive ranges, signed with its own SII key', async () => {
+    const { caf } = await start();
+    expect([caf(39, 5), caf(39, 5), caf(33, 3)].map((c) => [c.dteType, c.from, c.to])).toEqual([
+      [39, 1, 5],
+      [39, 6, 10],
+      [33, 1, 3],
+    ]);
   });
 });

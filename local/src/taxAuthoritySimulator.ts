@@ -1,15 +1,34 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  randomInt,
+} from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { join } from 'node:path';
+import { issueCaf, verifyTeds, verifyXmlSignatures } from '@mtd/dte';
+import { siiSchemaOf, validateSiiXml } from '@mtd/dte/siiSchemas';
+import { XMLValidator } from 'fast-xml-parser';
 
 export interface TaxAuthoritySimulatorOptions {
-  /** Probability in [0,1] that a submission is answered 503 (failure injection). */
+  /** Probability in [0,1] that an upload is answered 503 (failure injection). */
   failureRate: number;
   /** Each answer is delayed by a random time in [min, max] ms. */
   latencyMs: { min: number; max: number };
   random?: () => number;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * Where the simulator keeps its SII signing key and its CAF counters (0600), so the CAFs it issued
+   * stay valid across restarts. Without it, both live in memory.
+   */
+  stateDir?: string;
+  /** How many status queries answer `REC` (received, in process) before the verdict (default 1). */
+  processingPolls?: number;
 }
 
 export interface ReceivedDte {
@@ -20,43 +39,27 @@ export interface ReceivedDte {
 }
 
 export interface TaxAuthoritySimulator {
-  /** e.g. `http://127.0.0.1:49152`; documents go to `${url}/dte`. */
+  /** e.g. `http://127.0.0.1:49152`; the SII's services are under `${url}/sii/`. */
   url: string;
   /** Distinct documents received (a resend is not counted twice). */
   received(): number;
   setFailureRate(rate: number): void;
+  /** The simulator's SII key: the one that signs (FRMA) the CAFs it issues. */
+  authorityPublicKey: KeyObject;
+  /** A test CAF (the SII's CAF XML file) for the next free range of the issuer and type. */
+  issueCaf(request: { rut: string; name: string; dteType: 33 | 39; count: number }): string;
   close(): Promise<void>;
 }
 
-/** Largest body accepted: DteIssued caps the XML at 128 KB; leave room, refuse anything absurd. */
-const maxBodyBytes = 1024 * 1024;
-
-// Hardened like intake's parser: no entity expansion (no billion-laughs), values kept as text.
-const parser = new XMLParser({ ignoreAttributes: false, processEntities: false, parseTagValue: false });
-
-class BadDocumentError extends Error {
-  override readonly name = 'BadDocumentError';
-}
+/** Largest envelope accepted; the SII's limit is far larger, MTD sends one document per envelope. */
+const maxBodyBytes = 4 * 1024 * 1024;
+const tokenTtlMs = 60 * 60 * 1000;
 
 class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** TipoDTE and Folio of a well-formed DTE document, or BadDocumentError saying what is wrong. */
-function identify(xml: string): { dteType: number; folio: number } {
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true)
-    throw new BadDocumentError(`XML mal formado: ${valid.err.msg} (línea ${valid.err.line})`);
-  const idDoc = parser.parse(xml)?.DTE?.Documento?.Encabezado?.IdDoc;
-  const dteType = Number(idDoc?.TipoDTE);
-  const folio = Number(idDoc?.Folio);
-  if (![33, 34, 39, 41, 52, 56, 61].includes(dteType))
-    throw new BadDocumentError('TipoDTE ausente o desconocido');
-  if (!Number.isSafeInteger(folio) || folio <= 0) throw new BadDocumentError('Folio ausente o inválido');
-  return { dteType, folio };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -64,28 +67,202 @@ async function readBody(request: IncomingMessage): Promise<string> {
     if (size > maxBodyBytes) throw new BodyTooLargeError(`más de ${maxBodyBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
+const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The SII's answer envelope (`<SII:RESPUESTA>`), ISO-8859-1 like the SII's. */
+function respuesta(response: ServerResponse, hdr: string, body = ''): void {
+  const xml = `<?xml version="1.0" encoding="ISO-8859-1"?><SII:RESPUESTA xmlns:SII="http://www.sii.cl/XMLSchema"><SII:RESP_BODY>${body}</SII:RESP_BODY><SII:RESP_HDR>${hdr}</SII:RESP_HDR></SII:RESPUESTA>`;
+  response.writeHead(200, { 'content-type': 'application/xml; charset=ISO-8859-1' });
+  response.end(Buffer.from(xml, 'latin1'));
+}
+
+function sendXml(response: ServerResponse, status: number, xml: string): void {
+  response.writeHead(status, { 'content-type': 'application/xml; charset=ISO-8859-1' });
+  response.end(Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${xml}`, 'latin1'));
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   response.end(JSON.stringify(body));
 }
 
+const field = (xml: string, tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
+
+/** The SII's verdict on an envelope. */
+interface Verdict {
+  estado: string;
+  glosa: string;
+  informados: number;
+  aceptados: number;
+  rechazados: number;
+  reparos: number;
+  errors: string[];
+  objections: string[];
+}
+
+interface Envelope {
+  trackId: string;
+  polls: number;
+  verdict: Promise<Verdict>;
+}
+
+/** The DTE elements of an envelope, each with its type, folio and exact text. */
+function documentsOf(envelope: string): { dteType: number; folio: number; xml: string }[] {
+  return (envelope.match(/<DTE\b[^>]*>[\s\S]*?<\/DTE>/g) ?? []).map((xml) => ({
+    dteType: Number(field(xml, 'TipoDTE')),
+    folio: Number(field(xml, 'Folio')),
+    xml,
+  }));
+}
+
 /**
- * A local stand-in for the SII's DTE reception (DESIGN §4): `POST /dte` with the XML answers
- * `{ trackId }`, 503 with probability `failureRate`, 400 for a document it cannot read. It is
- * idempotent per (TipoDTE, Folio) like the real reception must be for MTD's at-least-once
- * broadcast: a resend of the same document answers the original trackId; different XML under a
- * folio already received is a 409. `GET /dte` lists what it received, for tests and demos.
+ * Judges an envelope as the SII does: schema (RSC), the envelope's signature (RFR), the Carátula
+ * against the sender and the documents (RCT); then each document (EPR with its counts): its
+ * signature, its TED (stamp by a CAF this authority issued, folio in range, data matching the
+ * document). Facturas without the buyer's giro are accepted with an objection (reparo): Formato DTE
+ * makes GiroRecep mandatory on a factura although the schema does not.
+ */
+async function judge(envelope: string, rutSender: string, authorityKey: KeyObject): Promise<Verdict> {
+  const base = { informados: 0, aceptados: 0, rechazados: 0, reparos: 0, errors: [], objections: [] };
+  const schema = siiSchemaOf(envelope);
+  if (schema !== 'EnvioDTE' && schema !== 'EnvioBOLETA') {
+    return {
+      ...base,
+      estado: 'RSC',
+      glosa: 'Rechazado por Error en Schema',
+      errors: ['El envío no es EnvioDTE ni EnvioBOLETA'],
+    };
+  }
+  const validation = await validateSiiXml(envelope, schema);
+  if (!validation.valid) {
+    return {
+      ...base,
+      estado: 'RSC',
+      glosa: 'Rechazado por Error en Schema',
+      errors: validation.errors.slice(0, 20),
+    };
+  }
+  const signatures = verifyXmlSignatures(envelope);
+  const setSignature = signatures.find((s) => s.reference === '#SetDoc');
+  if (!setSignature?.valid) {
+    return {
+      ...base,
+      estado: 'RFR',
+      glosa: 'Rechazado por Error en Firma',
+      errors: ['Firma del envío inválida'],
+    };
+  }
+  const documents = documentsOf(envelope);
+  const caratula = /<Caratula[\s\S]*?<\/Caratula>/.exec(envelope)?.[0] ?? '';
+  const caratulaErrors: string[] = [];
+  if (field(caratula, 'RutEnvia') !== rutSender)
+    caratulaErrors.push(`RutEnvia ${field(caratula, 'RutEnvia')} no es quien envía (${rutSender})`);
+  if (Number(field(caratula, 'NroDTE')) !== documents.length)
+    caratulaErrors.push('NroDTE no corresponde a los documentos del envío');
+  for (const doc of documents) {
+    if (field(doc.xml, 'RUTEmisor') !== field(caratula, 'RutEmisor'))
+      caratulaErrors.push(`DTE T${doc.dteType}F${doc.folio} de otro emisor`);
+  }
+  if (caratulaErrors.length > 0) {
+    return { ...base, estado: 'RCT', glosa: 'Rechazado por Error en Carátula', errors: caratulaErrors };
+  }
+  const verdict: Verdict = { ...base, estado: 'EPR', glosa: 'Envío Procesado', informados: documents.length };
+  const teds = verifyTeds(envelope, authorityKey);
+  for (const doc of documents) {
+    const id = `T${doc.dteType}F${doc.folio}`;
+    const problems = [
+      ...(signatures.find((s) => s.reference === `#${id}`)?.valid ? [] : [`${id}: firma del DTE inválida`]),
+      ...(teds.find((t) => t.id === id)?.problems ?? [`${id}: sin timbre electrónico (TED)`]),
+    ];
+    if (problems.length > 0) {
+      verdict.rechazados++;
+      verdict.errors.push(...problems);
+      continue;
+    }
+    verdict.aceptados++;
+    if (doc.dteType === 33 && !doc.xml.includes('<GiroRecep>')) {
+      verdict.reparos++;
+      verdict.objections.push(`${id}: giro del receptor no informado`);
+    }
+  }
+  return verdict;
+}
+
+function loadOrCreateKey(stateDir: string | undefined): KeyObject {
+  const create = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  if (!stateDir) return create();
+  const path = join(stateDir, 'sii-authority-key.pem');
+  try {
+    return createPrivateKey(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const key = create();
+  writeFileSync(path, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return key;
+}
+
+/**
+ * A local stand-in for the SII (DESIGN §4), speaking its protocol over HTTP:
+ *
+ * - `GET /sii/semilla`: a seed; `POST /sii/token` with the seed signed by the sender's certificate (XMLDSig,
+ *   checked): a token for an hour. The seed is single use.
+ * - `POST /sii/upload?rutSender=…&rutCompany=…` with the token as the `TOKEN` cookie and the signed envelope
+ *   (EnvioDTE / EnvioBOLETA, ISO-8859-1) as the body: `<RECEPCIONDTE>` with STATUS 0 and a TRACKID (5: not
+ *   authenticated). 503 with probability `failureRate` (failure injection). A resend of documents it already
+ *   received answers their track id (idempotent per type and folio, as MTD's at-least-once broadcast needs);
+ *   different content under a folio it has is a 409.
+ * - `GET /sii/estado/<trackId>`: `REC` for the first `processingPolls` queries, then the verdict: `RSC`
+ *   (schema, validated against the SII's XSDs), `RFR` (envelope signature), `RCT` (carátula), or `EPR` with
+ *   the documents accepted, rejected (their signature, their TED, the folio against the CAF) and with
+ *   objections, and the reasons.
+ * - `POST /sii/caf` `{ rut, name, dteType, count }`: a test CAF for the next free folios (what the SII's
+ *   folio request page does), signed with the simulator's own SII key.
+ * - `GET /dte`: what it received, for tests and demos.
  */
 export async function startTaxAuthoritySimulator(
   options: TaxAuthoritySimulatorOptions,
 ): Promise<TaxAuthoritySimulator> {
   const random = options.random ?? Math.random;
   let failureRate = options.failureRate;
+  const authorityKey = loadOrCreateKey(options.stateDir);
+  const authorityPublicKey = createPublicKey(authorityKey);
+  const seeds = new Set<string>();
+  const tokens = new Map<string, number>();
+  const envelopes = new Map<string, Envelope>();
   const documents = new Map<string, ReceivedDte & { xml: string }>();
   let nextTrackId = 1;
+
+  const cafCounterPath = options.stateDir ? join(options.stateDir, 'caf-counters.json') : undefined;
+  const cafCounters: Record<string, number> = (() => {
+    if (!cafCounterPath) return {};
+    try {
+      return JSON.parse(readFileSync(cafCounterPath, 'utf8')) as Record<string, number>;
+    } catch {
+      return {};
+    }
+  })();
+
+  function issueTestCaf(request: { rut: string; name: string; dteType: 33 | 39; count: number }): string {
+    const key = `${request.rut}:${request.dteType}`;
+    const from = (cafCounters[key] ?? 0) + 1;
+    const to = from + Math.max(1, Math.floor(request.count)) - 1;
+    cafCounters[key] = to;
+    if (cafCounterPath) writeFileSync(cafCounterPath, JSON.stringify(cafCounters), { mode: 0o600 });
+    return issueCaf({
+      authorityKey,
+      issuerRut: request.rut,
+      issuerName: request.name,
+      dteType: request.dteType,
+      from,
+      to,
+      authorizedOn: new Date().toISOString().slice(0, 10),
+    });
+  }
 
   const latency = () => {
     const { min, max } = options.latencyMs;
@@ -93,48 +270,144 @@ export async function startTaxAuthoritySimulator(
     return ms <= 0 ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, ms));
   };
 
-  async function receive(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const xml = await readBody(request);
+  const tokenOf = (request: IncomingMessage) =>
+    /(?:^|;\s*)TOKEN=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
+  const authenticated = (request: IncomingMessage) => {
+    const token = tokenOf(request);
+    const expires = token ? tokens.get(token) : undefined;
+    return expires !== undefined && expires > Date.now();
+  };
+
+  async function token(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = (await readBody(request)).toString('latin1');
+    const seed = field(body, 'Semilla');
+    const signature = verifyXmlSignatures(body)[0];
+    if (!seed || !seeds.delete(seed))
+      return respuesta(response, '<ESTADO>-07</ESTADO><GLOSA>SEMILLA INVALIDA</GLOSA>');
+    if (!signature?.valid) return respuesta(response, '<ESTADO>-03</ESTADO><GLOSA>ERROR (Firma)</GLOSA>');
+    const value = randomBytes(9).toString('hex').toUpperCase();
+    tokens.set(value, Date.now() + tokenTtlMs);
+    respuesta(response, '<ESTADO>00</ESTADO><GLOSA>Token Creado</GLOSA>', `<TOKEN>${value}</TOKEN>`);
+  }
+
+  async function upload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const bytes = await readBody(request);
     await latency();
-    if (random() < failureRate)
-      return send(response, 503, { error: 'servicio no disponible (falla simulada)' });
-    const { dteType, folio } = identify(xml);
-    const key = `${dteType}:${folio}`;
-    const existing = documents.get(key);
-    if (existing) {
-      if (existing.xml !== xml) {
-        return send(response, 409, {
-          error: `el folio ${folio} de tipo ${dteType} ya fue recibido con otro contenido`,
+    if (random() < failureRate) {
+      response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('servicio no disponible (falla simulada)');
+      return;
+    }
+    const rutSender = query.get('rutSender') ?? '';
+    const reception = (status: number, extra = '') =>
+      sendXml(
+        response,
+        200,
+        `<RECEPCIONDTE><RUTSENDER>${xmlEscape(rutSender)}</RUTSENDER><RUTCOMPANY>${xmlEscape(query.get('rutCompany') ?? '')}</RUTCOMPANY><TIMESTAMP>${new Date().toISOString()}</TIMESTAMP><STATUS>${status}</STATUS>${extra}</RECEPCIONDTE>`,
+      );
+    if (!authenticated(request)) return reception(5);
+    const envelope = bytes.toString('latin1');
+    const wellFormed = XMLValidator.validate(envelope);
+    if (wellFormed !== true)
+      return reception(
+        3,
+        `<DETAIL><ERROR>XML mal formado: ${xmlEscape(wellFormed.err.msg)}</ERROR></DETAIL>`,
+      );
+    const inside = documentsOf(envelope);
+    if (inside.length === 0)
+      return reception(7, '<DETAIL><ERROR>El envío no trae documentos</ERROR></DETAIL>');
+    const known = inside.map((d) => documents.get(`${d.dteType}:${d.folio}`));
+    for (const [i, existing] of known.entries()) {
+      const doc = inside[i]!;
+      if (existing && existing.xml !== doc.xml) {
+        return sendJson(response, 409, {
+          error: `el folio ${doc.folio} de tipo ${doc.dteType} ya fue recibido con otro contenido`,
         });
       }
-      return send(response, 200, { trackId: existing.trackId });
     }
+    // Everything already received, identically: the track id it was received under.
+    const first = known[0];
+    if (first && known.every((k) => k?.trackId === first.trackId))
+      return reception(0, `<TRACKID>${first.trackId}</TRACKID>`);
     const trackId = String(nextTrackId++);
-    documents.set(key, { dteType, folio, trackId, receivedAt: new Date().toISOString(), xml });
-    send(response, 200, { trackId });
+    const receivedAt = new Date().toISOString();
+    for (const doc of inside) documents.set(`${doc.dteType}:${doc.folio}`, { ...doc, trackId, receivedAt });
+    const verdict = judge(envelope, rutSender, authorityPublicKey);
+    verdict.catch(() => {});
+    envelopes.set(trackId, { trackId, polls: 0, verdict });
+    reception(0, `<TRACKID>${trackId}</TRACKID>`);
+  }
+
+  async function estado(request: IncomingMessage, response: ServerResponse, trackId: string): Promise<void> {
+    await latency();
+    if (!authenticated(request))
+      return respuesta(response, '<ESTADO>001</ESTADO><GLOSA>TOKEN NO EXISTE</GLOSA>');
+    const envelope = envelopes.get(trackId);
+    if (!envelope) return respuesta(response, '<ESTADO>-11</ESTADO><GLOSA>TRACKID NO EXISTE</GLOSA>');
+    envelope.polls++;
+    if (envelope.polls <= (options.processingPolls ?? 1)) {
+      return respuesta(response, '<ESTADO>REC</ESTADO><GLOSA>Envío Recibido</GLOSA>');
+    }
+    const v = await envelope.verdict;
+    const list = (tag: string, items: string[]) =>
+      items.map((item) => `<${tag}>${xmlEscape(item)}</${tag}>`).join('');
+    respuesta(
+      response,
+      `<ESTADO>${v.estado}</ESTADO><GLOSA>${xmlEscape(v.glosa)}</GLOSA><NUM_ATENCION>${trackId}</NUM_ATENCION>`,
+      `<INFORMADOS>${v.informados}</INFORMADOS><ACEPTADOS>${v.aceptados}</ACEPTADOS><RECHAZADOS>${v.rechazados}</RECHAZADOS><REPAROS>${v.reparos}</REPAROS>${list('ERROR', v.errors)}${list('REPARO', v.objections)}`,
+    );
+  }
+
+  async function caf(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = JSON.parse((await readBody(request)).toString('utf8') || '{}') as Record<string, unknown>;
+    const dteType = Number(body.dteType);
+    if (dteType !== 33 && dteType !== 39)
+      return sendJson(response, 400, { error: 'dteType debe ser 33 o 39' });
+    if (typeof body.rut !== 'string' || !/^\d+-[\dK]$/.test(body.rut))
+      return sendJson(response, 400, { error: 'rut inválido' });
+    const file = issueTestCaf({
+      rut: body.rut,
+      name: typeof body.name === 'string' ? body.name : body.rut,
+      dteType,
+      count: Number(body.count ?? 1000),
+    });
+    response.writeHead(200, { 'content-type': 'application/xml; charset=ISO-8859-1' });
+    response.end(Buffer.from(file, 'latin1'));
   }
 
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const route =
-      path !== '/dte'
-        ? Promise.resolve(send(response, 404, { error: 'not found' }))
-        : request.method === 'POST'
-          ? receive(request, response)
-          : request.method === 'GET'
-            ? Promise.resolve(
-                send(
-                  response,
-                  200,
-                  [...documents.values()].map(({ xml: _xml, ...received }) => received),
-                ),
-              )
-            : Promise.resolve(send(response, 405, { error: 'method not allowed' }));
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = request.method ?? 'GET';
+    let route: Promise<void>;
+    if (path === '/sii/semilla' && method === 'GET') {
+      // Not from `random`: that one is the failure injection's, and tests script its draws.
+      const seed = String(randomInt(1, 2 ** 40)).padStart(12, '0');
+      seeds.add(seed);
+      route = Promise.resolve(respuesta(response, '<ESTADO>00</ESTADO>', `<SEMILLA>${seed}</SEMILLA>`));
+    } else if (path === '/sii/token' && method === 'POST') route = token(request, response);
+    else if (path === '/sii/upload' && method === 'POST') route = upload(request, response, url.searchParams);
+    else if (path.startsWith('/sii/estado/') && method === 'GET')
+      route = estado(request, response, decodeURIComponent(path.slice('/sii/estado/'.length)));
+    else if (path === '/sii/caf' && method === 'POST') route = caf(request, response);
+    else if (path === '/dte' && method === 'GET')
+      route = Promise.resolve(
+        sendJson(
+          response,
+          200,
+          [...documents.values()].map(({ xml: _xml, ...received }) => received),
+        ),
+      );
+    else route = Promise.resolve(sendJson(response, 404, { error: 'not found' }));
     route.catch((error: unknown) => {
       if (response.headersSent) return response.destroy();
-      if (error instanceof BadDocumentError) return send(response, 400, { error: error.message });
-      if (error instanceof BodyTooLargeError) return send(response, 413, { error: error.message });
-      send(response, 500, { error: String(error) });
+      if (error instanceof BodyTooLargeError) return sendJson(response, 413, { error: error.message });
+      if (error instanceof SyntaxError) return sendJson(response, 400, { error: error.message });
+      sendJson(response, 500, { error: String(error) });
     });
   });
 
@@ -149,6 +422,8 @@ export async function startTaxAuthoritySimulator(
     setFailureRate(rate) {
       failureRate = rate;
     },
+    authorityPublicKey,
+    issueCaf: issueTestCaf,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,12 +1,10 @@
 import type { Cause } from '@mtd/platform';
 import { backoffDelayMs } from '@mtd/platform';
-import {
-  type DteSubmission,
-  TaxAuthorityRejectedError,
-  TaxAuthorityUnavailableError,
-} from '#adapters/taxAuthorityClient';
+import { TaxAuthorityRejectedError, TaxAuthorityUnavailableError } from '#adapters/taxAuthorityClient';
 import { type BroadcastResult, decide } from '#domain/decideDte';
 import { type BroadcastableState, isBroadcastable } from '#domain/dte';
+import { siiRut } from '#domain/dteXml';
+import { signedEnvelope } from '#signing/signedDocuments';
 import type { DteDeps } from '#src/dteDeps';
 import { handleDte, loadDte } from '#src/dteStream';
 
@@ -20,10 +18,12 @@ export interface AttemptPlan {
 }
 
 /**
- * One broadcast attempt: send the DTE to the tax authority, then record the outcome. Looks at the
- * stream first so a redelivered or stale trigger sends nothing. If the process dies after the tax
- * authority accepted but before the append, the redelivered trigger sends again; the tax authority
- * answers a resend of the same (type, folio) with the original receipt, so the effect is once.
+ * One broadcast attempt: put the document in its envelope (EnvioDTE / EnvioBOLETA, with the Carátula),
+ * sign the envelope, upload it, then record the outcome: received with a track id (the verdict is
+ * queried later, checkDteStatusOnDteBroadcast), or a failed attempt. Looks at the stream first so a
+ * redelivered or stale trigger sends nothing. If the process dies after the upload but before the
+ * append, the redelivered trigger uploads again; the envelope holds the same signed document, and the
+ * tax authority answers a resend of a document it has with the track id it gave it.
  */
 export async function attemptBroadcast(
   deps: DteDeps,
@@ -36,7 +36,7 @@ export async function attemptBroadcast(
   const next = plan(state);
   if (!next) return;
 
-  const result = await submit(deps, state);
+  const result = await upload(deps, state);
   const now = deps.clock.now();
   const delay = backoffDelayMs(next.attemptInRound, deps.broadcast, deps.random);
   await handleDte(deps, streamId, cause, (current) =>
@@ -54,15 +54,44 @@ export async function attemptBroadcast(
   );
 }
 
-async function submit(deps: DteDeps, { dteType, folio, xml }: DteSubmission): Promise<BroadcastResult> {
+/** The signed envelope of one issued document, standalone. */
+export async function envelopeOf(
+  deps: Pick<DteDeps, 'issuer' | 'credentials' | 'clock'>,
+  state: BroadcastableState,
+): Promise<string> {
+  return signedEnvelope(
+    { dteType: state.dteType, issuer: deps.issuer, documents: [state.xml] },
+    await deps.credentials.current(),
+    deps.clock.now().toISOString(),
+  );
+}
+
+async function upload(deps: DteDeps, state: BroadcastableState): Promise<BroadcastResult> {
+  const { dteType, folio } = state;
   try {
-    const { trackId } = await deps.taxAuthority.submit({ dteType, folio, xml });
+    const envelope = await envelopeOf(deps, state);
+    const { trackId } = await deps.taxAuthority.upload({
+      dteType,
+      folio,
+      envelope,
+      senderRut: siiRut(deps.issuer.senderRut),
+      companyRut: siiRut(deps.issuer.rut),
+    });
     return { ok: true, trackId };
   } catch (error) {
     if (error instanceof TaxAuthorityUnavailableError)
       return { ok: false, error: error.message, retryable: true };
-    if (error instanceof TaxAuthorityRejectedError)
-      return { ok: false, error: error.message, retryable: false };
+    if (error instanceof TaxAuthorityRejectedError) {
+      return {
+        ok: false,
+        error: error.message,
+        retryable: false,
+        rejection: {
+          siiStatus: error.siiStatus.slice(0, 20),
+          reasons: error.reasons.map((r) => r.slice(0, 500)).slice(0, 50),
+        },
+      };
+    }
     throw error;
   }
 }

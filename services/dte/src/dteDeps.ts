@@ -1,5 +1,8 @@
 import type { Clock, EventStore, IdGenerator } from '@mtd/platform';
+import type { CafStore } from '#adapters/cafStore';
 import type { FolioLedger } from '#adapters/folioLedger';
+import type { CredentialsSource } from '#adapters/issuerCredentials';
+import type { OperationsAlerts } from '#adapters/operationsAlerts';
 import type { TaxAuthority } from '#adapters/taxAuthorityClient';
 import type { Issuer } from '#domain/dteXml';
 
@@ -11,13 +14,26 @@ export interface DteDeps {
   ids: IdGenerator;
   /** In [0,1); jitter of the broadcast backoff. */
   random: () => number;
+  /** Folios: unique, gapless, only from the loaded CAF ranges. */
   folios: FolioLedger;
+  /** The CAFs the SII issued to the issuer (ranges and TED keys). */
+  cafs: CafStore;
+  /** The issuer's certificate and key: they sign every document, envelope and token request. */
+  credentials: CredentialsSource;
   taxAuthority: TaxAuthority;
-  /** The emitter printed on every DTE (RUTEmisor, RznSoc). */
+  /** The emitter printed on every DTE and envelope. */
   issuer: Issuer;
+  /** Folios running low or out, the certificate near its end. */
+  alerts: OperationsAlerts;
+  /** Warn when this many authorised folios of a type, or fewer, are left (default 100). */
+  folioLowWater?: number;
+  /** Warn when the signing certificate expires within this many days (default 30). */
+  certificateWarningDays?: number;
   /**
    * Broadcast retries: `maxAttempts` per round (the first plus the retries; an operator retry
    * starts a new round), and the full-jitter exponential backoff between them.
    */
   broadcast: { maxAttempts: number; baseMs: number; maxMs: number };
+  /** How long to wait before asking the SII again for the verdict on a received envelope (default 5 s). */
+  statusPollMs?: number;
 }

@@ -1,22 +1,41 @@
 import type { EventHandler } from '@mtd/platform';
 import { broadcastDteOnDteIssued } from '#handlers/broadcastDteOnDteIssued';
+import { checkDteStatusOnDteBroadcast } from '#handlers/checkDteStatusOnDteBroadcast';
 import { issueDteOnOrderAccepted } from '#handlers/issueDteOnOrderAccepted';
 import { retryBroadcastOnDteBroadcastFailed } from '#handlers/retryBroadcastOnDteBroadcastFailed';
 import { retryDteOnExceptionRetryRequested } from '#handlers/retryDteOnExceptionRetryRequested';
 import type { DteDeps } from '#src/dteDeps';
 
 export {
+  CafRejectedError,
+  type CafStore,
+  directoryCafStore,
+  loadCafFile,
+  secretsManagerCafStore,
+} from '#adapters/cafStore';
+export {
   byOrderIndex,
+  CafExhaustedError,
   type DynamoFolioLedgerOptions,
   dynamoFolioLedger,
+  type FolioAllocation,
   FolioContentionError,
   type FolioLedger,
   folioLedgerTable,
 } from '#adapters/folioLedger';
 export {
-  type DteSubmission,
+  type CredentialsSource,
+  CredentialsUnavailableError,
+  localCredentials,
+  secretsManagerCredentials,
+  selfSignedCredentials,
+} from '#adapters/issuerCredentials';
+export { embeddedMetricAlerts, logAlerts, type OperationsAlerts } from '#adapters/operationsAlerts';
+export {
+  type EnvelopeSubmission,
   type HttpTaxAuthorityOptions,
   httpTaxAuthority,
+  type PendingVerdict,
   type TaxAuthority,
   TaxAuthorityRejectedError,
   TaxAuthorityUnavailableError,
@@ -25,15 +44,43 @@ export {
   AmountOutOfRangeError,
   type DteAmounts,
   type DteLine,
-  dteAmounts,
+  documentAmounts,
   dteTypeFor,
+  ivaOfNet,
   lineTotal,
   netOfGross,
 } from '#domain/amounts';
-export { type DteCommand, DteTooLargeError, decide, InvalidDteCommandError } from '#domain/decideDte';
+export {
+  type DteCommand,
+  DteTooLargeError,
+  decide,
+  InvalidDteCommandError,
+  type SiiVerdict,
+} from '#domain/decideDte';
 export { type DteState, evolve, initialState } from '#domain/dte';
-export { buildDteXml, genericConsumerRut, type Issuer } from '#domain/dteXml';
+export {
+  buildDteXml,
+  documentId,
+  dteElementOf,
+  genericConsumerRut,
+  type Issuer,
+  siiNamespace,
+  siiRut,
+} from '#domain/dteXml';
+export { buildEnvelope, envelopeKindOf, setDteId, siiRutReceptor } from '#domain/envelope';
+export { DteIssuanceProblemError, planIssuance } from '#domain/issuance';
 export { AcceptedOrderNotFoundError } from '#handlers/retryDteOnExceptionRetryRequested';
+export { type Caf, CafFormatError, parseCaf } from '#signing/caf';
+export { issueCaf } from '#signing/cafIssuer';
+export { signedDocument, signedEnvelope } from '#signing/signedDocuments';
+export { type SignatureCheck, type TedCheck, verifyTeds, verifyXmlSignatures } from '#signing/verification';
+export {
+  type CertificateInfo,
+  certificateInfo,
+  type SigningCredentials,
+  signElement,
+  signSeedRequest,
+} from '#signing/xmlSignature';
 export type { DteDeps } from '#src/dteDeps';
 export { UnexpectedEventError } from '#src/unexpectedEventError';
 
@@ -41,6 +88,7 @@ export { UnexpectedEventError } from '#src/unexpectedEventError';
 export interface DteHandlers {
   issueDteOnOrderAccepted: EventHandler;
   broadcastDteOnDteIssued: EventHandler;
+  checkDteStatusOnDteBroadcast: EventHandler;
   retryBroadcastOnDteBroadcastFailed: EventHandler;
   retryDteOnExceptionRetryRequested: EventHandler;
 }
@@ -51,14 +99,15 @@ export interface DteHandlers {
  * @example
  * const dte = createDte({ store: store.forProducer(Sources.dte), clock: systemClock, ids: ulidGenerator(),
  *   random: Math.random, folios: dynamoFolioLedger({ client, tableName: 'mtd-dte-folios' }),
- *   taxAuthority: httpTaxAuthority({ baseUrl, timeoutMs: 5000 }),
- *   issuer: { rut: '76543210-3', name: 'MTD Retail SpA' },
+ *   cafs: directoryCafStore({ dir: '.mtd/caf' }), credentials: localCredentials({ dir, clock, rut, name }),
+ *   taxAuthority: httpTaxAuthority({ baseUrl, timeoutMs: 5000, credentials }), issuer, alerts: logAlerts(log),
  *   broadcast: { maxAttempts: 5, baseMs: 1000, maxMs: 60_000 } });
  */
 export function createDte(deps: DteDeps): DteHandlers {
   return {
     issueDteOnOrderAccepted: issueDteOnOrderAccepted(deps),
     broadcastDteOnDteIssued: broadcastDteOnDteIssued(deps),
+    checkDteStatusOnDteBroadcast: checkDteStatusOnDteBroadcast(deps),
     retryBroadcastOnDteBroadcastFailed: retryBroadcastOnDteBroadcastFailed(deps),
     retryDteOnExceptionRetryRequested: retryDteOnExceptionRetryRequested(deps),
   };

@@ -1,14 +1,24 @@
 import { dynamoClientFor } from '@mtd/platform/dynalite';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoFolioLedger, FolioContentionError, type FolioLedger, folioLedgerTable } from './folioLedger';
+import {
+  CafExhaustedError,
+  dynamoFolioLedger,
+  FolioContentionError,
+  type FolioLedger,
+  folioLedgerTable,
+} from './folioLedger';
 
 const tableName = 'mtd-dte-folios';
+/** Wide authorised ranges, so the tests about races are not about CAFs. */
+const wide = [{ from: 1, to: 1_000_000 }];
 
 describe('dynamoFolioLedger on dynalite', () => {
   let engine: TestEngine;
   beforeAll(async () => {
-    engine = await startTestEngine({ tables: [folioLedgerTable(tableName)] });
+    engine = await startTestEngine({
+      tables: [folioLedgerTable(tableName), folioLedgerTable('mtd-dte-folios-caf')],
+    });
   });
   afterAll(() => engine.close());
 
@@ -22,7 +32,9 @@ describe('dynamoFolioLedger on dynalite', () => {
         orderId: `PO-C${i}`,
         ledger: ledgers[i % ledgers.length] as FolioLedger,
       }));
-      const folios = await Promise.all(requests.map((r) => r.ledger.allocate(r.dteType, r.orderId)));
+      const folios = (
+        await Promise.all(requests.map((r) => r.ledger.allocate(r.dteType, r.orderId, wide)))
+      ).map((a) => a.folio);
       for (const dteType of [33, 39] as const) {
         const ofType = folios.filter((_, i) => requests[i]?.dteType === dteType).sort((a, b) => a - b);
         expect(ofType).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -30,10 +42,10 @@ describe('dynamoFolioLedger on dynalite', () => {
       // A redelivery for an order that already holds a folio gets the same folio, from any ledger.
       const again = await Promise.all(
         requests.map((r, i) =>
-          (ledgers[(i + 1) % ledgers.length] as FolioLedger).allocate(r.dteType, r.orderId),
+          (ledgers[(i + 1) % ledgers.length] as FolioLedger).allocate(r.dteType, r.orderId, wide),
         ),
       );
-      expect(again).toEqual(folios);
+      expect(again.map((a) => a.folio)).toEqual(folios);
     } finally {
       for (const client of clients) client.destroy();
     }
@@ -41,10 +53,10 @@ describe('dynamoFolioLedger on dynalite', () => {
 
   it('gives concurrent deliveries of one order a single folio', async () => {
     const ledger = dynamoFolioLedger({ client: engine.client, tableName });
-    const folios = await Promise.all(Array.from({ length: 10 }, () => ledger.allocate(33, 'PO-TWICE')));
-    expect(new Set(folios).size).toBe(1);
-    const next = await ledger.allocate(33, 'PO-AFTER');
-    expect(next).toBe((folios[0] as number) + 1);
+    const folios = await Promise.all(Array.from({ length: 10 }, () => ledger.allocate(33, 'PO-TWICE', wide)));
+    expect(new Set(folios.map((a) => a.folio)).size).toBe(1);
+    const next = await ledger.allocate(33, 'PO-AFTER', wide);
+    expect(next.folio).toBe((folios[0]?.folio as number) + 1);
   });
 
   it('gives up with a named error when it keeps losing the race', async () => {
@@ -54,7 +66,7 @@ describe('dynamoFolioLedger on dynalite', () => {
     let rivals = 0;
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'PutItemCommand') await rival.allocate(39, `PO-RIVAL-${++rivals}`);
+        if (context.commandName === 'PutItemCommand') await rival.allocate(39, `PO-RIVAL-${++rivals}`, wide);
         return next(args);
       },
       { step: 'initialize' },
@@ -70,11 +82,41 @@ describe('dynamoFolioLedger on dynalite', () => {
       },
     });
     try {
-      await expect(ledger.allocate(39, 'PO-LOSER')).rejects.toBeInstanceOf(FolioContentionError);
+      await expect(ledger.allocate(39, 'PO-LOSER', wide)).rejects.toBeInstanceOf(FolioContentionError);
     } finally {
       client.destroy();
     }
     // Jittered exponential backoff between attempts (base 5 ms, random 0.5): 2, 5, 10.
     expect(waits).toEqual([2, 5, 10]);
+  });
+
+  it('takes folios only from the authorised ranges, in order, across a gap between two CAFs', async () => {
+    const table = 'mtd-dte-folios-caf';
+    const ledger = dynamoFolioLedger({ client: engine.client, tableName: table });
+    const cafs = [
+      { from: 11, to: 13 },
+      { from: 21, to: 22 },
+    ];
+    const taken = [];
+    for (let i = 0; i < 5; i++) taken.push(await ledger.allocate(39, `PO-R${i}`, cafs));
+    expect(taken).toEqual([
+      { folio: 11, remaining: 4 },
+      { folio: 12, remaining: 3 },
+      { folio: 13, remaining: 2 },
+      { folio: 21, remaining: 1 },
+      { folio: 22, remaining: 0 },
+    ]);
+    // Out of folios: a named, retryable error, and nothing written (no fake folio, no gap).
+    await expect(ledger.allocate(39, 'PO-R5', cafs)).rejects.toBeInstanceOf(CafExhaustedError);
+    // A new CAF loaded: the same order gets its next folio, and the sequence goes on from it.
+    const more = [...cafs, { from: 23, to: 30 }];
+    expect(await ledger.allocate(39, 'PO-R5', more)).toEqual({ folio: 23, remaining: 7 });
+    // A fresh ledger (another process) reads the same tail.
+    expect(
+      await dynamoFolioLedger({ client: engine.client, tableName: table }).allocate(39, 'PO-R6', more),
+    ).toEqual({
+      folio: 24,
+      remaining: 6,
+    });
   });
 });

@@ -7,14 +7,38 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DteType } from '@mtd/contracts';
 import { backoffDelayMs } from '@mtd/platform';
+import { type FolioRange, foliosLeftAfter, nextAuthorizedFolio } from '#domain/folioRanges';
 
-/** Hands out folios: unique and gapless per DTE type (DESIGN §5.2). */
+/** A folio reserved for an order, and how many authorised folios of its type are left after it. */
+export interface FolioAllocation {
+  folio: number;
+  remaining: number;
+}
+
+/** Hands out folios: unique and gapless per DTE type, only from CAF ranges (DESIGN §5.2). */
 export interface FolioLedger {
   /**
    * The folio of `orderId`'s document of `dteType`: the one already reserved for the order if any
-   * (a retry after a crash), else the next one of the type.
+   * (a retry after a crash), else the next one of the type that an `authorized` range (the loaded
+   * CAFs) holds. Throws {@link CafExhaustedError} when no range has one left: never a folio outside.
    */
-  allocate(dteType: DteType, orderId: string): Promise<number>;
+  allocate(dteType: DteType, orderId: string, authorized: readonly FolioRange[]): Promise<FolioAllocation>;
+}
+
+/**
+ * No loaded CAF has a folio of this type left. Retryable: once an operator loads a new CAF (`mtd caf
+ * load`) the same order gets the next folio; until then no document of the type can be issued.
+ */
+export class CafExhaustedError extends Error {
+  override readonly name = 'CafExhaustedError';
+  constructor(
+    readonly dteType: DteType,
+    readonly lastFolio: number,
+  ) {
+    super(
+      `no authorised folio of DTE type ${dteType} is left after folio ${lastFolio}: load a new CAF of type ${dteType} (mtd caf load FILE) and retry`,
+    );
+  }
 }
 
 /** Too many writers raced for the next folio; the caller fails and its trigger is redelivered. */
@@ -84,7 +108,8 @@ const tailSize = 200;
  * Unique: a folio is an item key written with `attribute_not_exists(folio)`, so two writers can
  * never both hold it; the loser re-reads the ledger's tail and tries the next one.
  *
- * Gapless: a writer only ever reserves last + 1, so reserved folios are always 1..N. A reserved
+ * Gapless: a writer only ever reserves the next authorised folio after the last one (last + 1 within
+ * a CAF range), so the folios of a range are taken in order with none skipped. A reserved
  * folio is always used: the reservation names its order, and the order's DteIssued is appended only
  * after it; if the process dies in between, the triggering event is redelivered until the append
  * succeeds (at-least-once delivery, DESIGN §4), and the redelivery finds the order's folio among the
@@ -154,16 +179,24 @@ export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedge
   }
 
   return {
-    allocate: (dteType, orderId) => inTurn(dteType, () => allocateNow(dteType, orderId)),
+    allocate: (dteType, orderId, authorized) =>
+      inTurn(dteType, () => allocateNow(dteType, orderId, authorized)),
   };
 
-  async function allocateNow(dteType: DteType, orderId: string): Promise<number> {
+  async function allocateNow(
+    dteType: DteType,
+    orderId: string,
+    authorized: readonly FolioRange[],
+  ): Promise<FolioAllocation> {
     let tail = tails.get(dteType) ?? (await readTail(dteType));
     let lastError: unknown;
+    const allocation = (folio: number) => ({ folio, remaining: foliosLeftAfter(authorized, folio) });
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const held = tail.byOrder.get(orderId);
-      if (held !== undefined) return held;
-      const folio = tail.last + 1;
+      if (held !== undefined) return allocation(held);
+      // Gapless within the authorised ranges: the next folio a CAF holds after the last one taken.
+      const folio = nextAuthorizedFolio(authorized, tail.last);
+      if (folio === undefined) throw new CafExhaustedError(dteType, tail.last);
       try {
         await client.send(
           new PutItemCommand({
@@ -177,7 +210,7 @@ export function dynamoFolioLedger(options: DynamoFolioLedgerOptions): FolioLedge
           }),
         );
         remember(tail, orderId, folio);
-        return folio;
+        return allocation(folio);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         lastError = error;

@@ -1,30 +1,52 @@
 import type { DteType } from '@mtd/contracts';
+import { XMLParser } from 'fast-xml-parser';
+import type { SiiVerdict } from '#domain/decideDte';
+import { signSeedRequest } from '#signing/xmlSignature';
+import type { CredentialsSource } from './issuerCredentials';
 
-export interface DteSubmission {
+/** One signed envelope (EnvioDTE or EnvioBOLETA) holding one document. */
+export interface EnvelopeSubmission {
   dteType: DteType;
   folio: number;
-  xml: string;
+  /** The signed envelope, standalone (ISO-8859-1 declared). */
+  envelope: string;
+  /** RUT of the person whose certificate signed it (rutSender). */
+  senderRut: string;
+  /** RUT of the issuer (rutCompany). */
+  companyRut: string;
 }
 
-/** The tax authority's reception endpoint (the SII in production, the simulator locally). */
+/** The SII has not finished with an envelope yet (its intermediate statuses: REC, SOK, CRT, FOK, PRD). */
+export interface PendingVerdict {
+  kind: 'pending';
+  siiStatus: string;
+}
+
+/**
+ * The tax authority's reception, as the SII runs it: authentication by seed and token (the seed
+ * signed with the issuer's certificate), an upload that answers a track id, and the envelope's
+ * status queried later by track id.
+ */
 export interface TaxAuthority {
   /**
-   * Sends one DTE. Resolves with the authority's receipt id; a resend of the same document
-   * (same type and folio, same XML) resolves with the same receipt. Throws
-   * {@link TaxAuthorityRejectedError} when the document is refused (resending cannot help) and
-   * {@link TaxAuthorityUnavailableError} when it could not be delivered (retry later).
+   * Uploads an envelope. Resolves with its track id. Throws {@link TaxAuthorityRejectedError} when the
+   * upload itself is refused (resending cannot help) and {@link TaxAuthorityUnavailableError} when it
+   * could not be delivered (retry later).
    */
-  submit(submission: DteSubmission): Promise<{ trackId: string }>;
+  upload(submission: EnvelopeSubmission): Promise<{ trackId: string }>;
+  /** The verdict on an uploaded envelope; `pending` until the SII has processed it. */
+  status(trackId: string, companyRut: string): Promise<SiiVerdict | PendingVerdict>;
 }
 
-/** The tax authority refused the document (4xx): a permanent failure of this document. */
+/** The tax authority refused the upload: a permanent failure of this envelope. */
 export class TaxAuthorityRejectedError extends Error {
   override readonly name = 'TaxAuthorityRejectedError';
   constructor(
-    readonly status: number,
-    readonly detail: string,
+    /** The SII's code, e.g. `UPL-7` (upload STATUS 7) or an HTTP status. */
+    readonly siiStatus: string,
+    readonly reasons: readonly string[],
   ) {
-    super(`the tax authority rejected the DTE (HTTP ${status}): ${detail}`);
+    super(`the tax authority refused the envelope (${siiStatus}): ${reasons.join('; ')}`);
   }
 }
 
@@ -35,60 +57,172 @@ export class TaxAuthorityUnavailableError extends Error {
 
 export interface HttpTaxAuthorityOptions {
   baseUrl: string;
-  /** Per request; a slower answer counts as unavailable (and the retry is idempotent). */
+  /** Per request; a slower answer counts as unavailable. */
   timeoutMs: number;
+  /** The issuer's certificate and key: they sign the seed that buys the token. */
+  credentials: CredentialsSource;
   fetch?: typeof globalThis.fetch;
 }
 
 const maxDetailChars = 300;
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  processEntities: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'ERROR' || name === 'REPARO',
+});
+
+/** Statuses the SII answers while an envelope is still being processed. */
+const inProgress = new Set(['REC', 'SOK', 'CRT', 'FOK', 'PRD', 'DNK', '-11']);
+/** Upload STATUS values that mean "authenticate again" (5: not authenticated). */
+const notAuthenticated = '5';
 
 /**
- * POSTs the DTE XML to `${baseUrl}/dte`. 2xx with `{ trackId }` is a receipt; 408, 429 and 5xx are
- * transient; any other 4xx is a rejection.
+ * The SII answers in ISO-8859-1 and says so in its XML declaration (or the content type); an XML answer
+ * that declares nothing is UTF-8.
+ */
+function decodeAnswer(bytes: Buffer, contentType: string | null): string {
+  const head = bytes.subarray(0, 100).toString('latin1');
+  const declared =
+    /encoding=["']([^"']+)["']/i.exec(head)?.[1] ?? /charset=([\w-]+)/i.exec(contentType ?? '')?.[1];
+  return /^(iso-8859-1|latin1|windows-1252)$/i.test(declared ?? '')
+    ? bytes.toString('latin1')
+    : bytes.toString('utf8');
+}
+
+const asList = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String).filter((s) => s.length > 0);
+
+/**
+ * The SII's reception over HTTP. Seed (`GET /sii/semilla`), token (`POST /sii/token` with the signed
+ * seed), upload (`POST /sii/upload?rutSender=…&rutCompany=…`, the envelope as ISO-8859-1 bytes, the
+ * token as the `TOKEN` cookie, answer `<RECEPCIONDTE>` with STATUS and TRACKID) and status
+ * (`GET /sii/estado/<trackId>?rutCompany=…`, answer `<RESPUESTA>` with ESTADO, counts and reasons).
+ * The token is kept until the SII refuses it, then bought again once per call. 408, 429 and 5xx are
+ * transient; any other 4xx and an upload STATUS other than 0 are refusals.
  */
 export function httpTaxAuthority(options: HttpTaxAuthorityOptions): TaxAuthority {
   const send = options.fetch ?? globalThis.fetch;
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/dte`;
-  return {
-    async submit({ dteType, folio, xml }) {
-      let response: Response;
-      let body: string;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  let token: Promise<string> | undefined;
+
+  async function call(what: string, url: string, init: RequestInit = {}): Promise<Record<string, any>> {
+    let response: Response;
+    let body: string;
+    try {
+      response = await send(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+      body = decodeAnswer(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type'));
+    } catch (error) {
+      const reason =
+        (error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(error);
+      throw new TaxAuthorityUnavailableError(`${what}: ${reason}`, { cause: error });
+    }
+    const detail = body.slice(0, maxDetailChars) || response.statusText || '(no body)';
+    if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      throw new TaxAuthorityUnavailableError(`${what}: HTTP ${response.status}: ${detail}`);
+    }
+    if (response.status >= 400) throw new TaxAuthorityRejectedError(`HTTP-${response.status}`, [detail]);
+    try {
+      return parser.parse(body) as Record<string, any>;
+    } catch (error) {
+      throw new TaxAuthorityUnavailableError(`${what}: unreadable answer: ${detail}`, { cause: error });
+    }
+  }
+
+  async function authenticate(): Promise<string> {
+    const seedAnswer = await call('seed', `${base}/sii/semilla`);
+    const seed = seedAnswer.RESPUESTA?.RESP_BODY?.SEMILLA;
+    if (!seed) throw new TaxAuthorityUnavailableError('seed: the answer has no SEMILLA');
+    const signed = signSeedRequest(String(seed), await options.credentials.current());
+    const tokenAnswer = await call('token', `${base}/sii/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml; charset=ISO-8859-1' },
+      body: signed,
+    });
+    const hdr = tokenAnswer.RESPUESTA?.RESP_HDR ?? {};
+    const value = tokenAnswer.RESPUESTA?.RESP_BODY?.TOKEN;
+    if (String(hdr.ESTADO) !== '00' || !value) {
+      throw new TaxAuthorityRejectedError(`TOKEN-${String(hdr.ESTADO ?? '?')}`, [
+        `the SII refused the token request: ${String(hdr.GLOSA ?? '(sin glosa)')}`,
+      ]);
+    }
+    return String(value);
+  }
+
+  /** Runs `request` with a token, buying a new one once if the SII no longer knows it. */
+  async function withToken<T>(request: (token: string) => Promise<T | 'expired'>): Promise<T> {
+    for (let round = 0; round < 2; round++) {
+      token ??= authenticate();
+      let current: string;
       try {
-        response = await send(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/xml; charset=utf-8' },
-          body: xml,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        body = await response.text();
+        current = await token;
       } catch (error) {
-        const reason =
-          (error as Error).name === 'TimeoutError'
-            ? `no answer within ${options.timeoutMs} ms`
-            : String(error);
-        throw new TaxAuthorityUnavailableError(`DTE ${dteType}/${folio}: ${reason}`, { cause: error });
+        token = undefined;
+        throw error;
       }
-      const detail = body.slice(0, maxDetailChars) || response.statusText || '(no body)';
-      if (response.status === 408 || response.status === 429 || response.status >= 500) {
-        throw new TaxAuthorityUnavailableError(`DTE ${dteType}/${folio}: HTTP ${response.status}: ${detail}`);
-      }
-      if (response.status >= 400) throw new TaxAuthorityRejectedError(response.status, detail);
-      if (response.status < 200 || response.status >= 300) {
-        throw new TaxAuthorityUnavailableError(`DTE ${dteType}/${folio}: unexpected HTTP ${response.status}`);
-      }
-      let trackId: unknown;
-      try {
-        trackId = (JSON.parse(body) as { trackId?: unknown }).trackId;
-      } catch {
-        trackId = undefined;
-      }
-      if (typeof trackId !== 'string' || trackId.length === 0) {
-        // Accepted or not, we cannot tell without a receipt; the resend is idempotent, so retry.
-        throw new TaxAuthorityUnavailableError(
-          `DTE ${dteType}/${folio}: answer without a trackId: ${detail}`,
+      const result = await request(current);
+      if (result !== 'expired') return result;
+      token = undefined;
+    }
+    throw new TaxAuthorityUnavailableError('the SII refused two fresh tokens in a row');
+  }
+
+  return {
+    upload(submission) {
+      const { dteType, folio, envelope, senderRut, companyRut } = submission;
+      const what = `upload of DTE ${dteType}/${folio}`;
+      const query = new URLSearchParams({ rutSender: senderRut, rutCompany: companyRut });
+      return withToken(async (current) => {
+        const answer = await call(what, `${base}/sii/upload?${query}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/xml; charset=ISO-8859-1', cookie: `TOKEN=${current}` },
+          body: Buffer.from(envelope, 'latin1'),
+        });
+        const reception = answer.RECEPCIONDTE ?? {};
+        const status = String(reception.STATUS ?? '');
+        if (status === notAuthenticated) return 'expired' as const;
+        if (status !== '0') {
+          throw new TaxAuthorityRejectedError(`UPL-${status || '?'}`, [
+            `${what}: ${asList(reception.DETAIL?.ERROR).join('; ') || `upload STATUS ${status || '(none)'}`}`,
+          ]);
+        }
+        const trackId = String(reception.TRACKID ?? '');
+        // Received or not, we cannot tell without a track id: retry (the SII answers a resend too).
+        if (!trackId) throw new TaxAuthorityUnavailableError(`${what}: answer without a TRACKID`);
+        return { trackId };
+      });
+    },
+    status(trackId, companyRut) {
+      const query = new URLSearchParams({ rutCompany: companyRut });
+      return withToken(async (current) => {
+        const answer = await call(
+          `status of envelope ${trackId}`,
+          `${base}/sii/estado/${encodeURIComponent(trackId)}?${query}`,
+          {
+            headers: { cookie: `TOKEN=${current}` },
+          },
         );
-      }
-      return { trackId };
+        const hdr = answer.RESPUESTA?.RESP_HDR ?? {};
+        const body = answer.RESPUESTA?.RESP_BODY ?? {};
+        const estado = String(hdr.ESTADO ?? '');
+        if (estado === '-2' || estado === '001') return 'expired' as const; // token not recognised
+        if (inProgress.has(estado)) return { kind: 'pending', siiStatus: estado } satisfies PendingVerdict;
+        const errors = asList(body.ERROR);
+        const objections = asList(body.REPARO);
+        if (estado === 'EPR') {
+          if (Number(body.RECHAZADOS ?? 0) > 0)
+            return { kind: 'rejected', siiStatus: estado, reasons: errors };
+          if (Number(body.REPAROS ?? 0) > 0)
+            return { kind: 'accepted-with-objections', siiStatus: estado, objections };
+          return { kind: 'accepted', siiStatus: estado };
+        }
+        return {
+          kind: 'rejected',
+          siiStatus: estado || '?',
+          reasons: errors.length > 0 ? errors : [String(hdr.GLOSA ?? `estado ${estado || '(none)'}`)],
+        };
+      });
     },
   };
 }

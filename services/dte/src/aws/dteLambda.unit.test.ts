@@ -12,7 +12,9 @@ import { commitItem } from '@mtd/platform';
 import { anEventOf, anSqsRecord, sqsEventOf, testQueueUrl } from '@mtd/platform/aws/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { issueCaf } from '#signing/cafIssuer';
 import { anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
+import { testAuthority, testCredentials, testIssuer } from '#src/testing/testIssuer';
 
 const dynamo = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -26,7 +28,44 @@ const env = {
   TAX_AUTHORITY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-tax-authority',
   ISSUER_RUT: '76543210-3',
   ISSUER_NAME: 'Comercial MTD SpA',
+  ISSUER_GIRO: 'Venta al por menor por correo y por internet',
+  ISSUER_ACTECO: '479100',
+  ISSUER_ADDRESS: 'Av. Providencia 1234',
+  ISSUER_COMUNA: 'Providencia',
+  SENDER_RUT: '11111111-1',
+  RESOLUTION_DATE: '2026-01-15',
+  RESOLUTION_NUMBER: '0',
 };
+
+/** The tax-authority secret: the issuer's certificate and key, and a CAF per type. */
+const siiSecret = () => ({
+  SecretString: JSON.stringify({
+    ...testCredentials(),
+    cafs: ([33, 39] as const).map((dteType) =>
+      issueCaf({
+        authorityKey: testAuthority.privateKey,
+        issuerRut: testIssuer.rut,
+        issuerName: testIssuer.name,
+        dteType,
+        from: 1,
+        to: 1000,
+        authorizedOn: '2026-11-01',
+      }),
+    ),
+  }),
+});
+
+/** The SII's answers over HTTP: a seed, a token, and a track id for every upload. */
+async function sii(url: string | URL | Request): Promise<Response> {
+  const path = new URL(String(url)).pathname;
+  const answer = (body: string) =>
+    `<SII:RESPUESTA xmlns:SII="http://www.sii.cl/XMLSchema"><SII:RESP_BODY>${body}</SII:RESP_BODY><SII:RESP_HDR><ESTADO>00</ESTADO></SII:RESP_HDR></SII:RESPUESTA>`;
+  if (path.endsWith('/sii/semilla')) return new Response(answer('<SEMILLA>000000000042</SEMILLA>'));
+  if (path.endsWith('/sii/token')) return new Response(answer('<TOKEN>TOKEN42</TOKEN>'));
+  if (path.endsWith('/sii/upload'))
+    return new Response('<RECEPCIONDTE><STATUS>0</STATUS><TRACKID>T-1</TRACKID></RECEPCIONDTE>');
+  return new Response('not found', { status: 404 });
+}
 
 let lambda: typeof import('./dteLambda');
 
@@ -71,6 +110,7 @@ describe('dte Lambda entry points', () => {
   });
 
   it('issueDteOnOrderAccepted reserves a folio and appends DteIssued with one conditional PutItem', async () => {
+    secrets.on(GetSecretValueCommand).resolves(siiSecret());
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
@@ -97,11 +137,18 @@ describe('dte Lambda entry points', () => {
     const [issued] = JSON.parse(commit!.Item!.events!.S!);
     expect(issued.metadata).toMatchObject({ eventType: 'DteIssued', causationId: accepted.metadata.eventId });
     expect(issued.data).toMatchObject({ orderId: 'PO-1001', folio: 1, dteType: 39, total: 19980 });
-    expect(secrets.calls()).toHaveLength(0);
+    expect(issued.metadata.eventVersion).toBe(2);
+    expect(issued.data.xml).toContain('<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">');
+    // The CAFs and the certificate come from the secret, read once per container each.
+    expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual([
+      env.TAX_AUTHORITY_SECRET_ARN,
+      env.TAX_AUTHORITY_SECRET_ARN,
+    ]);
     expect(sqs.calls()).toHaveLength(0);
   });
 
   it('reports the invalid record as a batch item failure while the good one is issued', async () => {
+    secrets.on(GetSecretValueCommand).resolves(siiSecret());
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
@@ -117,8 +164,8 @@ describe('dte Lambda entry points', () => {
     expect(commits.map((c) => c.Item?.streamId?.S)).toEqual(['dte-PO-GOOD']);
   });
 
-  it('broadcastDteOnDteIssued sends the DTE with the secret token, read once, and appends DteBroadcast', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 's3cr3t' }) });
+  it('broadcastDteOnDteIssued uploads the signed envelope with an SII token bought once, and appends DteBroadcast', async () => {
+    secrets.on(GetSecretValueCommand).resolves(siiSecret());
     const first = anEventOf(DteIssuedV1, { streamId: 'dte-PO-1001' });
     const second = anEventOf(DteIssuedV1, {
       streamId: 'dte-PO-1002',
@@ -131,18 +178,23 @@ describe('dte Lambda entry points', () => {
       .on(QueryCommand, { ExpressionAttributeValues: { ':s': { S: 'dte-PO-1002' } } })
       .resolves(storedCommit(second));
     dynamo.on(PutItemCommand).resolves({});
-    taxAuthority.mockImplementation(async () => Response.json({ trackId: 'T-1' }));
+    taxAuthority.mockImplementation(sii);
 
     const response = await lambda.broadcastDteOnDteIssued(sqsEventOf(first, second));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([
-      { SecretId: env.TAX_AUTHORITY_SECRET_ARN },
+    const paths = taxAuthority.mock.calls.map(([url]) => new URL(String(url)).pathname);
+    expect(paths).toEqual([
+      '/recepcion/sii/semilla',
+      '/recepcion/sii/token',
+      '/recepcion/sii/upload',
+      '/recepcion/sii/upload',
     ]);
-    expect(taxAuthority).toHaveBeenCalledTimes(2);
-    const [url, init] = taxAuthority.mock.calls[0]!;
-    expect(url).toBe('https://sii.example.cl/recepcion/dte');
-    expect(new Headers(init?.headers).get('authorization')).toBe('Bearer s3cr3t');
+    const [, upload] = taxAuthority.mock.calls[2]!;
+    expect(new Headers(upload?.headers).get('cookie')).toBe('TOKEN=TOKEN42');
+    expect(Buffer.from(upload?.body as Uint8Array).toString('latin1')).toMatch(
+      /^<\?xml version="1.0" encoding="ISO-8859-1"\?>\n<EnvioDTE /,
+    );
     const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
     expect(commits.map((c) => [c.Item?.streamId?.S, c.Item?.version?.N, c.ConditionExpression])).toEqual(
       expect.arrayContaining([

@@ -1,25 +1,31 @@
 import {
   type DataOf,
   type DomainEvent,
-  DteBroadcastFailedV1,
-  DteBroadcastV1,
+  DteBroadcastFailedV2,
+  DteBroadcastV2,
   DteIssuanceFailedV1,
-  DteIssuedV1,
-  type PurchaseOrder,
+  DteIssuedV2,
+  type SiiRejection,
 } from '@mtd/contracts';
-import { dteAmounts, dteTypeFor } from './amounts';
 import { type DteState, isBroadcastable } from './dte';
-import { maxDteXmlBytes, xmlBytes } from './dteXml';
+import type { DteDocument } from './dteXml';
+import { maxDteIssuedDataBytes } from './issuance';
 
-export type DteIssuedData = DataOf<typeof DteIssuedV1.detailType>;
+export type DteIssuedData = DataOf<typeof DteIssuedV2.detailType>;
 
-/** Issue the order's DTE with a folio already reserved for it and its XML already built. */
+/**
+ * Issue the order's DTE: the document (with the folio reserved for it), stamped and signed. Every
+ * figure in the event comes from `document`, computed once by the issuance rule (issuance.ts).
+ */
 export interface IssueDte {
   type: 'IssueDte';
-  order: PurchaseOrder;
-  folio: number;
-  issuedAt: string;
+  document: DteDocument;
+  /** The signed DTE, standalone. */
   xml: string;
+  /** The TED inside it. */
+  ted: string;
+  caf: NonNullable<DteIssuedData['caf']>;
+  signature: NonNullable<DteIssuedData['signature']>;
 }
 
 /** The DTE cannot be issued (a problem no redelivery fixes); the order goes to exception. */
@@ -31,9 +37,10 @@ export interface RecordIssuanceFailure {
 }
 
 export type BroadcastResult =
+  /** The tax authority received the envelope: its track id; the verdict comes later. */
   | { ok: true; trackId: string }
-  /** `retryable: false` when the tax authority rejected the document: resending it cannot help. */
-  | { ok: false; error: string; retryable: boolean };
+  /** `retryable: false` when the tax authority refused the envelope: resending it cannot help. */
+  | { ok: false; error: string; retryable: boolean; rejection?: SiiRejection };
 
 interface BroadcastAttempt {
   /** The attempt number: one more than the attempts the stream holds, over every round. */
@@ -62,9 +69,28 @@ export interface RequestBroadcastRetry extends BroadcastAttempt {
   type: 'RequestBroadcastRetry';
 }
 
-export type DteCommand = IssueDte | RecordIssuanceFailure | RecordBroadcastAttempt | RequestBroadcastRetry;
+/** The SII's verdict on an envelope it received, queried by track id. */
+export type SiiVerdict =
+  | { kind: 'accepted'; siiStatus: string }
+  | { kind: 'accepted-with-objections'; siiStatus: string; objections: string[] }
+  | { kind: 'rejected'; siiStatus: string; reasons: string[] };
 
-/** The document would break the DteIssued contract (XML over its size limit). */
+/** Record the SII's verdict on the envelope `trackId` (a stale track id is a no-op). */
+export interface RecordSiiVerdict {
+  type: 'RecordSiiVerdict';
+  trackId: string;
+  at: string;
+  verdict: SiiVerdict;
+}
+
+export type DteCommand =
+  | IssueDte
+  | RecordIssuanceFailure
+  | RecordBroadcastAttempt
+  | RequestBroadcastRetry
+  | RecordSiiVerdict;
+
+/** The DteIssued event would break its contract (XML or event over the size limits). */
 export class DteTooLargeError extends Error {
   override readonly name = 'DteTooLargeError';
   constructor(
@@ -87,37 +113,33 @@ export function awaitsIssuance(state: DteState): boolean {
   return state.status === 'none' || (state.status === 'exception' && state.stage === 'dte-issuance');
 }
 
-/**
- * Why this document cannot be issued, or undefined. A problem here is permanent for the order, so
- * the handler checks it (with the widest folio) before reserving a folio, which must never be left
- * unused: the XML must fit the DteIssued contract, and the whole event EventBridge's entry limit.
- */
-export function issuanceProblem(event: DteIssuedData): DteTooLargeError | undefined {
-  const xml = xmlBytes(event.xml);
-  if (xml > maxDteXmlBytes) return new DteTooLargeError(event.orderId, xml, 'DTE XML', maxDteXmlBytes);
-  const whole = xmlBytes(JSON.stringify(event));
-  if (whole > maxDteIssuedDataBytes) {
-    return new DteTooLargeError(event.orderId, whole, 'DteIssued event', maxDteIssuedDataBytes);
-  }
-  return undefined;
-}
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
-/** EventBridge's 256 KB entry limit (DESIGN §2), less room for the envelope metadata. */
-export const maxDteIssuedDataBytes = 250 * 1024;
-
-function issuedEvent({ order, folio, issuedAt, xml }: IssueDte): DteIssuedData {
-  const { lines, net, iva, total } = dteAmounts(order.lines);
+function issuedEvent({ document, xml, ted, caf, signature }: IssueDte): DteIssuedData {
+  const { issuer, amounts } = document;
   return {
-    orderId: order.orderId,
-    dteType: dteTypeFor(order.customer),
-    folio,
-    issuedAt,
-    net,
-    iva,
-    total,
-    customer: order.customer,
-    lines,
+    orderId: document.orderId,
+    dteType: document.dteType,
+    folio: document.folio,
+    issuedAt: document.issuedAt,
+    net: amounts.net,
+    iva: amounts.iva,
+    total: amounts.total,
+    gross: amounts.gross,
+    customer: document.customer,
+    lines: amounts.lines,
+    issuer: {
+      rut: issuer.rut,
+      name: issuer.name,
+      giro: issuer.giro,
+      address: issuer.address,
+      comuna: issuer.comuna,
+      resolution: issuer.resolution,
+    },
     xml,
+    ted,
+    caf,
+    signature,
   };
 }
 
@@ -125,13 +147,13 @@ function issue(command: IssueDte, state: DteState): DomainEvent[] {
   // Issued once: a redelivered OrderAccepted or a late operator retry finds the document there.
   if (!awaitsIssuance(state)) return [];
   const data = issuedEvent(command);
-  const problem = issuanceProblem(data);
-  if (problem) throw problem;
-  return [{ type: DteIssuedV1.detailType, data }];
+  // Checked before the folio was taken (issuance.ts, with an allowance); this is the exact check.
+  const whole = utf8Bytes(JSON.stringify(data));
+  if (whole > maxDteIssuedDataBytes) {
+    throw new DteTooLargeError(data.orderId, whole, 'DteIssued event', maxDteIssuedDataBytes);
+  }
+  return [{ type: DteIssuedV2.detailType, data }];
 }
-
-/** The DteIssued an IssueDte would emit, for checking it before a folio is reserved. */
-export const draftIssuedEvent = issuedEvent;
 
 function failIssuance(command: RecordIssuanceFailure, state: DteState): DomainEvent[] {
   if (!awaitsIssuance(state)) return [];
@@ -144,16 +166,25 @@ function recordAttempt(
   state: DteState,
   from: 'issued' | 'exception',
 ): DomainEvent[] {
-  // Stale: already broadcast, not in the state this command acts on, or an attempt that is not the
-  // next one (a redelivered trigger whose attempt someone else already recorded).
+  // Stale: already sent, not in the state this command acts on, or an attempt that is not the next
+  // one (a redelivered trigger whose attempt someone else already recorded).
   if (!isBroadcastable(state) || state.status !== from || command.attempt !== state.attempts + 1) return [];
   const { orderId, dteType, folio } = state;
   const { attempt, at, result, maxAttempts } = command;
   if (result.ok) {
     return [
       {
-        type: DteBroadcastV1.detailType,
-        data: { orderId, dteType, folio, broadcastAt: at, attempt, trackId: result.trackId },
+        type: DteBroadcastV2.detailType,
+        data: {
+          orderId,
+          dteType,
+          folio,
+          broadcastAt: at,
+          attempt,
+          trackId: result.trackId,
+          status: 'received',
+          objections: [],
+        },
       },
     ];
   }
@@ -165,7 +196,7 @@ function recordAttempt(
   }
   return [
     {
-      type: DteBroadcastFailedV1.detailType,
+      type: DteBroadcastFailedV2.detailType,
       data: {
         orderId,
         dteType,
@@ -176,9 +207,73 @@ function recordAttempt(
         error: result.error,
         final,
         ...(final ? {} : { nextAttemptAt: command.nextAttemptAt }),
+        ...(result.rejection ? { rejection: result.rejection } : {}),
       },
     },
   ];
+}
+
+/** The SII's words, cut to the contract's limits (50 reasons of 500 characters). */
+function siiWords(items: readonly string[]): string[] {
+  const kept = items.map((item) => item.trim().slice(0, 500)).filter((item) => item.length > 0);
+  return kept.slice(0, 50);
+}
+
+function recordVerdict(command: RecordSiiVerdict, state: DteState): DomainEvent[] {
+  // Only the verdict on the envelope the stream is waiting for; anything else is stale.
+  if (state.status !== 'submitted' || state.trackId !== command.trackId) return [];
+  const { orderId, dteType, folio, attempts } = state;
+  const { verdict, at, trackId } = command;
+  switch (verdict.kind) {
+    case 'accepted':
+    case 'accepted-with-objections':
+      return [
+        {
+          type: DteBroadcastV2.detailType,
+          data: {
+            orderId,
+            dteType,
+            folio,
+            broadcastAt: at,
+            attempt: attempts,
+            trackId,
+            status: verdict.kind,
+            siiStatus: verdict.siiStatus.slice(0, 20),
+            objections: verdict.kind === 'accepted' ? [] : siiWords(verdict.objections),
+          },
+        },
+      ];
+    case 'rejected': {
+      const reasons = siiWords(verdict.reasons);
+      const rejection = {
+        siiStatus: verdict.siiStatus.slice(0, 20) || 'RCH',
+        reasons: reasons.length > 0 ? reasons : ['(sin detalle)'],
+      };
+      return [
+        {
+          type: DteBroadcastFailedV2.detailType,
+          data: {
+            orderId,
+            dteType,
+            folio,
+            failedAt: at,
+            // The verdict is on the attempt that uploaded the envelope; it is final: resending the
+            // same document cannot change it (an operator fixes the cause and retries).
+            attempt: attempts,
+            maxAttempts: Math.max(state.maxAttempts, attempts),
+            error: `El SII rechazó el envío ${trackId} (${rejection.siiStatus}): ${rejection.reasons.join('; ')}`,
+            final: true,
+            trackId,
+            rejection,
+          },
+        },
+      ];
+    }
+    default: {
+      const unexpected: never = verdict;
+      throw new InvalidDteCommandError(`unknown verdict ${JSON.stringify(unexpected)}`);
+    }
+  }
 }
 
 /** decide(command, state) -> events; [] when the command is a no-op in this state. */
@@ -192,6 +287,8 @@ export function decide(command: DteCommand, state: DteState): DomainEvent[] {
       return recordAttempt(command, state, 'issued');
     case 'RequestBroadcastRetry':
       return recordAttempt(command, state, 'exception');
+    case 'RecordSiiVerdict':
+      return recordVerdict(command, state);
     default: {
       const unexpected: never = command;
       throw new InvalidDteCommandError(`unknown command ${JSON.stringify(unexpected)}`);

@@ -1,9 +1,9 @@
 import {
   type DomainEvent,
-  DteBroadcastFailedV1,
-  DteBroadcastV1,
+  DteBroadcastFailedV2,
+  DteBroadcastV2,
   DteIssuanceFailedV1,
-  DteIssuedV1,
+  DteIssuedV2,
   type DteType,
 } from '@mtd/contracts';
 
@@ -14,13 +14,14 @@ export interface IssuedDocument {
   orderId: string;
   dteType: DteType;
   folio: number;
+  /** The signed DTE, standalone (XML declaration included). */
   xml: string;
   issuedAt: string;
 }
 
 /** Where the broadcast stands: attempt numbers keep counting across operator rounds. */
 export interface BroadcastProgress {
-  /** Attempts made so far, over every round. */
+  /** Attempts (uploads) made so far, over every round. */
   attempts: number;
   /** Attempts made before the current round began (0 in the first round). */
   roundStart: number;
@@ -32,10 +33,18 @@ export interface BroadcastProgress {
   nextAttemptAt?: string;
 }
 
+/** The SII's verdict on a document it accepted. */
+export type Acceptance = { verdict: 'accepted' | 'accepted-with-objections'; objections: string[] };
+
 export type DteState =
   | { status: 'none' }
   | ({ status: 'issued' } & IssuedDocument & BroadcastProgress)
-  | ({ status: 'broadcast'; trackId: string; broadcastAt: string } & IssuedDocument & BroadcastProgress)
+  /** The SII received the envelope (track id) and has not given its verdict yet. */
+  | ({ status: 'submitted'; trackId: string; submittedAt: string } & IssuedDocument & BroadcastProgress)
+  /** The SII accepted the document (possibly with objections). */
+  | ({ status: 'broadcast'; trackId: string; broadcastAt: string } & Acceptance &
+      IssuedDocument &
+      BroadcastProgress)
   | ({ status: 'exception'; stage: 'dte-broadcast' } & IssuedDocument & BroadcastProgress)
   | { status: 'exception'; stage: 'dte-issuance'; orderId: string; reason: string; failedAt: string };
 
@@ -43,10 +52,10 @@ export const initialState = (): DteState => ({ status: 'none' });
 
 /** The events written to a dte stream. */
 export const dteEventTypes = [
-  DteIssuedV1.detailType,
+  DteIssuedV2.detailType,
   DteIssuanceFailedV1.detailType,
-  DteBroadcastV1.detailType,
-  DteBroadcastFailedV1.detailType,
+  DteBroadcastV2.detailType,
+  DteBroadcastFailedV2.detailType,
 ] as const;
 export type DteEvent = Extract<DomainEvent, { type: (typeof dteEventTypes)[number] }>;
 
@@ -54,7 +63,7 @@ export function isDteEvent(event: DomainEvent): event is DteEvent {
   return (dteEventTypes as readonly string[]).includes(event.type);
 }
 
-/** A document the broadcast can still act on: issued, or in broadcast exception. */
+/** A document the broadcast can (re)send: issued, or in broadcast exception. */
 export type BroadcastableState =
   | Extract<DteState, { status: 'issued' }>
   | Extract<DteState, { stage: 'dte-broadcast' }>;
@@ -63,9 +72,23 @@ export function isBroadcastable(state: DteState): state is BroadcastableState {
   return state.status === 'issued' || (state.status === 'exception' && state.stage === 'dte-broadcast');
 }
 
+/** A document whose stream holds an issued DTE, whatever became of its broadcast. */
+export type DocumentState = Exclude<DteState, { status: 'none' } | { stage: 'dte-issuance' }>;
+
 function documentOf(state: IssuedDocument): IssuedDocument {
   const { orderId, dteType, folio, xml, issuedAt } = state;
   return { orderId, dteType, folio, xml, issuedAt };
+}
+
+function progressOf(state: BroadcastProgress): BroadcastProgress {
+  const { attempts, roundStart, maxAttempts, lastAttemptAt, lastError } = state;
+  return {
+    attempts,
+    roundStart,
+    maxAttempts,
+    ...(lastAttemptAt ? { lastAttemptAt } : {}),
+    ...(lastError ? { lastError } : {}),
+  };
 }
 
 /**
@@ -76,9 +99,9 @@ function documentOf(state: IssuedDocument): IssuedDocument {
 export function evolve(state: DteState, event: DomainEvent): DteState {
   if (!isDteEvent(event)) return state;
   switch (event.type) {
-    case DteIssuedV1.detailType: {
-      if (state.status !== 'none' && state.status !== 'exception') return state;
-      if (state.status === 'exception' && state.stage !== 'dte-issuance') return state;
+    case DteIssuedV2.detailType: {
+      if (state.status !== 'none' && !(state.status === 'exception' && state.stage === 'dte-issuance'))
+        return state;
       const { orderId, dteType, folio, xml, issuedAt } = event.data;
       return {
         status: 'issued',
@@ -98,8 +121,9 @@ export function evolve(state: DteState, event: DomainEvent): DteState {
       const { orderId, reason, failedAt } = event.data;
       return { status: 'exception', stage: 'dte-issuance', orderId, reason, failedAt };
     }
-    case DteBroadcastFailedV1.detailType: {
-      if (!isBroadcastable(state)) return state;
+    case DteBroadcastFailedV2.detailType: {
+      // A failed upload (issued / in exception), or the SII's rejection of a received one (submitted).
+      if (!isBroadcastable(state) && state.status !== 'submitted') return state;
       const { attempt, maxAttempts, failedAt, error, final, nextAttemptAt } = event.data;
       const progress: BroadcastProgress = {
         attempts: attempt,
@@ -114,19 +138,36 @@ export function evolve(state: DteState, event: DomainEvent): DteState {
         ? { status: 'exception', stage: 'dte-broadcast', ...documentOf(state), ...progress }
         : { status: 'issued', ...documentOf(state), ...progress };
     }
-    case DteBroadcastV1.detailType: {
-      if (!isBroadcastable(state)) return state;
-      const { attempt, broadcastAt, trackId } = event.data;
+    case DteBroadcastV2.detailType: {
+      const { attempt, broadcastAt, trackId, status, objections } = event.data;
+      if (status === 'received') {
+        if (!isBroadcastable(state)) return state;
+        return {
+          status: 'submitted',
+          ...documentOf(state),
+          attempts: attempt,
+          roundStart: state.status === 'exception' ? attempt - 1 : state.roundStart,
+          maxAttempts: state.maxAttempts,
+          lastAttemptAt: broadcastAt,
+          ...(state.lastError ? { lastError: state.lastError } : {}),
+          trackId,
+          submittedAt: broadcastAt,
+        };
+      }
+      // A verdict on the envelope received (or, upcast from v1, an acceptance with no receipt before it).
+      if (state.status !== 'submitted' && !isBroadcastable(state)) return state;
+      if (state.status === 'submitted' && state.trackId !== trackId) return state;
       return {
         status: 'broadcast',
         ...documentOf(state),
-        attempts: attempt,
+        ...progressOf(state),
+        attempts: Math.max(state.attempts, attempt),
         roundStart: state.status === 'exception' ? attempt - 1 : state.roundStart,
-        maxAttempts: state.maxAttempts,
         lastAttemptAt: broadcastAt,
-        ...(state.lastError ? { lastError: state.lastError } : {}),
         trackId,
         broadcastAt,
+        verdict: status,
+        objections,
       };
     }
     default: {

@@ -1,7 +1,7 @@
 import {
-  DteBroadcastFailedV1,
-  DteBroadcastV1,
-  DteIssuedV1,
+  DteBroadcastFailedV2,
+  DteBroadcastV2,
+  DteIssuedV2,
   ExceptionRetryRequestedV1,
   type MtdEvent,
   Sources,
@@ -28,10 +28,10 @@ async function issued(fake: ReturnType<typeof fakeTaxAuthority>, orderId: string
 
 const summary = (events: MtdEvent[]) =>
   events.map((e) =>
-    e.type === DteBroadcastFailedV1.detailType
+    e.type === DteBroadcastFailedV2.detailType
       ? `${e.type}#${e.data.attempt}${e.data.final ? ' final' : ''}`
-      : e.type === DteBroadcastV1.detailType
-        ? `${e.type}#${e.data.attempt}`
+      : e.type === DteBroadcastV2.detailType
+        ? `${e.type}#${e.data.attempt} ${e.data.status}`
         : e.type,
   );
 
@@ -60,10 +60,17 @@ describe('broadcasting a DTE', () => {
     const fake = fakeTaxAuthority();
     const r = await issued(fake, 'PO-OK');
     const events = await r.settle('PO-OK');
-    expect(summary(events)).toEqual([DteIssuedV1.detailType, `${DteBroadcastV1.detailType}#1`]);
-    expect(events[1]?.data).toMatchObject({ trackId: 'T-1' });
+    expect(summary(events)).toEqual([
+      DteIssuedV2.detailType,
+      `${DteBroadcastV2.detailType}#1 received`,
+      `${DteBroadcastV2.detailType}#1 accepted`,
+    ]);
+    expect(events[1]?.data).toMatchObject({ trackId: '1001' });
     expect(fake.submissions).toHaveLength(1);
-    expect(fake.submissions[0]?.xml).toContain('<TipoDTE>39</TipoDTE>');
+    expect(fake.submissions[0]?.envelope).toMatch(
+      /^<\?xml version="1.0" encoding="ISO-8859-1"\?>\n<EnvioBOLETA /,
+    );
+    expect(fake.submissions[0]?.envelope).toContain('<TipoDTE>39</TipoDTE>');
   });
 
   it('records DteBroadcastFailed per failed attempt with a backoff, then DteBroadcast', async () => {
@@ -71,14 +78,15 @@ describe('broadcasting a DTE', () => {
     const r = await issued(fake, 'PO-FLAKY');
     const events = await r.settle('PO-FLAKY');
     expect(summary(events)).toEqual([
-      DteIssuedV1.detailType,
-      `${DteBroadcastFailedV1.detailType}#1`,
-      `${DteBroadcastFailedV1.detailType}#2`,
-      `${DteBroadcastV1.detailType}#3`,
+      DteIssuedV2.detailType,
+      `${DteBroadcastFailedV2.detailType}#1`,
+      `${DteBroadcastFailedV2.detailType}#2`,
+      `${DteBroadcastV2.detailType}#3 received`,
+      `${DteBroadcastV2.detailType}#3 accepted`,
     ]);
     // Full jitter with random 0.5: half of base·2^(n-1) (base 1000 ms) after the failure.
     const [, first, second] = events;
-    if (first?.type !== DteBroadcastFailedV1.detailType || second?.type !== DteBroadcastFailedV1.detailType)
+    if (first?.type !== DteBroadcastFailedV2.detailType || second?.type !== DteBroadcastFailedV2.detailType)
       throw new Error();
     expect(Date.parse(first.data.nextAttemptAt ?? '') - Date.parse(first.data.failedAt)).toBe(500);
     expect(Date.parse(second.data.nextAttemptAt ?? '') - Date.parse(second.data.failedAt)).toBe(1000);
@@ -91,7 +99,7 @@ describe('broadcasting a DTE', () => {
     const [issuedEvent] = await r.dteEvents('PO-WAIT');
     await r.handlers.broadcastDteOnDteIssued(issuedEvent as MtdEvent, r.context('broadcastDteOnDteIssued'));
     const failed = (await r.dteEvents('PO-WAIT'))[1];
-    if (failed?.type !== DteBroadcastFailedV1.detailType) throw new Error('expected DteBroadcastFailed');
+    if (failed?.type !== DteBroadcastFailedV2.detailType) throw new Error('expected DteBroadcastFailed');
     const early = await r.handlers.retryBroadcastOnDteBroadcastFailed(failed, r.context('retry'));
     expect(early).toEqual({ retryAt: new Date(failed.data.nextAttemptAt ?? '') });
     expect(fake.submissions).toHaveLength(1);
@@ -102,29 +110,30 @@ describe('broadcasting a DTE', () => {
     // A late duplicate of the same failure sends nothing more.
     await r.handlers.retryBroadcastOnDteBroadcastFailed(failed, r.context('retry'));
     expect(fake.submissions).toHaveLength(2);
-    expect(summary(await r.dteEvents('PO-WAIT')).at(-1)).toBe(`${DteBroadcastV1.detailType}#2`);
+    expect(summary(await r.dteEvents('PO-WAIT')).at(-1)).toBe(`${DteBroadcastV2.detailType}#2 received`);
   });
 
   it('ends in a final failure after maxAttempts, and an operator retry starts a new round', async () => {
     const fake = fakeTaxAuthority({ failures: 5 });
     const r = await issued(fake, 'PO-DOWN');
     expect(summary(await r.settle('PO-DOWN'))).toEqual([
-      DteIssuedV1.detailType,
-      `${DteBroadcastFailedV1.detailType}#1`,
-      `${DteBroadcastFailedV1.detailType}#2`,
-      `${DteBroadcastFailedV1.detailType}#3 final`,
+      DteIssuedV2.detailType,
+      `${DteBroadcastFailedV2.detailType}#1`,
+      `${DteBroadcastFailedV2.detailType}#2`,
+      `${DteBroadcastFailedV2.detailType}#3 final`,
     ]);
     const retry = retryRequested('PO-DOWN', 'dte-broadcast');
     await r.handlers.retryDteOnExceptionRetryRequested(retry, r.context('retryDteOnExceptionRetryRequested'));
     await r.handlers.retryDteOnExceptionRetryRequested(retry, r.context('retryDteOnExceptionRetryRequested'));
     const events = await r.settle('PO-DOWN');
     expect(summary(events).slice(4)).toEqual([
-      `${DteBroadcastFailedV1.detailType}#4`,
-      `${DteBroadcastFailedV1.detailType}#5`,
-      `${DteBroadcastV1.detailType}#6`,
+      `${DteBroadcastFailedV2.detailType}#4`,
+      `${DteBroadcastFailedV2.detailType}#5`,
+      `${DteBroadcastV2.detailType}#6 received`,
+      `${DteBroadcastV2.detailType}#6 accepted`,
     ]);
     const round2 = events[4];
-    if (round2?.type !== DteBroadcastFailedV1.detailType) throw new Error();
+    if (round2?.type !== DteBroadcastFailedV2.detailType) throw new Error();
     expect(round2.data.maxAttempts).toBe(6);
     expect(round2.metadata).toMatchObject({ causationId: retry.metadata.eventId, actor: 'user:operadora' });
     // The new round's backoff starts again from the base.
@@ -132,13 +141,58 @@ describe('broadcasting a DTE', () => {
     expect(fake.submissions).toHaveLength(6);
   });
 
-  it('goes to exception at once when the tax authority rejects the document', async () => {
+  it('goes to exception at once when the tax authority refuses the upload', async () => {
     const fake = fakeTaxAuthority({ reject: true });
     const r = await issued(fake, 'PO-BAD');
-    expect(summary(await r.settle('PO-BAD'))).toEqual([
-      DteIssuedV1.detailType,
-      `${DteBroadcastFailedV1.detailType}#1 final`,
+    const events = await r.settle('PO-BAD');
+    expect(summary(events)).toEqual([DteIssuedV2.detailType, `${DteBroadcastFailedV2.detailType}#1 final`]);
+    expect(events[1]?.data).toMatchObject({
+      rejection: { siiStatus: 'UPL-7', reasons: ['Error de schema en el envío'] },
+    });
+  });
+
+  it('polls the verdict while the SII processes, then records an acceptance with objections', async () => {
+    const fake = fakeTaxAuthority({
+      pendingPolls: 2,
+      verdict: {
+        kind: 'accepted-with-objections',
+        siiStatus: 'EPR',
+        objections: ['Giro del receptor no informado'],
+      },
+    });
+    const r = await issued(fake, 'PO-REPARO');
+    const before = r.deps.clock.now().getTime();
+    const events = await r.settle('PO-REPARO');
+    expect(summary(events)).toEqual([
+      DteIssuedV2.detailType,
+      `${DteBroadcastV2.detailType}#1 received`,
+      `${DteBroadcastV2.detailType}#1 accepted-with-objections`,
     ]);
+    expect(events[2]?.data).toMatchObject({
+      objections: ['Giro del receptor no informado'],
+      siiStatus: 'EPR',
+    });
+    expect(fake.polls.get('1001')).toBe(3);
+    // Two pending answers: two polls of statusPollMs (2 s) apart, no failure recorded.
+    expect(r.deps.clock.now().getTime() - before).toBe(4000);
+  });
+
+  it('turns the SII rejection of a received document into an exception with its reasons, retryable', async () => {
+    const fake = fakeTaxAuthority({
+      verdict: { kind: 'rejected', siiStatus: 'RFR', reasons: ['Firma del DTE T39F1 inválida'] },
+    });
+    const r = await issued(fake, 'PO-RFR');
+    const events = await r.settle('PO-RFR');
+    expect(summary(events)).toEqual([
+      DteIssuedV2.detailType,
+      `${DteBroadcastV2.detailType}#1 received`,
+      `${DteBroadcastFailedV2.detailType}#1 final`,
+    ]);
+    expect(events[2]?.data).toMatchObject({
+      trackId: '1001',
+      error: expect.stringMatching(/^El SII rechazó el envío 1001 \(RFR\): Firma del DTE T39F1 inválida$/),
+      rejection: { siiStatus: 'RFR', reasons: ['Firma del DTE T39F1 inválida'] },
+    });
   });
 
   it('does not broadcast a replayed DteIssued', async () => {
@@ -167,8 +221,9 @@ describe('broadcasting a DTE', () => {
       rig.context('retry'),
     );
     expect(summary(await rig.settle(order.orderId))).toEqual([
-      DteIssuedV1.detailType,
-      `${DteBroadcastV1.detailType}#1`,
+      DteIssuedV2.detailType,
+      `${DteBroadcastV2.detailType}#1 received`,
+      `${DteBroadcastV2.detailType}#1 accepted`,
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { DteIssuedV1 } from '@mtd/contracts';
+import { DteIssuedV2 } from '@mtd/contracts';
 import type { EventHandler } from '@mtd/platform';
 import { attemptBroadcast } from '#src/attemptBroadcast';
 import type { DteDeps } from '#src/dteDeps';
@@ -7,7 +7,7 @@ import { UnexpectedEventError } from '#src/unexpectedEventError';
 /** Subscription `broadcastDteOnDteIssued`: the first attempt to send a new DTE to the tax authority. */
 export function broadcastDteOnDteIssued(deps: DteDeps): EventHandler {
   return async (event, context) => {
-    if (event.type !== DteIssuedV1.detailType)
+    if (event.type !== DteIssuedV2.detailType)
       throw new UnexpectedEventError('broadcastDteOnDteIssued', event.type);
     // An external effect: a replayed DteIssued must not send the document again.
     if (context.replayName) return;

@@ -1,4 +1,4 @@
-import { DteIssuanceFailedV1, DteIssuedV1, OrderRejectedV1 } from '@mtd/contracts';
+import { DteIssuanceFailedV1, DteIssuedV2, OrderRejectedV1 } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aLine, anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
 import { startDteRig } from '#src/testing/dteTestRig';
@@ -19,9 +19,9 @@ describe('issueDteOnOrderAccepted', () => {
     await Promise.all([deliver(event), deliver(event)]);
     await deliver(event); // and once more, later
     const events = await rig.dteEvents('PO-TWICE');
-    expect(events.map((e) => e.type)).toEqual([DteIssuedV1.detailType]);
+    expect(events.map((e) => e.type)).toEqual([DteIssuedV2.detailType]);
     const issued = events[0];
-    if (issued?.type !== DteIssuedV1.detailType) throw new Error('expected DteIssued');
+    if (issued?.type !== DteIssuedV2.detailType) throw new Error('expected DteIssued');
     expect(issued.metadata.causationId).toBe(event.metadata.eventId);
     expect(issued.metadata.correlationId).toBe('PO-TWICE');
     expect(issued.data).toMatchObject({
@@ -47,7 +47,7 @@ describe('issueDteOnOrderAccepted', () => {
     );
     const [a] = await rig.dteEvents('PO-A');
     const [b] = await rig.dteEvents('PO-B');
-    if (a?.type !== DteIssuedV1.detailType || b?.type !== DteIssuedV1.detailType)
+    if (a?.type !== DteIssuedV2.detailType || b?.type !== DteIssuedV2.detailType)
       throw new Error('expected DteIssued');
     expect(a.data.dteType).toBe(33);
     expect(b.data.folio).toBe(a.data.folio + 1);
@@ -56,7 +56,7 @@ describe('issueDteOnOrderAccepted', () => {
   it('records DteIssuanceFailed, reserving no folio, for a document over the size limit', async () => {
     const huge = anAcceptedOrder({
       orderId: 'PO-HUGE',
-      lines: Array.from({ length: 400 }, (_, i) => aLine({ sku: `SKU-${i}`, description: 'x'.repeat(400) })),
+      lines: Array.from({ length: 1000 }, (_, i) => aLine({ sku: `SKU-${i}`, description: 'x'.repeat(80) })),
     });
     await deliver(orderAcceptedEvent(huge));
     const events = await rig.dteEvents('PO-HUGE');
@@ -66,9 +66,25 @@ describe('issueDteOnOrderAccepted', () => {
       reason: expect.stringMatching(/over the \d+-byte limit/),
     });
     // The next boleta still gets the next folio: none was taken by the failed order.
-    const before = await rig.deps.folios.allocate(39, 'PO-PROBE-1');
-    const after = await rig.deps.folios.allocate(39, 'PO-PROBE-2');
-    expect(after).toBe(before + 1);
+    const cafs = await rig.cafs.list(39);
+    const before = await rig.deps.folios.allocate(39, 'PO-PROBE-1', cafs);
+    const after = await rig.deps.folios.allocate(39, 'PO-PROBE-2', cafs);
+    expect(after.folio).toBe(before.folio + 1);
+  });
+
+  it('records DteIssuanceFailed naming the field and the SII limit an order breaks', async () => {
+    const order = anAcceptedOrder({
+      orderId: 'PO-LONG',
+      customer: { taxId: '76123456-7' },
+      lines: [aLine({ description: 'd'.repeat(81) }), ...Array.from({ length: 60 }, () => aLine())],
+    });
+    await deliver(orderAcceptedEvent(order));
+    const [failed] = await rig.dteEvents('PO-LONG');
+    expect(failed?.type).toBe(DteIssuanceFailedV1.detailType);
+    expect(failed?.data).toMatchObject({
+      reason:
+        'the DTE of order PO-LONG cannot be issued: the order has 61 lines; a factura takes at most 60; lines[0].description has 81 characters; NmbItem takes at most 80',
+    });
   });
 
   it('refuses an event its subscription does not route to it', async () => {

@@ -1,4 +1,4 @@
-import { DteBroadcastFailedV1 } from '@mtd/contracts';
+import { DteBroadcastFailedV2 } from '@mtd/contracts';
 import type { EventHandler } from '@mtd/platform';
 import { attemptBroadcast } from '#src/attemptBroadcast';
 import type { DteDeps } from '#src/dteDeps';
@@ -11,7 +11,7 @@ import { UnexpectedEventError } from '#src/unexpectedEventError';
  */
 export function retryBroadcastOnDteBroadcastFailed(deps: DteDeps): EventHandler {
   return async (event, context) => {
-    if (event.type !== DteBroadcastFailedV1.detailType) {
+    if (event.type !== DteBroadcastFailedV2.detailType) {
       throw new UnexpectedEventError('retryBroadcastOnDteBroadcastFailed', event.type);
     }
     if (context.replayName) return;

@@ -1,4 +1,11 @@
-import { DteBroadcastFailedV1, DteIssuedV1, type MtdEvent, Sources, Streams } from '@mtd/contracts';
+import {
+  DteBroadcastFailedV2,
+  DteBroadcastV2,
+  DteIssuedV2,
+  type MtdEvent,
+  Sources,
+  Streams,
+} from '@mtd/contracts';
 import { ulidGenerator } from '@mtd/platform';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { dynamoFolioLedger, folioLedgerTable } from '#adapters/folioLedger';
@@ -6,14 +13,21 @@ import type { TaxAuthority } from '#adapters/taxAuthorityClient';
 import type { DteDeps } from '#src/dteDeps';
 import { createDte, type DteHandlers } from '#src/index';
 import { testClock } from './testClock';
+import { aTestCaf, memoryCafStore, recordingAlerts, testCredentialsSource, testIssuer } from './testIssuer';
 
-export const issuer = { rut: '76543210-3', name: 'MTD Retail SpA' };
+export const issuer = testIssuer;
 
-/** dte wired to dynalite, a hand-moved clock and the given tax authority, for handler int tests. */
+/**
+ * dte wired to dynalite, a hand-moved clock and the given tax authority, for handler int tests. CAFs:
+ * folios 1..1000 of each type unless `cafs` says otherwise.
+ */
 export async function startDteRig(
   taxAuthority: TaxAuthority,
   broadcast = { maxAttempts: 3, baseMs: 1000, maxMs: 8000 },
+  options: { cafs?: ReturnType<typeof aTestCaf>[]; folioLowWater?: number } = {},
 ) {
+  const cafs = memoryCafStore(options.cafs ?? [aTestCaf(33, 1, 1000), aTestCaf(39, 1, 1000)]);
+  const alerts = recordingAlerts();
   const engine: TestEngine = await startTestEngine({ tables: [folioLedgerTable('mtd-dte-folios')] });
   const time = testClock();
   const deps: DteDeps = {
@@ -22,15 +36,22 @@ export async function startDteRig(
     ids: ulidGenerator(time.clock),
     random: () => 0.5,
     folios: dynamoFolioLedger({ client: engine.client, tableName: 'mtd-dte-folios' }),
+    cafs,
+    credentials: testCredentialsSource,
     taxAuthority,
     issuer,
+    alerts,
+    ...(options.folioLowWater === undefined ? {} : { folioLowWater: options.folioLowWater }),
     broadcast,
+    statusPollMs: 2000,
   };
   const handlers: DteHandlers = createDte(deps);
   const context = (subscription: string) => ({ subscription, attempt: 1 });
   return {
     engine,
     deps,
+    cafs,
+    alerts,
     time,
     handlers,
     context,
@@ -63,10 +84,12 @@ export async function startDteRig(
   };
 }
 
-/** dte's reactions to its own events (the subscriptions `broadcastDteOnDteIssued` and `retryBroadcastOnDteBroadcastFailed`). */
+/** dte's reactions to its own events (its subscriptions on DteIssued, DteBroadcast and DteBroadcastFailed). */
 function reactorFor(handlers: DteHandlers, event: MtdEvent) {
-  if (event.type === DteIssuedV1.detailType) return handlers.broadcastDteOnDteIssued;
-  if (event.type === DteBroadcastFailedV1.detailType && !event.data.final)
+  if (event.type === DteIssuedV2.detailType) return handlers.broadcastDteOnDteIssued;
+  if (event.type === DteBroadcastV2.detailType && event.data.status === 'received')
+    return handlers.checkDteStatusOnDteBroadcast;
+  if (event.type === DteBroadcastFailedV2.detailType && !event.data.final)
     return handlers.retryBroadcastOnDteBroadcastFailed;
   return undefined;
 }

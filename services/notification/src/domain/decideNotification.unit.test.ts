@@ -2,7 +2,7 @@ import {
   CustomerNotificationFailedV1,
   CustomerNotifiedV1,
   type DomainEvent,
-  DteBroadcastV1,
+  DteBroadcastV2,
 } from '@mtd/contracts';
 import { deciderSpec } from '@mtd/platform/testing';
 import { describe, expect, it } from 'vitest';
@@ -107,7 +107,7 @@ describe('evolveNotification', () => {
     const notified = evolveNotification(afterFailures, customerNotified());
     expect(notified.status).toBe('notified');
     const unrelated: DomainEvent = {
-      type: DteBroadcastV1.detailType,
+      type: DteBroadcastV2.detailType,
       data: {
         orderId: 'PO-1001',
         dteType: 39,
@@ -115,6 +115,8 @@ describe('evolveNotification', () => {
         broadcastAt: '2026-11-24T10:00:03.000Z',
         attempt: 1,
         trackId: 'T-1',
+        status: 'accepted',
+        objections: [],
       },
     };
     expect(evolveNotification(notified, unrelated)).toBe(notified);

@@ -1,10 +1,10 @@
-import { DteIssuedV1 as DteIssued, type DteIssuedV1, type EventOf, Sources, Streams } from '@mtd/contracts';
+import { DteIssuedV2 as DteIssued, type DteIssuedV2, type EventOf, Sources, Streams } from '@mtd/contracts';
 import { ulidGenerator } from '@mtd/platform';
 
 const ids = ulidGenerator();
 
 /** DteIssued data for a boleta of two lines (PO-1001, folio 4711, $19.990 + $5.000); override any field. */
-export function aDteIssued(overrides: Partial<DteIssuedV1> = {}): DteIssuedV1 {
+export function aDteIssued(overrides: Partial<DteIssuedV2> = {}): DteIssuedV2 {
   return {
     orderId: 'PO-1001',
     dteType: 39,
@@ -13,18 +13,30 @@ export function aDteIssued(overrides: Partial<DteIssuedV1> = {}): DteIssuedV1 {
     net: 21001,
     iva: 3989,
     total: 24990,
+    gross: 24990,
     customer: { id: 'C-77', name: 'Ana Pérez', email: 'ana@example.cl' },
     lines: [
       { sku: 'SKU-1', description: 'Tijeras', quantity: 2, unitPrice: 9995, lineTotal: 19990 },
       { sku: 'SKU-2', description: 'Cuaderno', quantity: 1, unitPrice: 5000, lineTotal: 5000 },
     ],
+    issuer: {
+      rut: '76543210-3',
+      name: 'Comercial MTD SpA',
+      giro: 'Venta al por menor por correo y por internet',
+      address: 'Av. Providencia 1234',
+      comuna: 'Providencia',
+      resolution: { date: '2026-01-15', number: 0 },
+    },
     xml: '<DTE version="1.0"/>',
+    ted: null,
+    caf: null,
+    signature: null,
     ...overrides,
   };
 }
 
 /** A whole, schema-valid DteIssued event as a handler receives it, with a fresh ULID eventId. */
-export function aDteIssuedEvent(overrides: Partial<DteIssuedV1> = {}): EventOf<typeof DteIssued.detailType> {
+export function aDteIssuedEvent(overrides: Partial<DteIssuedV2> = {}): EventOf<typeof DteIssued.detailType> {
   const data = aDteIssued(overrides);
   const detail = DteIssued.detail.parse({
     metadata: {

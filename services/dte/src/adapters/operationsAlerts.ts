@@ -1,0 +1,82 @@
+import type { DteType } from '@mtd/contracts';
+
+/**
+ * What operations must hear about before it stops issuance: folios running low or out, and the
+ * signing certificate near its end. Locally these are log lines; on AWS, CloudWatch metrics in the
+ * Embedded Metric Format (`MTD/dte` `FoliosRemaining` per `DteType`, `CertificateDaysLeft`) that the
+ * alarms watch.
+ */
+export interface OperationsAlerts {
+  foliosRunningLow(alert: { dteType: DteType; remaining: number; lowWater: number }): void;
+  foliosExhausted(alert: { dteType: DteType; orderId: string }): void;
+  certificateExpiring(alert: { subject: string; notAfter: string; daysLeft: number }): void;
+}
+
+/** Alerts as log lines (the local runtime's log). */
+export function logAlerts(log: (line: string) => void): OperationsAlerts {
+  return {
+    foliosRunningLow: ({ dteType, remaining, lowWater }) =>
+      log(
+        `WARN dte: only ${remaining} authorised folios of type ${dteType} left (alert at ${lowWater}): load a new CAF (mtd caf load FILE)`,
+      ),
+    foliosExhausted: ({ dteType, orderId }) =>
+      log(
+        `ALARM dte: no authorised folio of type ${dteType} left; order ${orderId} is in exception until a CAF is loaded`,
+      ),
+    certificateExpiring: ({ subject, notAfter, daysLeft }) =>
+      log(`WARN dte: the signing certificate ${subject} expires ${notAfter} (${daysLeft} days): renew it`),
+  };
+}
+
+/**
+ * Alerts as CloudWatch Embedded Metric Format lines on stdout (Lambda ships them to CloudWatch, which
+ * extracts the metrics): no SDK call, no latency. Namespace `MTD/dte`.
+ */
+export function embeddedMetricAlerts(
+  options: { write?: (line: string) => void; now?: () => number } = {},
+): OperationsAlerts {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const now = options.now ?? Date.now;
+  const emit = (metric: string, value: number, dimensions: Record<string, string>, message: string) =>
+    write(
+      JSON.stringify({
+        _aws: {
+          Timestamp: now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'MTD/dte',
+              Dimensions: [Object.keys(dimensions)],
+              Metrics: [{ Name: metric, Unit: 'Count' }],
+            },
+          ],
+        },
+        level: 'WARN',
+        message,
+        ...dimensions,
+        [metric]: value,
+      }),
+    );
+  return {
+    foliosRunningLow: ({ dteType, remaining, lowWater }) =>
+      emit(
+        'FoliosRemaining',
+        remaining,
+        { DteType: String(dteType) },
+        `folios of type ${dteType} running low (alert at ${lowWater})`,
+      ),
+    foliosExhausted: ({ dteType, orderId }) =>
+      emit(
+        'FoliosRemaining',
+        0,
+        { DteType: String(dteType) },
+        `no folio of type ${dteType} left for order ${orderId}`,
+      ),
+    certificateExpiring: ({ subject, notAfter, daysLeft }) =>
+      emit(
+        'CertificateDaysLeft',
+        daysLeft,
+        { Certificate: subject.slice(0, 200) },
+        `signing certificate expires ${notAfter}`,
+      ),
+  };
+}

@@ -1,0 +1,101 @@
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { SignedXml } from 'xml-crypto';
+import { latin1Safe } from '#domain/dteXml';
+
+/** The issuer's signing credentials: an RSA private key and its X.509 certificate, both PEM. */
+export interface SigningCredentials {
+  privateKeyPem: string;
+  certificatePem: string;
+}
+
+/** What documents and operators need to know of a certificate. */
+export interface CertificateInfo {
+  /** SHA-256 of the DER certificate, hex. */
+  sha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+export function certificateInfo(certificatePem: string): CertificateInfo {
+  const certificate = new X509Certificate(certificatePem);
+  return {
+    sha256: createHash('sha256').update(certificate.raw).digest('hex'),
+    subject: certificate.subject.split('\n').join(', '),
+    notBefore: new Date(certificate.validFrom).toISOString(),
+    notAfter: new Date(certificate.validTo).toISOString(),
+  };
+}
+
+// The algorithms the SII's xmldsignature_v10.xsd fixes: inclusive C14N, RSA-SHA1, SHA-1 digests.
+const c14n = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
+const rsaSha1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
+const sha1 = 'http://www.w3.org/2000/09/xmldsig#sha1';
+const envelopedSignature = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+
+/**
+ * KeyInfo as the SII's schema requires it, in its order: the RSA public key (Modulus, Exponent) and
+ * the certificate.
+ */
+function keyInfo({ privateKeyPem, certificatePem }: SigningCredentials): string {
+  const jwk = createPublicKey(privateKeyPem).export({ format: 'jwk' });
+  const b64 = (value: string | undefined) => Buffer.from(value ?? '', 'base64url').toString('base64');
+  const der = new X509Certificate(certificatePem).raw.toString('base64');
+  return `<KeyValue><RSAKeyValue><Modulus>${b64(jwk.n)}</Modulus><Exponent>${b64(jwk.e)}</Exponent></RSAKeyValue></KeyValue><X509Data><X509Certificate>${der}</X509Certificate></X509Data>`;
+}
+
+/**
+ * Signs the element whose `ID` is `id` with XMLDSig as the SII specifies (xmldsignature_v10.xsd):
+ * a detached-in-document signature, `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">` placed
+ * right after the element named `after`, one Reference `#id` canonicalised with C14N, RSA-SHA1, SHA-1
+ * digest, and KeyInfo with the RSA key value and the X.509 certificate. Used for each DTE (the
+ * `Documento`, signature appended inside `DTE`) and each envelope (`SetDTE`, signature appended inside
+ * `EnvioDTE` / `EnvioBOLETA`). The XML must not carry an XML declaration.
+ */
+export function signElement(
+  xml: string,
+  target: { id: string; after: string },
+  credentials: SigningCredentials,
+): string {
+  const signer = new SignedXml({
+    privateKey: credentials.privateKeyPem,
+    publicCert: credentials.certificatePem,
+    signatureAlgorithm: rsaSha1,
+    canonicalizationAlgorithm: c14n,
+    getKeyInfoContent: () => keyInfo(credentials),
+  });
+  signer.addReference({
+    xpath: `//*[@ID='${target.id}']`,
+    uri: `#${target.id}`,
+    digestAlgorithm: sha1,
+    transforms: [c14n],
+  });
+  signer.computeSignature(xml, {
+    location: { reference: `//*[local-name(.)='${target.after}']`, action: 'after' },
+  });
+  return latin1Safe(signer.getSignedXml());
+}
+
+/**
+ * The SII's token request (`getToken`): the seed it handed out, signed whole (Reference URI "",
+ * enveloped signature), which proves the sender holds the certificate's key.
+ */
+export function signSeedRequest(seed: string, credentials: SigningCredentials): string {
+  const request = `<getToken><item><Semilla>${seed.replace(/[^0-9A-Za-z]/g, '')}</Semilla></item></getToken>`;
+  const signer = new SignedXml({
+    privateKey: credentials.privateKeyPem,
+    publicCert: credentials.certificatePem,
+    signatureAlgorithm: rsaSha1,
+    canonicalizationAlgorithm: c14n,
+    getKeyInfoContent: () => keyInfo(credentials),
+  });
+  signer.addReference({
+    xpath: '/*',
+    uri: '',
+    isEmptyUri: true,
+    digestAlgorithm: sha1,
+    transforms: [envelopedSignature],
+  });
+  signer.computeSignature(request, { location: { reference: '/*', action: 'append' } });
+  return signer.getSignedXml();
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { validateXML } from 'xmllint-wasm';
+
+/** The SII schemas a document can be validated against: one per root element MTD produces. */
+export type SiiSchema = 'DTE' | 'EnvioDTE' | 'EnvioBOLETA';
+
+export interface SiiSchemaValidation {
+  valid: boolean;
+  /** libxml2's messages, one per error, with the line. */
+  errors: string[];
+}
+
+/** The SII's own files (byte-identical copies, see `sii-schemas/README.md`). */
+export const siiSchemaDirectory = new URL('../sii-schemas/', import.meta.url);
+
+const schemaFiles: Record<SiiSchema, { main: string; imports: string[] }> = {
+  DTE: { main: 'DTE_v10.xsd', imports: ['SiiTypes_v10.xsd', 'xmldsignature_v10.xsd'] },
+  EnvioDTE: {
+    main: 'EnvioDTE_v10.xsd',
+    imports: ['DTE_v10.xsd', 'SiiTypes_v10.xsd', 'xmldsignature_v10.xsd'],
+  },
+  EnvioBOLETA: { main: 'EnvioBOLETA_v11.xsd', imports: ['xmldsignature_v10.xsd'] },
+};
+
+const files = new Map<string, Uint8Array>();
+function schemaFile(name: string) {
+  let contents = files.get(name);
+  if (!contents) {
+    contents = new Uint8Array(readFileSync(new URL(name, siiSchemaDirectory)));
+    files.set(name, contents);
+  }
+  return { fileName: name, contents };
+}
+
+/** The root element's name, for choosing the schema of a document. */
+export function siiSchemaOf(xml: string): SiiSchema | undefined {
+  const root = /<(?!\?|!)([A-Za-z][\w.-]*)/.exec(xml)?.[1];
+  return root === 'DTE' || root === 'EnvioDTE' || root === 'EnvioBOLETA' ? root : undefined;
+}
+
+/**
+ * Validates a document against the SII's XSDs with libxml2 (xmllint compiled to WebAssembly): a real
+ * XSD validator, the same engine as `xmllint --schema`. The XML is handed over as the ISO-8859-1 bytes
+ * it declares. A boleta (39) has no standalone schema: it is valid inside an EnvioBOLETA.
+ */
+export async function validateSiiXml(
+  xml: string,
+  schema: SiiSchema = siiSchemaOf(xml) ?? 'DTE',
+): Promise<SiiSchemaValidation> {
+  const { main, imports } = schemaFiles[schema];
+  const result = await validateXML({
+    xml: [{ fileName: 'document.xml', contents: new Uint8Array(Buffer.from(xml, 'latin1')) }],
+    schema: [schemaFile(main)],
+    preload: imports.map(schemaFile),
+  });
+  return { valid: result.valid, errors: result.errors.map((e) => e.rawMessage ?? e.message) };
+}
