@@ -21,7 +21,7 @@ export class LiveFeed {
 
   constructor(
     /** Commits kept at most; past that the oldest are dropped and their readers use the store. */
-    private readonly capacity = 20_000,
+    private readonly capacity = 5_000,
   ) {}
 
   /**
