@@ -1,16 +1,12 @@
-// Entry of `npm start`: install if needed, then run `mtd start` with the arguments given.
-import { spawn } from 'node:child_process';
+// Entry of `npm start`: install if needed, build the CLI if needed, then run `mtd start` with the
+// arguments given, in this process. The package.json script is `exec node scripts/start.mjs`: with
+// `exec`, npm's shell becomes this process, so the SIGTERM npm forwards (or Ctrl-C) reaches the
+// runtime itself, which drains and exits 0 — and npm with it. Without it the shell dies of the
+// signal and leaves the runtime running with no parent.
 import { join } from 'node:path';
 
 await import('./ensure-install.mjs');
-const root = join(import.meta.dirname, '..');
-const child = spawn(
-  process.execPath,
-  [join(root, 'local', 'bin', 'mtd.mjs'), 'start', ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
-  },
-);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const { ensureCliBuilt } = await import(join(import.meta.dirname, '..', 'local', 'scripts', 'buildCli.mjs'));
+const cli = await ensureCliBuilt();
+process.argv = [process.argv[0], cli, 'start', ...process.argv.slice(2)];
+await import(cli);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Subscription } from '@mtd/contracts';
 import {
   type Clock,
@@ -7,15 +8,24 @@ import {
   type SubscriptionRunner,
 } from '@mtd/platform';
 import { Hono } from 'hono';
-import type { ProjectionVersions } from './projectionVersions';
-import { ReplayRequestError, replayToSubscriptions } from './replay';
+import { JobNotFoundError, type JobProgress, JobRegistry } from './jobs';
+import type { ProjectionVersions, RebuildProgress } from './projectionVersions';
+import {
+  type ReplayRequest,
+  ReplayRequestError,
+  replayToSubscriptions,
+  validateReplayRequest,
+} from './replay';
 
 /**
  * Operations of the local bus, mounted under `/api/admin` (meant for role `admin`):
  * - `GET  /dead-letters/:subscription/:eventId`: one letter with its attempt history;
  * - `POST /dead-letters/redrive?subscription=`: redrive every dead letter (of one subscription);
  * - `POST /replay` `{ from, to, pattern?, toSubscription?, includeExternal? }`: archive replay;
- * - `POST /projections/rebuild`: starts a rebuild into a new version; `GET` shows its progress.
+ * - `POST /projections/rebuild`: starts a rebuild into a new version; `GET` shows its progress;
+ * - `POST /jobs/replay` (same body as `/replay`) and `POST /jobs/projections-rebuild`: the same work
+ *   as a job: 202 at once with the job, whose progress `GET /jobs/:id` shows (`GET /jobs` lists them).
+ *   This is what the CLI uses, so a long job never holds a request open.
  */
 export function adminApi(deps: {
   deadLetters: DynamoDeadLetters;
@@ -23,8 +33,13 @@ export function adminApi(deps: {
   subscriptions: readonly Subscription[];
   projections: ProjectionVersions;
   clock: Clock;
+  /** Where jobs are kept; a new registry by default. */
+  jobs?: JobRegistry;
 }): Hono {
   const app = new Hono();
+  const jobs =
+    deps.jobs ??
+    new JobRegistry({ clock: deps.clock, newId: (kind) => `${kind}-${randomBytes(4).toString('hex')}` });
   app.get('/dead-letters/:subscription/:eventId', async (c) => {
     const letter = await deps.deadLetters.get(c.req.param('subscription'), c.req.param('eventId'));
     if (!letter) {
@@ -39,23 +54,60 @@ export function adminApi(deps: {
     return c.json({ redriven: letters.map((l) => ({ subscription: l.subscription, eventId: l.eventId })) });
   });
   app.post('/replay', async (c) => {
-    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    const from = new Date(String(body?.from));
-    const to = new Date(String(body?.to));
-    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-      return c.json({ error: 'from and to must be ISO times' }, 400);
     try {
-      const summary = await replayToSubscriptions(deps, {
-        from,
-        to,
-        ...(body?.pattern ? { pattern: body.pattern as Record<string, unknown> } : {}),
-        ...(typeof body?.toSubscription === 'string' ? { toSubscription: body.toSubscription } : {}),
-        includeExternal: body?.includeExternal === true,
-      });
-      return c.json(summary);
+      const request = replayRequestOf(await c.req.json().catch(() => undefined));
+      return c.json(await replayToSubscriptions(deps, request));
     } catch (error) {
       if (error instanceof InvalidEventPatternError || error instanceof ReplayRequestError)
         return c.json({ error: error.message }, 400);
+      throw error;
+    }
+  });
+  app.post('/jobs/replay', async (c) => {
+    let request: ReplayRequest;
+    try {
+      request = replayRequestOf(await c.req.json().catch(() => undefined));
+      validateReplayRequest(deps, request);
+    } catch (error) {
+      if (error instanceof InvalidEventPatternError || error instanceof ReplayRequestError)
+        return c.json({ error: error.message }, 400);
+      throw error;
+    }
+    const job = jobs.start('replay', { done: 0, total: 100, unit: '%' }, (control) =>
+      replayToSubscriptions(deps, request, ({ percent, matched }) =>
+        control.report({ done: percent, total: 100, unit: '%', detail: `${matched} events re-delivered` }),
+      ),
+    );
+    return c.json(job, 202);
+  });
+  app.post('/jobs/projections-rebuild', (c) => {
+    const running = jobs.runningOf('projections-rebuild');
+    if (running) return c.json(running, 200);
+    const job = jobs.start(
+      'projections-rebuild',
+      { done: 0, total: 100, unit: '%', detail: 'starting' },
+      async (control) => {
+        const rebuild = deps.projections.rebuild();
+        const timer = setInterval(() => control.report(rebuildJobProgress(deps.projections.progress())), 200);
+        try {
+          const final = await rebuild;
+          control.report(rebuildJobProgress(final));
+          if (final.status === 'failed')
+            throw new Error(`rebuild of v${final.version} failed: ${final.error}`);
+          return final;
+        } finally {
+          clearInterval(timer);
+        }
+      },
+    );
+    return c.json(job, 202);
+  });
+  app.get('/jobs', (c) => c.json({ items: jobs.list() }));
+  app.get('/jobs/:id', (c) => {
+    try {
+      return c.json(jobs.get(c.req.param('id')));
+    } catch (error) {
+      if (error instanceof JobNotFoundError) return c.json({ error: error.message }, 404);
       throw error;
     }
   });
@@ -67,4 +119,29 @@ export function adminApi(deps: {
     c.json({ activeVersion: deps.projections.version, ...deps.projections.progress() }),
   );
   return app;
+}
+
+/** The body of `POST /replay` and `POST /jobs/replay` as a request; times must be ISO times. */
+function replayRequestOf(body: Record<string, unknown> | undefined): ReplayRequest {
+  const from = new Date(String(body?.from));
+  const to = new Date(String(body?.to));
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new ReplayRequestError('from and to must be ISO times');
+  return {
+    from,
+    to,
+    ...(body?.pattern ? { pattern: body.pattern as Record<string, unknown> } : {}),
+    ...(typeof body?.toSubscription === 'string' ? { toSubscription: body.toSubscription } : {}),
+    includeExternal: body?.includeExternal === true,
+  };
+}
+
+/** A rebuild's progress as a job's: the share of history folded (in %), with events and speed. */
+function rebuildJobProgress(progress: RebuildProgress): JobProgress {
+  return {
+    done: Math.round((progress.fractionDone ?? 0) * 100),
+    total: 100,
+    unit: '%',
+    detail: `v${progress.version}: ${progress.eventsProcessed} events, ${progress.eventsPerSecond} events/s`,
+  };
 }

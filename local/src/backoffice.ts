@@ -22,6 +22,7 @@ import {
   slaPolicyOf,
 } from '@mtd/projection';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { isRefreshRoute, refreshTokenApi } from './refreshTokenApi';
 
 export interface BackofficeOptions {
   client: DynamoDBClient;
@@ -95,6 +96,8 @@ export async function startBackoffice(options: BackofficeOptions): Promise<Backo
     now: options.clock.now(),
   });
   const app = new Hono<BackofficeEnv>();
+  // The CLI's refresh tokens (local only): renewing a session needs no password.
+  app.route('/', refreshTokenApi({ secret, users, clock: options.clock }));
   app.route(
     '/',
     createBackofficeApi({
@@ -156,8 +159,11 @@ export async function startBackoffice(options: BackofficeOptions): Promise<Backo
   );
   timer.unref();
 
+  const guard = accessGuard({ secret, clock: options.clock });
   return {
-    guard: accessGuard({ secret, clock: options.clock }),
+    // The refresh route is public like sign-in (its token is the credential); every other route
+    // goes through the projection's access policy unchanged.
+    guard: (c, next) => (isRefreshRoute(c.req.method, c.req.path) ? next() : guard(c, next)),
     app,
     ...(initialAdmin ? { initialAdmin } : {}),
     checkSla,

@@ -8,7 +8,7 @@ import { defaultSnapshotDir, readSnapshot, snapshotPathOf } from '@mtd/contracts
 import { awsSchemaRegistry, diffRegistry, localSchemaRegistry, schemaNameOf } from '@mtd/platform';
 
 export const schemasUsage = `mtd schemas check                the compatibility gate: committed snapshots, upcasters, BACKWARD_TRANSITIVE
-mtd schemas export [--out DIR]   every committed snapshot as <detailType>.v<N>.json (default ./schemas-export)
+mtd schemas export [--out DIR]   every committed snapshot as <detailType>.v<N>.json (default DATA/schemas-export)
 mtd schemas diff --registry NAME [--local DIR]   what differs from the registered versions
 mtd schemas push --registry NAME [--local DIR]   register every snapshot that is missing or different
   (AWS EventBridge Schema Registry NAME with the usual AWS credentials; --local DIR: a file registry)`;
@@ -18,6 +18,11 @@ export interface SchemasCommandOptions {
   snapshotDir?: string;
   /** Where a relative `--out` is resolved; the directory `mtd` was started from by default. */
   cwd?: string;
+  /**
+   * Where `export` writes without `--out`. The CLI passes `DATA/schemas-export` (`.mtd/` is ignored
+   * by git), so an export never litters the folder it was typed in; `<cwd>/schemas-export` otherwise.
+   */
+  defaultOut?: string;
 }
 
 /**
@@ -56,7 +61,9 @@ export async function schemasCommand(
       return problems.length === 0 ? 0 : 1;
     }
     case 'export': {
-      const out = resolve(cwd, parsed.values.out ?? 'schemas-export');
+      const out = parsed.values.out
+        ? resolve(cwd, parsed.values.out)
+        : (options.defaultOut ?? resolve(cwd, 'schemas-export'));
       const missing = eventDefinitions.filter((definition) => !readSnapshot(snapshotDir, definition));
       if (missing.length > 0) {
         for (const d of missing)

@@ -70,10 +70,14 @@ describe('mtd schemas', () => {
     expect(lines).toEqual([`schemas export: 12 schemas written to ${join(cwd, 'out')}`]);
   });
 
-  it('export defaults to ./schemas-export and refuses when a snapshot is missing', async () => {
+  it('export defaults to defaultOut (else ./schemas-export) and refuses when a snapshot is missing', async () => {
     const cwd = tempDir();
     expect((await run(['export'], { cwd })).code).toBe(0);
     expect(readdirSync(join(cwd, 'schemas-export'))).toHaveLength(eventDefinitions.length);
+    const dataDir = tempDir();
+    expect((await run(['export'], { cwd, defaultOut: join(dataDir, 'schemas-export') })).lines).toEqual([
+      `schemas export: 12 schemas written to ${join(dataDir, 'schemas-export')}`,
+    ]);
     const missing = await run(['export'], { cwd, snapshotDir: tempDir() });
     expect(missing.code).toBe(1);
     expect(missing.lines[0]).toBe('OrderReceived v1: no committed snapshot (run mtd schemas check)');

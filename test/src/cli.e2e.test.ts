@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   CustomerNotifiedV1,
   DteBroadcastV1,
@@ -10,50 +12,60 @@ import {
   OrderReceivedV2,
 } from '@mtd/contracts';
 import { batchXml, defects, orderXml, sampleOrder, seededRandom } from '@mtd/local';
+import type { DeadLetter } from '@mtd/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caughtUp, eventually, startTestRuntime, testAdminPassword } from './harness';
+import { mtdBin } from './childRuntime';
+import { api, caughtUp, eventually, failWhen, startTestRuntime, testAdminPassword } from './harness';
 
-const run = promisify(execFile);
-const mtdBin = join(import.meta.dirname, '..', '..', 'local', 'bin', 'mtd.mjs');
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The compiled CLI as a person runs it: its own process, exit code, stdout and stderr apart. */
+function mtdIn(
+  dataDir: () => string,
+  baseEnv: NodeJS.ProcessEnv = { MTD_PASSWORD: testAdminPassword },
+): (args: string[], env?: NodeJS.ProcessEnv) => Promise<Run> {
+  return (args, env = {}) =>
+    new Promise((resolve) => {
+      const { MTD_PASSWORD: _password, MTD_USER: _user, ...inherited } = process.env;
+      execFile(
+        process.execPath,
+        [mtdBin, ...args, '--data', dataDir()],
+        { env: { ...inherited, ...baseEnv, ...env }, timeout: 120_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+}
 
 describe('the mtd CLI against a running runtime', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
-  const mtd = async (...args: string[]) => {
-    try {
-      const { stdout } = await run(process.execPath, [mtdBin, ...args, '--data', runtime.dataDir], {
-        env: {
-          ...process.env,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          MTD_PASSWORD: testAdminPassword,
-        },
-      });
-      return { code: 0, stdout };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: `${failed.stdout}${failed.stderr}` };
-    }
-  };
+  const mtd = mtdIn(() => runtime.dataDir);
   const random = seededRandom(5);
   const good = sampleOrder({ orderId: 'CLI-1', random });
   const bad = defects.badEmail(sampleOrder({ orderId: 'CLI-2', random }));
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
-    const signedIn = await mtd('login');
-    expect(signedIn.stdout).toContain('signed in as admin (admin)');
+    const signedIn = await mtd(['login']);
+    expect(signedIn.stdout).toMatch(/^signed in as admin \(admin\) until \S+; renews itself until \S+$/m);
+    expect(signedIn.code).toBe(0);
   });
   afterAll(() => runtime.cleanup());
 
-  it('sends single orders and a batch file, and tells which were refused', async () => {
+  it('sends single orders and a batch file, follows the batch to its report, and exits 1 for the refused one', async () => {
     const dir = runtime.dataDir;
     writeFileSync(join(dir, 'good.xml'), orderXml(good));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
     writeFileSync(join(dir, 'batch.xml'), batchXml([orderXml(sampleOrder({ orderId: 'CLI-3', random }))]));
-    const sent = await mtd('send', join(dir, 'good.xml'), join(dir, 'bad.json'), join(dir, 'batch.xml'));
+    const sent = await mtd(['send', join(dir, 'good.xml'), join(dir, 'bad.json'), join(dir, 'batch.xml')]);
     expect(sent.code).toBe(1); // one order was refused
     expect(sent.stdout).toMatch(/good\.xml: 202 .*"orderId":"CLI-1"/);
     expect(sent.stdout).toMatch(/bad\.json: 400 .*customer\.email/);
-    expect(sent.stdout).toMatch(/batch\.xml: batch placed in the inbox/);
+    expect(sent.stdout).toMatch(/batch\.xml: batch of 1: 1 accepted, 0 rejected, 0 duplicates$/m);
     await eventually('all three orders through', () => caughtUp(runtime.url), Boolean);
   });
 
@@ -61,16 +73,16 @@ describe('the mtd CLI against a running runtime', () => {
     await eventually(
       'CLI-1 and CLI-3 completed',
       async () =>
-        JSON.parse((await mtd('orders', '--stage', 'completed', '--json')).stdout) as {
+        JSON.parse((await mtd(['orders', '--stage', 'completed', '--json'])).stdout) as {
           items: { orderId: string }[];
         },
       (page) => ['CLI-1', 'CLI-3'].every((id) => page.items.some((o) => o.orderId === id)),
     );
-    const table = await mtd('orders', '--stage', 'completed');
+    const table = await mtd(['orders', '--stage', 'completed']);
     expect(table.stdout).toMatch(/^orderId\s+stage/m);
     expect(table.stdout).toMatch(/^CLI-1\s+completed/m);
 
-    const trace = JSON.parse((await mtd('trace', 'CLI-1', '--json')).stdout) as {
+    const trace = JSON.parse((await mtd(['trace', 'CLI-1', '--json'])).stdout) as {
       timeline: { type: string }[];
     };
     expect(trace.timeline.map((t) => t.type)).toEqual(
@@ -82,37 +94,255 @@ describe('the mtd CLI against a running runtime', () => {
         CustomerNotifiedV1.detailType,
       ]),
     );
-    expect((await mtd('trace', 'CLI-1')).stdout).toMatch(/^CLI-1: completed/);
+    expect((await mtd(['trace', 'CLI-1'])).stdout).toMatch(/^CLI-1: completed/);
 
-    const stats = JSON.parse((await mtd('stats', '--json')).stdout) as { received: number; rejected: number };
+    const stats = JSON.parse((await mtd(['stats', '--json'])).stdout) as {
+      received: number;
+      rejected: number;
+    };
     expect(stats).toMatchObject({ received: 3, rejected: 1 });
-    expect((await mtd('stats', '--csv')).stdout.split('\n')[0]).toContain(',');
+    expect((await mtd(['stats', '--csv'])).stdout.split('\n')[0]).toContain(',');
 
-    expect(JSON.parse((await mtd('dlq', 'list', '--json')).stdout)).toEqual({ items: [] });
+    expect(JSON.parse((await mtd(['dlq', 'list', '--json'])).stdout)).toEqual({ items: [] });
   });
 
-  it('says clearly what is wrong with a bad command', async () => {
-    const unknown = await mtd('frobnicate');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stdout).toContain('unknown command "frobnicate"');
-    const missing = await mtd('trace');
-    expect(missing.stdout).toContain('usage: mtd trace <orderId>');
-    const notFound = await mtd('trace', 'NOPE-404');
+  it('runs replay and rebuild as jobs in the runtime and follows them with plain progress lines', async () => {
+    const replay = await mtd(['replay', '--from', '2020-01-01T00:00:00Z', '--to', '2099-01-01T00:00:00Z']);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(
+      /^replay-\S+: 2020-01-01T00:00:00\.000Z \.\. 2099-01-01T00:00:00\.000Z in \d+ ms$/m,
+    );
+    expect(replay.stdout).toMatch(/^ {2}projectOrderOnEvent\s+\d+ events$/m);
+    expect(replay.stdout).toMatch(/^ {2}notifyCustomerOnDteIssued\s+skipped: external effects/m);
+    // Not a terminal: progress is plain lines on stderr, ending at 100%.
+    expect(replay.stderr).toMatch(/^replay replay-[0-9a-f]+: 100% · \d+ events re-delivered$/m);
+    expect(replay.stderr).not.toContain('\r');
+
+    const rebuild = await mtd(['projections', 'rebuild']);
+    expect(rebuild.code).toBe(0);
+    expect(rebuild.stdout).toMatch(/^projections v2 active: \d+ events at \d+ events\/s$/m);
+    expect(rebuild.stderr).toMatch(/^projections-rebuild projections-rebuild-[0-9a-f]+: 100% · v2: /m);
+
+    const jobs = JSON.parse((await mtd(['jobs', 'list', '--json'])).stdout) as {
+      items: { id: string; kind: string; status: string }[];
+    };
+    expect(jobs.items.map((j) => [j.kind, j.status])).toEqual([
+      ['projections-rebuild', 'done'],
+      ['replay', 'done'],
+    ]);
+    const shown = await mtd(['jobs', 'show', jobs.items[1]!.id]);
+    expect(shown.stdout).toMatch(/^replay-[0-9a-f]+ \(replay\): done, 100% · \d+ events re-delivered$/m);
+    const started = JSON.parse(
+      (
+        await mtd([
+          'replay',
+          '--from',
+          '2020-01-01T00:00:00Z',
+          '--to',
+          '2020-01-02T00:00:00Z',
+          '--no-follow',
+          '--json',
+        ])
+      ).stdout,
+    ) as { id: string; status: string };
+    expect(started.status).toBe('running');
+    const followed = await mtd(['jobs', 'show', started.id, '--follow']);
+    expect(followed).toMatchObject({ code: 0 });
+    expect(followed.stdout).toContain(`${started.id}: done`);
+
+    const refused = await mtd(['replay', '--from', '2026-11-25T00:00:00Z', '--to', '2026-11-24T00:00:00Z']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('mtd: 400 from /api/admin/jobs/replay: --from must be a time before --to\n');
+  });
+
+  it('says clearly what is wrong with a bad command, with exit code 2 for typing mistakes', async () => {
+    const unknown = await mtd(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const missing = await mtd(['trace']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'orderId'");
+    const badTime = await mtd(['replay', '--from', 'yesterday', '--to', '2026-11-24T00:00:00Z']);
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain("option '--from <time>' argument 'yesterday' is invalid");
+    const notFound = await mtd(['trace', 'NOPE-404']);
     expect(notFound.code).toBe(1);
-    expect(notFound.stdout).toContain('404');
+    expect(notFound.stderr).toContain('mtd: 404 from /api/orders/NOPE-404');
+    const help = await mtd(['dlq', 'redrive', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: mtd dlq redrive [options] [subscription] [eventId]');
   });
 
-  it('adds a user with a generated password and refuses an expired session clearly', async () => {
-    const added = await mtd('users', 'add', 'ana', '--role', 'analyst');
+  it('adds a user with a generated password', async () => {
+    const added = await mtd(['users', 'add', 'ana', '--role', 'analyst']);
     expect(added.stdout).toMatch(/created ana \(analyst\); password \(shown once\): \S{24}/);
-    expect((await mtd('users', 'list')).stdout).toMatch(/^ana\s+analyst/m);
+    expect((await mtd(['users', 'list'])).stdout).toMatch(/^ana\s+analyst/m);
+    const again = await mtd(['users', 'add', 'ana', '--role', 'analyst']);
+    expect(again.code).toBe(1);
+  });
+
+  it('renews an expired session by itself: with the refresh token, else with MTD_PASSWORD; else says what to do', async () => {
     const file = join(runtime.dataDir, 'session.json');
-    const session = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    writeFileSync(file, JSON.stringify({ ...session, expiresAt: '2020-01-01T00:00:00.000Z' }));
-    const expired = await mtd('orders');
-    expect(expired.code).toBe(1);
-    expect(expired.stdout).toContain('expired at 2020-01-01T00:00:00.000Z: run "mtd login" again');
-    writeFileSync(file, JSON.stringify(session), { mode: 0o600 });
+    const session = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    const expire = (changes: Record<string, string | undefined>) =>
+      writeFileSync(file, JSON.stringify({ ...session, expiresAt: '2020-01-01T00:00:00.000Z', ...changes }), {
+        mode: 0o600,
+      });
+    const noPassword = { MTD_PASSWORD: undefined };
+
+    expire({});
+    const refreshed = await mtd(['orders'], noPassword);
+    expect(refreshed).toMatchObject({ code: 0, stderr: '' });
+    expect(Date.parse(JSON.parse(readFileSync(file, 'utf8')).expiresAt)).toBeGreaterThan(Date.now());
+
+    expire({ refreshToken: undefined, refreshExpiresAt: undefined });
+    expect(await mtd(['orders'])).toMatchObject({ code: 0, stderr: '' });
+
+    expire({ refreshToken: undefined, refreshExpiresAt: undefined });
+    const refused = await mtd(['orders'], noPassword);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toBe(
+      'mtd: your session as admin expired at 2020-01-01T00:00:00.000Z: run "mtd login" again (scripts: set MTD_PASSWORD and the CLI signs in by itself)\n',
+    );
+    expect((await mtd(['logout'])).stdout).toBe('signed out\n');
+    const signedOut = await mtd(['orders'], noPassword);
+    expect(signedOut).toMatchObject({ code: 4 });
+    expect(signedOut.stderr).toContain('not signed in: run "mtd login"');
+    expect(await mtd(['orders'])).toMatchObject({ code: 0 }); // MTD_PASSWORD: signs in by itself
+  });
+});
+
+describe('mtd dlq show and redrive --all', () => {
+  let broken = true;
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  const mtd = mtdIn(() => runtime.dataDir);
+  beforeAll(async () => {
+    runtime = await startTestRuntime({
+      wrapHandler: (name, handler) =>
+        name === 'notifyCustomerOnDteIssued'
+          ? failWhen(handler, (event) => broken && event.data.orderId === 'DLQ-CLI-1', 'SMTP relay refused')
+          : handler,
+    });
+  });
+  afterAll(() => runtime.cleanup());
+
+  it('shows a dead letter with every attempt, then redrives them all once the cause is fixed', async () => {
+    const random = seededRandom(8);
+    writeFileSync(join(runtime.dataDir, 'dlq.xml'), orderXml(sampleOrder({ orderId: 'DLQ-CLI-1', random })));
+    expect((await mtd(['send', join(runtime.dataDir, 'dlq.xml')])).code).toBe(0);
+    const [letter] = await eventually(
+      'a dead letter',
+      async () => (await api<{ items: DeadLetter[] }>(runtime.url, '/api/dead-letters?status=dead')).items,
+      (items) => items.length === 1,
+    );
+    const shown = await mtd(['dlq', 'show', 'notifyCustomerOnDteIssued', letter!.eventId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(
+      new RegExp(`^notifyCustomerOnDteIssued ${letter!.eventId}: dead after 10 attempts$`, 'm'),
+    );
+    expect(shown.stdout).toMatch(/^ {2}attempt 10 at \S+: Error: SMTP relay refused$/m);
+    expect((await mtd(['dlq', 'show', 'notifyCustomerOnDteIssued', 'nope'])).code).toBe(1);
+
+    broken = false;
+    const redriven = await mtd(['dlq', 'redrive', '--all']);
+    expect(redriven).toMatchObject({ code: 0 });
+    expect(redriven.stdout).toBe(
+      `redriven 1 dead letter(s)\n  notifyCustomerOnDteIssued ${letter!.eventId}\n`,
+    );
+    await eventually(
+      'the letter delivered',
+      async () => (await api<{ items: DeadLetter[] }>(runtime.url, '/api/dead-letters')).items.length,
+      (n) => n === 0,
+    );
+    expect((await mtd(['dlq', 'redrive', 'notifyCustomerOnDteIssued'])).code).toBe(2);
+  });
+});
+
+describe('mtd without a runtime to talk to', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mtd-cli-absent-'));
+  const mtd = mtdIn(() => dataDir);
+  let silent: Server;
+  afterAll(() => {
+    silent?.closeAllConnections();
+    silent?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const session = {
+    url: '',
+    username: 'admin',
+    role: 'admin',
+    token: 'any',
+    expiresAt: '2099-01-01T00:00:00.000Z',
+  };
+
+  it('tells "not started" (3) from "stopped" (3) from "running but busy" (6)', async () => {
+    const none = await mtd(['orders']);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain('runtime.json is missing): start one with "npm start"');
+
+    // A runtime that has exited: its pid is gone and nothing listens on its port.
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const deadPort = (gone.address() as AddressInfo).port;
+    await new Promise((resolve) => gone.close(resolve));
+    writeFileSync(join(dataDir, 'session.json'), JSON.stringify(session));
+    writeFileSync(
+      join(dataDir, 'runtime.json'),
+      JSON.stringify({
+        url: `http://127.0.0.1:${deadPort}`,
+        pid: 2 ** 22 + 1,
+        inbox: join(dataDir, 'inbox'),
+      }),
+    );
+    const stopped = await mtd(['orders']);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stderr).toContain('MTD is not running:');
+
+    // A runtime that is alive (this process) and accepts connections but answers nothing in time.
+    silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    writeFileSync(
+      join(dataDir, 'runtime.json'),
+      JSON.stringify({
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        pid: process.pid,
+        inbox: join(dataDir, 'inbox'),
+      }),
+    );
+    const busy = await mtd(['orders', '--timeout', '1']);
+    expect(busy.code).toBe(6);
+    expect(busy.stderr).toContain(
+      `(pid ${process.pid}) is running but did not answer within 1 s: it is busy`,
+    );
+  });
+
+  it('refuses the commands that need AWS when none is configured (exit 5), saying what to do', async () => {
+    const noAws = {
+      AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'no-credentials'),
+      AWS_CONFIG_FILE: join(dataDir, 'no-config'),
+      ...Object.fromEntries(
+        [
+          'AWS_PROFILE',
+          'AWS_ACCESS_KEY_ID',
+          'AWS_SECRET_ACCESS_KEY',
+          'AWS_REGION',
+          'AWS_DEFAULT_REGION',
+          'AWS_WEB_IDENTITY_TOKEN_FILE',
+          'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+          'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        ].map((name) => [name, undefined]),
+      ),
+    };
+    const push = await mtd(['schemas', 'push', '--registry', 'mtd-dev-events'], noAws);
+    expect(push.code).toBe(5);
+    expect(push.stderr).toContain('mtd schemas push --registry mtd-dev-events needs an AWS account');
+    expect(push.stderr).toContain('--local DIR');
+    const replay = await mtd(
+      ['replay', '--stage', 'dev', '--from', '2026-11-24T00:00:00Z', '--to', '2026-11-25T00:00:00Z'],
+      noAws,
+    );
+    expect(replay.code).toBe(5);
+    expect(replay.stderr).toContain('Without --stage, mtd replay replays the local runtime.');
   });
 });

@@ -1,0 +1,152 @@
+// Bundles the mtd CLI (local/src/mtd.ts) into local/dist/ with esbuild, and rebuilds it when a
+// source it was built from has changed since. `node local/scripts/buildCli.mjs` builds it now;
+// local/bin/mtd.mjs and scripts/start.mjs call ensureCliBuilt() before running it.
+//
+// Workspace packages (@mtd/*, TypeScript source) are bundled; third-party packages stay imports,
+// resolved from the repository's node_modules at run time like any dependency (deep imports as the
+// file they resolve to). Code splitting keeps
+// `mtd --help` and the queries from loading the runtime: each command imports its heavy parts lazily.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const localDir = resolve(import.meta.dirname, '..');
+const repoRoot = resolve(localDir, '..');
+export const distDir = join(localDir, 'dist');
+export const cliEntry = join(distDir, 'mtd.mjs');
+const metaFile = join(distDir, 'mtd.inputs.json');
+/** Besides the bundled sources, a change here means a rebuild too. */
+const alsoWatched = [fileURLToPath(import.meta.url), join(repoRoot, 'package-lock.json')];
+
+/**
+ * True when local/dist/mtd.mjs exists and no file it was built from changed since: one stat per
+ * source file (a few hundred, about a millisecond), so every call can afford it.
+ */
+export function cliBuildIsFresh() {
+  if (!existsSync(cliEntry) || !existsSync(metaFile)) return false;
+  let meta;
+  try {
+    meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+  } catch {
+    return false;
+  }
+  for (const input of [...meta.inputs, ...alsoWatched]) {
+    try {
+      if (statSync(input).mtimeMs > meta.builtAt) return false;
+    } catch {
+      return false; // a source was moved or deleted
+    }
+  }
+  return true;
+}
+
+/** Import-time facts of a module are those of its source file, not of the bundle (see buildCli). */
+function keepImportMetaOfSource() {
+  return {
+    name: 'keep-import-meta-of-source',
+    setup(build) {
+      build.onResolve({ filter: /^[^./#]/ }, async (args) => {
+        if (args.path.startsWith('@mtd/') || args.pluginData === 'resolving') return undefined;
+        const parts = args.path.split('/');
+        const subpath = parts.length > (args.path.startsWith('@') ? 2 : 1);
+        if (!subpath) return { path: args.path, external: true };
+        // A deep import (`nodemailer/lib/mail-composer`) may name a folder or omit the extension,
+        // which Node's ESM loader refuses: import the file it resolves to instead.
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'resolving',
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: resolved.external ? args.path : resolved.path, external: true };
+      });
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        return {
+          loader: 'ts',
+          contents: source
+            .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+            .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+            .replaceAll('import.meta.filename', JSON.stringify(args.path)),
+        };
+      });
+    },
+  };
+}
+
+/**
+ * Builds local/dist/mtd.mjs and its chunks (about 0.2 s). Several processes may build at once: each
+ * writes into its own folder, then moves the chunks (named by content hash, so equal builds write
+ * equal files) and last the entry into place, each move atomic.
+ *
+ * Modules that find files relative to themselves (`import.meta.url`: the committed schema
+ * snapshots, the portal's static files, dynalite's actions through createRequire) keep their source
+ * file's location: the bundle is a build of this checkout, never shipped elsewhere.
+ */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const builtAt = Date.now();
+  const staging = join(distDir, `.staging-${process.pid}-${builtAt}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    const result = await build({
+      entryPoints: { mtd: join(localDir, 'src', 'mtd.ts') },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outdir: staging,
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunks/[name]-[hash]',
+      metafile: true,
+      logLevel: 'warning',
+      absWorkingDir: repoRoot,
+      plugins: [keepImportMetaOfSource()],
+    });
+    const inputs = Object.keys(result.metafile.inputs).map((input) => resolve(repoRoot, input));
+    mkdirSync(join(distDir, 'chunks'), { recursive: true });
+    const chunks = readdirSync(join(staging, 'chunks'));
+    for (const chunk of chunks) renameSync(join(staging, 'chunks', chunk), join(distDir, 'chunks', chunk));
+    writeFileSync(join(staging, 'mtd.inputs.json'), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
+    renameSync(join(staging, 'mtd.inputs.json'), metaFile);
+    renameSync(join(staging, 'mtd.mjs'), cliEntry);
+    forgetOldChunks(new Set(chunks));
+    return { entry: cliEntry, inputs: inputs.length, ms: Date.now() - builtAt };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Chunks of earlier builds, once a day old (a CLI started before the rebuild may still load one). */
+function forgetOldChunks(current) {
+  const dir = join(distDir, 'chunks');
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const chunk of readdirSync(dir)) {
+    if (current.has(chunk)) continue;
+    const path = join(dir, chunk);
+    if (statSync(path).mtimeMs < dayAgo) rmSync(path, { force: true });
+  }
+}
+
+/** The CLI's entry, built first when missing or older than its sources. */
+export async function ensureCliBuilt() {
+  if (!cliBuildIsFresh()) await buildCli();
+  return cliEntry;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { entry, inputs, ms } = await buildCli();
+  console.log(`mtd CLI built: ${entry} (${inputs} sources, ${ms} ms)`);
+}

@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { type ProgressDisplay, type ProgressStream, progressDisplay } from './progressDisplay';
+import { locateRuntime, RuntimeClient } from './runtimeClient';
+
+/** The CLI's surroundings, passed in so tests can run commands in process. */
+export interface CliIo {
+  stdout: ProgressStream;
+  stderr: ProgressStream;
+  env: NodeJS.ProcessEnv;
+  /** Where relative paths (`--data`, files) are resolved: npm's INIT_CWD under `npx`/`npm run`. */
+  cwd: string;
+}
+
+/** The options every command takes (`mtd --help` lists them). */
+export interface GlobalOptions {
+  data?: string;
+  url?: string;
+  timeout?: number;
+}
+
+/**
+ * What a command's action gets: the data folder, the running runtime's client, and output. Results
+ * go to stdout (as tables, or JSON with --json); progress and notes go to stderr.
+ */
+export class Cli {
+  private client: RuntimeClient | undefined;
+
+  constructor(
+    readonly io: CliIo,
+    private readonly globals: () => GlobalOptions,
+  ) {}
+
+  /** `--data`, else MTD_DATA, else `.mtd`, relative to where the command was typed. */
+  dataDir(): string {
+    return resolve(this.io.cwd, this.globals().data ?? this.io.env.MTD_DATA ?? '.mtd');
+  }
+
+  /** A path the person typed, resolved where they typed it. */
+  path(typed: string): string {
+    return resolve(this.io.cwd, typed);
+  }
+
+  /** The running runtime of the data folder (or `--url`/MTD_URL); a clear error when there is none. */
+  runtime(): RuntimeClient {
+    if (!this.client) {
+      const { url, timeout } = this.globals();
+      const dataDir = this.dataDir();
+      this.client = new RuntimeClient({
+        location: locateRuntime(dataDir, url ?? this.io.env.MTD_URL),
+        dataDir,
+        env: this.io.env,
+        ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+      });
+    }
+    return this.client;
+  }
+
+  log(line: string): void {
+    this.io.stdout.write(`${line}\n`);
+  }
+
+  print(value: unknown): void {
+    this.log(JSON.stringify(value, null, 2));
+  }
+
+  note(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
+  progress(label: string): ProgressDisplay {
+    return progressDisplay(this.io.stderr, label);
+  }
+}
+
+/** Parses a number option; commander reports a refusal as a usage error naming the option (exit 2). */
+export function numberOption(what: string, valid: (n: number) => boolean): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !valid(n)) throw new InvalidArgumentError(`It must be ${what}.`);
+    return n;
+  };
+}
+
+/** An ISO 8601 time option (`2026-11-24T00:00:00Z`, or a day `2026-11-24`), normalised to UTC. */
+export function isoTime(value: string): string {
+  if (Number.isNaN(Date.parse(value)))
+    throw new InvalidArgumentError('It must be an ISO time like 2026-11-24T00:00:00Z.');
+  return new Date(value).toISOString();
+}

@@ -1,0 +1,134 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFile, rename } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Cli } from '../cliContext';
+import { ExitCode, RuntimeUnavailableError } from '../cliErrors';
+import type { ProgressDisplay } from '../progressDisplay';
+import { processIsAlive } from '../runtimeClient';
+import type { CommandGroup } from './commandGroup';
+
+/** What the inbox writes next to a processed batch (the intake's BatchReport, the fields shown here). */
+interface BatchReportSummary {
+  file: string;
+  status: 'processed' | 'unreadable';
+  total: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+}
+
+/**
+ * `mtd send <file>...`: single orders go to `POST /orders`; a batch (`<PurchaseOrders>`, or JSON
+ * `[…]` / `{"orders": […]}`) is placed in the inbox, exactly as a partner's file drop, and the CLI
+ * follows it until the runtime has written its report (`--no-wait` only places it).
+ */
+export const send: CommandGroup = {
+  register(program, cli) {
+    program
+      .command('send')
+      .description('send order files: one order per file over HTTP; a batch file through the inbox')
+      .argument('<files...>', 'order files (XML or JSON)')
+      .option('--no-wait', 'place batch files in the inbox without waiting for their report')
+      .option('--json', 'one JSON object per file')
+      .action(async (files, options) => {
+        const runtime = cli.runtime();
+        const display = cli.io.stderr.isTTY && files.length > 1 ? cli.progress('send') : undefined;
+        const say = (line: string) => (display ? display.note(line) : cli.log(line));
+        let refused = 0;
+        for (const [i, typed] of files.entries()) {
+          display?.update({ done: i, total: files.length, unit: 'files', detail: typed });
+          const file = cli.path(typed);
+          const body = readFileSync(file, 'utf8');
+          if (isBatch(body)) {
+            const report = await placeBatch(cli, typed, file, runtime.location, options.wait, display);
+            if (!report) continue;
+            if (report.status === 'unreadable' || report.rejected > 0) refused++;
+            if (options.json) cli.print({ ...report, file: typed });
+            else
+              say(
+                `${typed}: batch of ${report.total}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates${report.status === 'unreadable' ? ' (unreadable: nothing recorded)' : ''}`,
+              );
+            continue;
+          }
+          const response = await runtime.send('/orders', {
+            method: 'POST',
+            body,
+            contentType: body.trimStart().startsWith('<') ? 'application/xml' : 'application/json',
+            auth: false,
+          });
+          const result = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+          if (response.status >= 400) refused++;
+          if (options.json) cli.print({ file: typed, status: response.status, ...result });
+          else say(`${typed}: ${response.status} ${JSON.stringify(result)}`);
+        }
+        display?.update({ done: files.length, total: files.length, unit: 'files' });
+        display?.end();
+        if (refused > 0) process.exitCode = ExitCode.failed;
+      });
+  },
+};
+
+function isBatch(body: string): boolean {
+  return /<PurchaseOrders[\s>]/.test(body) || /^\s*(\[|\{\s*"orders")/.test(body);
+}
+
+/**
+ * Places a batch in the inbox (written as `.tmp`, then renamed: the watcher never reads half a
+ * file) and, with `wait`, follows it until its report appears in `done/` (or `failed/`).
+ */
+async function placeBatch(
+  cli: Cli,
+  typed: string,
+  file: string,
+  location: { inbox: string; pid?: number },
+  wait: boolean,
+  filesDisplay: ProgressDisplay | undefined,
+): Promise<BatchReportSummary | undefined> {
+  const name = basename(file);
+  const { inbox } = location;
+  const reportDirs = [join(inbox, 'done'), join(inbox, 'failed')];
+  const before = new Set(reportDirs.flatMap((dir) => reports(dir)));
+  await copyFile(file, join(inbox, `${name}.tmp`));
+  await rename(join(inbox, `${name}.tmp`), join(inbox, name));
+  if (!wait) {
+    const line = `${typed}: batch placed in the inbox; its report will be in ${join(inbox, 'done')}`;
+    if (filesDisplay) filesDisplay.note(line);
+    else cli.log(line);
+    return undefined;
+  }
+  const display = filesDisplay ?? cli.progress(`send ${typed}`);
+  const detail = () =>
+    existsSync(join(inbox, 'processing', name)) ? 'MTD is recording its orders' : "waiting for MTD's inbox";
+  for (;;) {
+    for (const path of reportDirs.flatMap((dir) => reports(dir))) {
+      if (before.has(path)) continue;
+      const report = readReport(path);
+      if (report?.file === name) {
+        if (!filesDisplay) display.end();
+        return report;
+      }
+    }
+    if (processIsAlive(location.pid) === false)
+      throw new RuntimeUnavailableError(
+        `MTD stopped before it took ${typed} from the inbox; it is taken at the next start`,
+        ExitCode.runtimeUnavailable,
+      );
+    if (!filesDisplay) display.update({ done: 0, unit: '', detail: detail() });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function reports(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.report.json'))
+    .map((f) => join(dir, f));
+}
+
+function readReport(path: string): BatchReportSummary | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as BatchReportSummary;
+  } catch {
+    return undefined; // being written: the next look reads it
+  }
+}

@@ -1,0 +1,108 @@
+import { type DemoFeed, startDemoFeed } from './demoFeed';
+import { type Runtime, startRuntime } from './runtime';
+
+export interface ServeOptions {
+  dataDir: string;
+  port: number;
+  /** DynamoDB in memory. */
+  memory: boolean;
+  taxFailureRate: number;
+  demo?: { ratePerSecond: number; maxOrders?: number };
+  log: (line: string) => void;
+  /** The longest a stop may take; then the process exits anyway (default 8 s). */
+  drainDeadlineMs?: number;
+}
+
+/**
+ * `mtd start`: runs the runtime (and the demo) until SIGINT or SIGTERM, then drains and exits 0.
+ *
+ * The drain goes front to back so nothing is cut in the middle: the demo stops sending and its
+ * requests in flight get their answers; then the runtime stops (HTTP, inbox, subscriptions each
+ * finish what they hold, checkpoints are saved, the store is closed). Past the deadline it exits
+ * anyway: everything answered is committed, and work not yet done (an event between handler and
+ * checkpoint, a batch file in processing/) is redone at the next start, as after a crash. Repeated
+ * signals (npm and the terminal both deliver Ctrl-C) do not interrupt the drain.
+ */
+export async function serveUntilStopped(options: ServeOptions): Promise<void> {
+  const { log } = options;
+  const runtime = await startRuntime({
+    dataDir: options.dataDir,
+    inMemory: options.memory,
+    port: options.port,
+    taxAuthority: { failureRate: options.taxFailureRate },
+    log,
+  });
+  if (runtime.initialAdmin?.generated) {
+    log(`First start: created user "admin" with password ${runtime.initialAdmin.password}
+  It is shown only now and stored nowhere (only its scrypt hash is kept); note it, then sign in.`);
+  }
+  log(banner(runtime, options));
+  const demo = options.demo
+    ? startDemoFeed({
+        url: runtime.url,
+        inbox: runtime.inbox,
+        random: Math.random,
+        ratePerSecond: options.demo.ratePerSecond,
+        ...(options.demo.maxOrders !== undefined ? { maxOrders: options.demo.maxOrders } : {}),
+        runtime,
+        log,
+      })
+    : undefined;
+  demo?.finished.then(() =>
+    log(
+      `demo: ${options.demo?.maxOrders} orders sent; the demo stops here, MTD keeps running (Ctrl-C stops).`,
+    ),
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const deadlineMs = options.drainDeadlineMs ?? 8_000;
+    log(`${signal}: stopping (finishing the work in hand, at most ${deadlineMs / 1000} s)…`);
+    const deadline = setTimeout(() => {
+      log(`stopped after ${deadlineMs / 1000} s with work in hand; it is redone at the next start`);
+      process.exit(0);
+    }, deadlineMs);
+    deadline.unref();
+    drain(runtime, demo, deadlineMs).then(
+      () => {
+        log('MTD stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        // Stopping must not fail loudly: what was committed stays, the rest is redone at start.
+        log(`stopped; the drain ended early: ${(error as Error).message}`);
+        process.exit(0);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function drain(runtime: Runtime, demo: DemoFeed | undefined, deadlineMs: number): Promise<void> {
+  if (demo) {
+    await demo.stop();
+    // Every order the demo sent over HTTP gets its answer before the server closes.
+    const answered = () => {
+      const c = demo.counts();
+      return c.sent - c.batchOrders <= c.accepted + c.duplicates + c.refused + c.failed;
+    };
+    const until = Date.now() + deadlineMs / 2;
+    while (!answered() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await runtime.stop();
+}
+
+function banner(runtime: Runtime, options: ServeOptions): string {
+  return `MTD is running.
+  Back office     ${runtime.url}/   (sign in as admin; "mtd users add" for colleagues)
+  Intake API      POST ${runtime.url}/orders   (application/xml or application/json)
+  Query API       ${runtime.url}/api/orders  ${runtime.url}/api/stats  ${runtime.url}/api/audit/verify
+  Inbox (batches) ${runtime.inbox}
+  Outbox (email)  ${runtime.outbox}
+  Data            ${options.memory ? '(in memory)' : runtime.dataDir}
+  Tax authority   ${runtime.taxAuthorityUrl} (simulator, failure rate ${options.taxFailureRate})
+Try: npx mtd login, npx mtd send examples/order.xml, npx mtd orders. Ctrl-C stops.`;
+}
