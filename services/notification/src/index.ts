@@ -1,13 +1,26 @@
 import type { Clock, EventHandler, EventStore, IdGenerator } from '@mtd/platform';
 import type { EmailSender } from '#adapters/emailSender';
+import { type DtePdfRenderer, workerPdfRenderer } from '#adapters/pdfRenderer';
 import { notifyCustomerOnDteIssued } from '#handlers/notifyCustomerOnDteIssued';
 
-export { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
+export {
+  type EmailAttachment,
+  type EmailMessage,
+  type EmailSender,
+  EmailSendFailedError,
+} from '#adapters/emailSender';
 export { messageIdFor, outboxEmailSender } from '#adapters/outboxEmailSender';
+export {
+  type DtePdfRenderer,
+  inlinePdfRenderer,
+  PdfRenderFailedError,
+  workerPdfRenderer,
+} from '#adapters/pdfRenderer';
 export { sesEmailSender, toEmailSendFailedError } from '#adapters/sesEmailSender';
 export {
   type CustomerEmail,
   customerEmailKey,
+  documentFileName,
   documentTitle,
   escapeHtml,
   formatClp,
@@ -36,6 +49,7 @@ export {
   notifyOperationsOnOrderAtRisk,
   operationsDigestKey,
 } from '#handlers/notifyOperationsOnOrderAtRisk';
+export { renderDtePdf } from '#src/pdf/renderDtePdf';
 
 export interface NotificationDeps {
   /** An event store appending as `mtd.notification`. */
@@ -46,6 +60,8 @@ export interface NotificationDeps {
   email: EmailSender;
   /** The sender address, e.g. `"Tienda" <no-reply@tienda.cl>`. */
   from: string;
+  /** The PDF renderer; a worker thread by default (Lambda passes `inlinePdfRenderer()`). */
+  pdf?: DtePdfRenderer;
 }
 
 /**
@@ -53,5 +69,7 @@ export interface NotificationDeps {
  * keyed by subscription name. The same functions run in the local runtime and in Lambda.
  */
 export function createNotification(deps: NotificationDeps): { notifyCustomerOnDteIssued: EventHandler } {
-  return { notifyCustomerOnDteIssued: notifyCustomerOnDteIssued(deps) };
+  return {
+    notifyCustomerOnDteIssued: notifyCustomerOnDteIssued({ ...deps, pdf: deps.pdf ?? workerPdfRenderer() }),
+  };
 }

@@ -17,6 +17,17 @@ export interface EmailMessage {
   idempotencyKey: string;
   /** Labels for the mail system's delivery events (SES `EmailTags`), e.g. `{ orderId }`. */
   tags?: Readonly<Record<string, string>>;
+  /** Files attached to the message (the DTE's PDF). */
+  attachments?: readonly EmailAttachment[];
+}
+
+/** A file attached to an email. */
+export interface EmailAttachment {
+  /** e.g. `boleta-electronica-4711.pdf`. */
+  filename: string;
+  /** e.g. `application/pdf`. */
+  contentType: string;
+  content: Uint8Array;
 }
 
 /** The port every mail system implements: the SES v2 adapter in AWS, the `.eml` outbox locally. */

@@ -12,7 +12,8 @@ import {
 
 /**
  * The local mail system (DESIGN §4): each email becomes `<dir>/<idempotencyKey>.eml`, a complete
- * RFC 5322 message (multipart/alternative text + HTML, UTF-8) any mail client opens.
+ * RFC 5322 message (multipart/alternative text + HTML, UTF-8, inside multipart/mixed with its
+ * attachments when it has any) any mail client opens.
  *
  * The file is written to a temporary name, fsynced and renamed into place, so a reader never sees a
  * half-written `.eml` and a `kill -9` leaves either the whole message or none. A redelivery (same key)
@@ -63,6 +64,11 @@ async function composeEml(message: EmailMessage, date: Date): Promise<Buffer> {
       ...Object.fromEntries(Object.entries(message.tags ?? {}).map(([k, v]) => [`X-MTD-Tag-${k}`, v])),
     },
     textEncoding: 'quoted-printable',
+    attachments: (message.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.content),
+    })),
   });
   const built = await composer.compile().build();
   // MailComposer leaves the body's own line breaks as LF (its SMTP transports convert them on the

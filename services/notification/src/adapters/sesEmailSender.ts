@@ -48,6 +48,17 @@ export function sesEmailSender(options: { client: SESv2Client; configurationSetN
               Html: { Data: message.html, Charset: 'UTF-8' },
             },
             Headers: [{ Name: 'X-MTD-Idempotency-Key', Value: message.idempotencyKey }],
+            ...(message.attachments && message.attachments.length > 0
+              ? {
+                  Attachments: message.attachments.map((a) => ({
+                    FileName: a.filename,
+                    ContentType: a.contentType,
+                    ContentDisposition: 'ATTACHMENT' as const,
+                    ContentTransferEncoding: 'BASE64' as const,
+                    RawContent: a.content,
+                  })),
+                }
+              : {}),
           },
         },
         ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),

@@ -5,7 +5,11 @@ import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
 import { requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { sesEmailSender } from '#adapters/sesEmailSender';
-import { createNotification, notifyOperationsOnOrderAtRisk as notifyOperations } from '#src/index';
+import {
+  createNotification,
+  inlinePdfRenderer,
+  notifyOperationsOnOrderAtRisk as notifyOperations,
+} from '#src/index';
 
 /**
  * Composition root of the notification Lambdas. Configuration from the stack: EVENT_STORE_TABLE,
@@ -32,6 +36,8 @@ const notification = createNotification({
   ids,
   email,
   from: requiredEnv('EMAIL_FROM'),
+  // One message at a time per container: render in this thread (the bundle carries no worker file).
+  pdf: inlinePdfRenderer(),
 });
 
 export const notifyCustomerOnDteIssued = sqsEventBridgeHandler({

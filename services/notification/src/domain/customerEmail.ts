@@ -1,4 +1,4 @@
-import type { DteIssuedV1, DteType } from '@mtd/contracts';
+import type { DteIssuedV2, DteType } from '@mtd/contracts';
 
 /** The rendered customer email: what any mail system needs besides the addresses. */
 export interface CustomerEmail {
@@ -37,7 +37,7 @@ export function escapeHtml(value: string): string {
 }
 
 /** `"Boleta electrónica N° 4711"` or `"Factura electrónica N° 4711"`. */
-export function documentTitle(dte: Pick<DteIssuedV1, 'dteType' | 'folio'>): string {
+export function documentTitle(dte: Pick<DteIssuedV2, 'dteType' | 'folio'>): string {
   const name = documentNames[dte.dteType];
   return `${name.charAt(0).toUpperCase()}${name.slice(1)} N° ${dte.folio}`;
 }
@@ -49,7 +49,7 @@ export function documentTitle(dte: Pick<DteIssuedV1, 'dteType' | 'folio'>): stri
  *
  * @example renderCustomerEmail(dteIssued.data).subject // "Tu boleta electrónica N° 4711 – pedido PO-1001"
  */
-export function renderCustomerEmail(dte: DteIssuedV1): CustomerEmail {
+export function renderCustomerEmail(dte: DteIssuedV2): CustomerEmail {
   const title = documentTitle(dte);
   const subject = `Tu ${documentNames[dte.dteType]} N° ${dte.folio} – pedido ${dte.orderId}`;
   const issuedOn = longDate.format(new Date(dte.issuedAt));
@@ -77,6 +77,7 @@ export function renderCustomerEmail(dte: DteIssuedV1): CustomerEmail {
     '',
     `Pedido: ${dte.orderId}`,
     '',
+    ...(dte.ted ? ['Adjuntamos el documento en PDF, con su timbre electrónico.', ''] : []),
     'Este correo se generó automáticamente; por favor no lo respondas.',
     '',
   ].join('\n');
@@ -121,6 +122,11 @@ ${totalRows}
 </html>
 `;
   return { subject, text, html };
+}
+
+/** The attachment's file name: `boleta-electronica-4711.pdf`, `factura-electronica-4711.pdf`. */
+export function documentFileName(dte: Pick<DteIssuedV2, 'dteType' | 'folio'>): string {
+  return `${dte.dteType === 33 ? 'factura' : 'boleta'}-electronica-${dte.folio}.pdf`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DteIssuedV1, Streams } from '@mtd/contracts';
+import { DteIssuedV2, Streams } from '@mtd/contracts';
 import {
   type Cause,
   type CommandHandlerDeps,
@@ -7,13 +7,16 @@ import {
   loadForEffect,
 } from '@mtd/platform';
 import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
-import { customerEmailKey, renderCustomerEmail } from '#domain/customerEmail';
+import type { DtePdfRenderer } from '#adapters/pdfRenderer';
+import { customerEmailKey, documentFileName, renderCustomerEmail } from '#domain/customerEmail';
 import { decideNotification, notificationDecider } from '#domain/decideNotification';
 
 export interface NotifyCustomerOnDteIssuedDeps extends CommandHandlerDeps {
   email: EmailSender;
   /** The sender address, e.g. `"Tienda" <no-reply@tienda.cl>`. */
   from: string;
+  /** Renders the document's printed form, attached as a PDF (off the event loop locally). */
+  pdf: DtePdfRenderer;
 }
 
 const handleNotification = commandHandler(notificationDecider);
@@ -33,7 +36,7 @@ const handleNotification = commandHandler(notificationDecider);
  */
 export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): EventHandler {
   return async (event, context) => {
-    if (event.type !== DteIssuedV1.detailType) return;
+    if (event.type !== DteIssuedV2.detailType) return;
     if (context.replayName !== undefined) return;
 
     const dte = event.data;
@@ -45,12 +48,18 @@ export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): 
 
     const content = renderCustomerEmail(dte);
     const to = dte.customer.email;
+    // The printed form goes with it; a document issued before DTEs were stamped (DteIssued v1) has no
+    // TED to print, so its email goes without one.
+    const pdf = dte.ted ? await deps.pdf.render(dte) : undefined;
     const message: EmailMessage = {
       from: deps.from,
       to: [to],
       ...content,
       idempotencyKey: customerEmailKey(dte.orderId, event.metadata.eventId),
       tags: { orderId: dte.orderId },
+      ...(pdf
+        ? { attachments: [{ filename: documentFileName(dte), contentType: 'application/pdf', content: pdf }] }
+        : {}),
     };
 
     let messageId: string;

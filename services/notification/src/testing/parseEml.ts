@@ -71,3 +71,35 @@ function decodeQuotedPrintable(text: string): string {
   }
   return Buffer.from(bytes).toString('utf8');
 }
+
+/** The readable content of a message, through nested multiparts: its text, its HTML and its attachments. */
+export interface EmlContent {
+  text: string;
+  html: string;
+  attachments: { filename: string; contentType: string; content: Buffer }[];
+}
+
+export function emlContent(raw: string): EmlContent {
+  const content: EmlContent = { text: '', html: '', attachments: [] };
+  const walk = (entity: string) => {
+    const { headers, body } = splitEntity(entity);
+    const type = headers.get('content-type') ?? 'text/plain';
+    const boundary = /boundary="?([^";\r\n]+)"?/i.exec(type)?.[1];
+    if (boundary) {
+      for (const segment of body.split(`--${boundary}`).slice(1)) {
+        if (!segment.startsWith('--')) walk(segment.replace(/^\r\n/, '').replace(/\r\n$/, ''));
+      }
+      return;
+    }
+    const filename = /filename="?([^";\r\n]+)"?/i.exec(headers.get('content-disposition') ?? '')?.[1];
+    if (filename) {
+      const encoding = (headers.get('content-transfer-encoding') ?? '').toLowerCase();
+      const bytes =
+        encoding === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : Buffer.from(body, 'latin1');
+      content.attachments.push({ filename, contentType: type.split(';')[0]!.trim(), content: bytes });
+    } else if (type.startsWith('text/html')) content.html += decodeBody(body, headers);
+    else if (type.startsWith('text/plain')) content.text += decodeBody(body, headers);
+  };
+  walk(raw);
+  return content;
+}

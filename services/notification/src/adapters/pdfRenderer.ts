@@ -1,0 +1,79 @@
+import { Worker } from 'node:worker_threads';
+import type { DteIssuedV2 } from '@mtd/contracts';
+import { renderDtePdf } from '../pdf/renderDtePdf';
+
+/** Renders a DTE's printed form (PDF with the TED as a PDF417 barcode). */
+export interface DtePdfRenderer {
+  render(dte: DteIssuedV2): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** The PDF could not be rendered (a bug or a worker that died): the delivery is retried. */
+export class PdfRenderFailedError extends Error {
+  override readonly name = 'PdfRenderFailedError';
+}
+
+/**
+ * Renders in this thread. For Lambda, where one message is handled at a time and nothing else waits on
+ * the event loop; the bundle carries the renderer, not a worker file.
+ */
+export function inlinePdfRenderer(): DtePdfRenderer {
+  return { render: (dte) => renderDtePdf(dte), close: async () => {} };
+}
+
+interface Job {
+  resolve: (pdf: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Renders in worker threads, so a barcode and a page (tens of milliseconds of CPU each) never stall the
+ * choreography's event loop. `threads` workers (default 1) are started on the first render and take
+ * jobs in turn; a worker that dies fails its jobs (retried by the runner) and is replaced on the next
+ * render. Workers are unref'd: they never keep the process alive.
+ */
+export function workerPdfRenderer(options: { threads?: number } = {}): DtePdfRenderer {
+  const size = Math.max(1, options.threads ?? 1);
+  const workers: { worker: Worker; pending: Map<number, Job> }[] = [];
+  let nextId = 1;
+  let turn = 0;
+
+  function spawn(): { worker: Worker; pending: Map<number, Job> } {
+    const worker = new Worker(new URL('../pdf/pdfWorker.mjs', import.meta.url));
+    worker.unref();
+    const slot = { worker, pending: new Map<number, Job>() };
+    worker.on('message', (message: { id: number; pdf?: Uint8Array; error?: string }) => {
+      const job = slot.pending.get(message.id);
+      if (!job) return;
+      slot.pending.delete(message.id);
+      if (message.pdf) job.resolve(new Uint8Array(message.pdf));
+      else job.reject(new PdfRenderFailedError(`the PDF renderer failed: ${message.error ?? 'no PDF'}`));
+    });
+    const fail = (error: Error) => {
+      for (const job of slot.pending.values())
+        job.reject(new PdfRenderFailedError(`the PDF worker died: ${error.message}`, { cause: error }));
+      slot.pending.clear();
+      const i = workers.indexOf(slot);
+      if (i >= 0) workers.splice(i, 1);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    return slot;
+  }
+
+  return {
+    render(dte) {
+      while (workers.length < size) workers.push(spawn());
+      const slot = workers[turn++ % workers.length]!;
+      const id = nextId++;
+      return new Promise<Uint8Array>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage({ id, dte });
+      });
+    },
+    async close() {
+      const all = workers.splice(0);
+      await Promise.all(all.map((slot) => slot.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sources } from '@mtd/contracts';
+import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboxEmailSender } from '#adapters/outboxEmailSender';
+import { inlinePdfRenderer, workerPdfRenderer } from '#adapters/pdfRenderer';
+import { notifyCustomerOnDteIssued } from '#handlers/notifyCustomerOnDteIssued';
+import { aDteIssued, aDteIssuedEvent } from '#src/testing/aDteIssuedEvent';
+import { emlContent } from '#src/testing/parseEml';
+import { readPdf417Barcodes } from '#src/testing/readPdfBarcodes';
+
+/**
+ * A TED as the dte service writes it (DD with the CAF, FRMT), with the Latin-1 characters a customer
+ * name brings. The barcode must carry it byte for byte.
+ */
+const ted =
+  '<TED version="1.0"><DD><RE>76543210-3</RE><TD>39</TD><F>4711</F><FE>2026-11-24</FE><RR>66666666-6</RR>' +
+  '<RSR>Ana Pérez Ñúñez &amp; Cía.</RSR><MNT>24990</MNT><IT1>Tijeras</IT1><CAF version="1.0"><DA><RE>76543210-3</RE>' +
+  '<RS>Comercial MTD SpA</RS><TD>39</TD><RNG><D>1</D><H>100000</H></RNG><FA>2026-11-01</FA><RSAPK>' +
+  `<M>${'q'.repeat(86)}==</M><E>Aw==</E></RSAPK><IDK>100</IDK></DA><FRMA algoritmo="SHA1withRSA">${'F'.repeat(170)}==</FRMA>` +
+  `</CAF><TSTED>2026-11-24T07:00:01</TSTED></DD><FRMT algoritmo="SHA1withRSA">${'T'.repeat(86)}==</FRMT></TED>`;
+
+const sixtyLines = Array.from({ length: 60 }, (_, i) => ({
+  sku: `SKU-${i + 1}`,
+  description: `Artículo número ${i + 1} con una descripción larga de ochenta caracteres como máximo`,
+  quantity: 1,
+  unitPrice: 1000 + i,
+  lineTotal: 1000 + i,
+}));
+
+describe('the printed DTE (PDF with the TED as PDF417)', () => {
+  const renderer = workerPdfRenderer();
+  afterAll(() => renderer.close());
+
+  it('carries the TED in a PDF417 barcode that a decoder reads back byte for byte (rendered in a worker)', async () => {
+    const pdf = await renderer.render(aDteIssued({ ted }));
+    expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text: ted }]);
+  });
+
+  it('puts 60 lines on two pages, with the totals and the timbre on the last', async () => {
+    const pdf = await renderer.render(
+      aDteIssued({
+        dteType: 33,
+        customer: { ...aDteIssued().customer, taxId: '76123456-7' },
+        lines: sixtyLines,
+        ted,
+      }),
+    );
+    expect((await PDFDocument.load(pdf)).getPageCount()).toBe(2);
+    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 2, text: ted }]);
+  });
+
+  it('renders the same bytes in a worker and inline (deterministic, no clock)', async () => {
+    const dte = aDteIssued({ ted });
+    expect(
+      Buffer.from(await renderer.render(dte)).equals(Buffer.from(await inlinePdfRenderer().render(dte))),
+    ).toBe(true);
+  });
+});
+
+describe('notifyCustomerOnDteIssued attaches the PDF', () => {
+  let engine: TestEngine;
+  let outbox: string;
+  const renderer = workerPdfRenderer();
+  beforeAll(async () => {
+    engine = await startTestEngine();
+    outbox = await mkdtemp(join(tmpdir(), 'mtd-outbox-'));
+  });
+  afterAll(async () => {
+    await renderer.close();
+    await engine.close();
+    await rm(outbox, { recursive: true, force: true });
+  });
+
+  it('sends the document as a PDF whose barcode reads back to the TED of the event', async () => {
+    const handler = notifyCustomerOnDteIssued({
+      store: engine.storeFor(Sources.notification),
+      clock: { now: () => new Date('2026-11-24T10:00:03.000Z') },
+      ids: { next: () => '01KAT00000000000000000000A' },
+      email: outboxEmailSender({ dir: outbox }),
+      from: 'MTD Boletas <boletas@mtd.example.cl>',
+      pdf: renderer,
+    });
+    await handler(aDteIssuedEvent({ ted }), { subscription: 'notifyCustomerOnDteIssued', attempt: 1 });
+    const [file] = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+    const email = emlContent(readFileSync(join(outbox, file!), 'utf8'));
+    const attachment = email.attachments.find((a) => a.contentType === 'application/pdf');
+    expect(attachment?.filename).toBe('boleta-electronica-4711.pdf');
+    expect(await readPdf417Barcodes(attachment!.content)).toEqual([{ page: 1, text: ted }]);
+    expect(email.text).toContain('Adjuntamos el documento en PDF');
+  });
+
+  it('sends a document issued before DTEs were stamped (no TED) without an attachment', async () => {
+    const handler = notifyCustomerOnDteIssued({
+      store: engine.storeFor(Sources.notification),
+      clock: { now: () => new Date('2026-11-24T10:00:03.000Z') },
+      ids: { next: () => '01KAT00000000000000000000B' },
+      email: outboxEmailSender({ dir: outbox }),
+      from: 'MTD Boletas <boletas@mtd.example.cl>',
+      pdf: renderer,
+    });
+    await handler(aDteIssuedEvent({ orderId: 'PO-OLD', ted: null }), { subscription: 'n', attempt: 1 });
+    const file = readdirSync(outbox).find((f) => f.startsWith('PO-OLD'));
+    expect(emlContent(readFileSync(join(outbox, file!), 'utf8')).attachments).toEqual([]);
+  });
+});

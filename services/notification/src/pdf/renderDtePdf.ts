@@ -1,0 +1,279 @@
+import type { DteIssuedV2, DteType } from '@mtd/contracts';
+import bwipjs from 'bwip-js/node';
+import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+
+/**
+ * The printed form of a DTE (its "representación impresa"), as a PDF: the issuer, the red box with the
+ * issuer's RUT, the document's name and folio, the receiver, the lines, the totals, and the TED printed
+ * as a PDF417 barcode with "Timbre Electrónico SII", the resolution and where to verify it. The barcode
+ * carries the TED exactly as signed (its ISO-8859-1 bytes), with error correction level 5, as the SII's
+ * instructions for printed DTEs ask, so anyone can read it back and check the stamp.
+ *
+ * CPU-heavy (tens of milliseconds): the notification service runs it in a worker thread (pdfRenderer.ts).
+ */
+export async function renderDtePdf(dte: DteIssuedV2): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  pdf.setTitle(`${documentName(dte.dteType)} N° ${dte.folio}`);
+  pdf.setProducer('MTD');
+  pdf.setCreator('MTD');
+  // Fixed dates: the same event renders the same bytes (pdf-lib would stamp the time of rendering).
+  pdf.setCreationDate(new Date(dte.issuedAt));
+  pdf.setModificationDate(new Date(dte.issuedAt));
+  const regular = await pdf.embedFont(StandardFonts.Helvetica);
+  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  const layout = new Layout(pdf, regular, bold);
+
+  header(layout, dte);
+  receiver(layout, dte);
+  lines(layout, dte);
+  totals(layout, dte);
+  if (dte.ted) await timbre(layout, dte, dte.ted);
+  return pdf.save({ useObjectStreams: false });
+}
+
+const names: Record<DteType, string> = { 33: 'FACTURA ELECTRÓNICA', 39: 'BOLETA ELECTRÓNICA' };
+const documentName = (dteType: DteType) => names[dteType];
+
+const pesos = new Intl.NumberFormat('es-CL', { style: 'currency', currency: 'CLP' });
+const count = new Intl.NumberFormat('es-CL', { maximumFractionDigits: 0 });
+const longDate = new Intl.DateTimeFormat('es-CL', { timeZone: 'America/Santiago', dateStyle: 'long' });
+const formatRut = (rut: string) => {
+  const [number = '', dv = ''] = rut.toUpperCase().split('-');
+  return `${number.replace(/\B(?=(\d{3})+(?!\d))/g, '.')}-${dv}`;
+};
+
+/** The standard fonts encode WinAnsi: Latin-1 and a few more; anything else prints as `?`. */
+const winAnsiExtras = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+function printable(text: string): string {
+  return Array.from(text, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || winAnsiExtras.has(c) ? c : '?';
+  }).join('');
+}
+
+const red = rgb(0.8, 0, 0);
+const grey = rgb(0.4, 0.4, 0.4);
+const pageSize: [number, number] = [612, 792]; // carta, as the SII's printed facturas
+const margin = 40;
+
+/** Writes top to bottom, adding pages as the lines need them. */
+class Layout {
+  page: PDFPage;
+  y: number;
+  constructor(
+    readonly pdf: PDFDocument,
+    readonly regular: PDFFont,
+    readonly bold: PDFFont,
+  ) {
+    this.page = pdf.addPage(pageSize);
+    this.y = pageSize[1] - margin;
+  }
+  need(height: number): void {
+    if (this.y - height >= margin) return;
+    this.page = this.pdf.addPage(pageSize);
+    this.y = pageSize[1] - margin;
+  }
+  text(
+    value: string,
+    x: number,
+    options: {
+      size?: number;
+      bold?: boolean;
+      color?: ReturnType<typeof rgb>;
+      width?: number;
+      align?: 'left' | 'right' | 'center';
+    } = {},
+  ): void {
+    const font = options.bold ? this.bold : this.regular;
+    const size = options.size ?? 9;
+    let text = printable(value);
+    if (options.width !== undefined) {
+      while (text.length > 1 && font.widthOfTextAtSize(text, size) > options.width)
+        text = `${text.slice(0, -2)}…`;
+    }
+    const width = font.widthOfTextAtSize(text, size);
+    const left =
+      options.align === 'right' && options.width !== undefined
+        ? x + options.width - width
+        : options.align === 'center' && options.width !== undefined
+          ? x + (options.width - width) / 2
+          : x;
+    this.page.drawText(text, { x: left, y: this.y, size, font, color: options.color ?? rgb(0, 0, 0) });
+  }
+}
+
+function header(l: Layout, dte: DteIssuedV2): void {
+  const issuer = dte.issuer;
+  const boxWidth = 200;
+  const boxX = pageSize[0] - margin - boxWidth;
+  const top = l.y;
+  // The red box: RUT, the document's name and its folio (SII, printed DTEs).
+  l.page.drawRectangle({
+    x: boxX,
+    y: top - 70,
+    width: boxWidth,
+    height: 78,
+    borderColor: red,
+    borderWidth: 2,
+  });
+  l.y = top - 12;
+  l.text(`R.U.T.: ${formatRut(issuer?.rut ?? '')}`, boxX, {
+    size: 11,
+    bold: true,
+    color: red,
+    width: boxWidth,
+    align: 'center',
+  });
+  l.y -= 20;
+  l.text(documentName(dte.dteType), boxX, {
+    size: 11,
+    bold: true,
+    color: red,
+    width: boxWidth,
+    align: 'center',
+  });
+  l.y -= 20;
+  l.text(`N° ${dte.folio}`, boxX, { size: 11, bold: true, color: red, width: boxWidth, align: 'center' });
+  l.y = top - 84;
+  l.text(`S.I.I. - ${(issuer?.comuna ?? '').toUpperCase()}`, boxX, {
+    size: 8,
+    bold: true,
+    color: red,
+    width: boxWidth,
+    align: 'center',
+  });
+
+  l.y = top - 4;
+  const width = boxX - margin - 12;
+  l.text(issuer?.name ?? '', margin, { size: 13, bold: true, width });
+  l.y -= 16;
+  l.text(issuer?.giro ?? '', margin, { width });
+  l.y -= 12;
+  l.text(`${issuer?.address ?? ''}${issuer?.comuna ? `, ${issuer.comuna}` : ''}`, margin, { width });
+  l.y = top - 110;
+}
+
+function receiver(l: Layout, dte: DteIssuedV2): void {
+  l.text(`Fecha de emisión: ${longDate.format(new Date(dte.issuedAt))}`, margin, { bold: true });
+  l.y -= 14;
+  if (dte.dteType === 33) {
+    l.text(`Señor(es): ${dte.customer.name}`, margin, { width: 360 });
+    l.text(`R.U.T.: ${formatRut(dte.customer.taxId ?? '')}`, 420, { width: 150 });
+    l.y -= 12;
+    l.text(`Correo: ${dte.customer.email}`, margin, { width: 360 });
+  } else {
+    l.text(`Cliente: ${dte.customer.name}`, margin, { width: 500 });
+  }
+  l.y -= 12;
+  l.text(`Pedido: ${dte.orderId}`, margin, { color: grey });
+  l.y -= 20;
+}
+
+const columns = { code: margin, description: margin + 70, quantity: 340, price: 400, total: 480 };
+
+function lineHeader(l: Layout): void {
+  l.page.drawLine({
+    start: { x: margin, y: l.y + 10 },
+    end: { x: pageSize[0] - margin, y: l.y + 10 },
+    thickness: 0.5,
+  });
+  l.text('Código', columns.code, { bold: true });
+  l.text('Descripción', columns.description, { bold: true });
+  l.text('Cantidad', columns.quantity, { bold: true, width: 50, align: 'right' });
+  l.text('Precio', columns.price, { bold: true, width: 70, align: 'right' });
+  l.text('Total', columns.total, { bold: true, width: pageSize[0] - margin - columns.total, align: 'right' });
+  l.y -= 6;
+  l.page.drawLine({ start: { x: margin, y: l.y }, end: { x: pageSize[0] - margin, y: l.y }, thickness: 0.5 });
+  l.y -= 12;
+}
+
+function lines(l: Layout, dte: DteIssuedV2): void {
+  lineHeader(l);
+  for (const line of dte.lines) {
+    if (l.y - 12 < margin) {
+      l.need(pageSize[1]);
+      lineHeader(l);
+    }
+    l.text(line.sku, columns.code, { width: 66 });
+    l.text(line.description, columns.description, { width: columns.quantity - columns.description - 6 });
+    l.text(count.format(line.quantity), columns.quantity, { width: 50, align: 'right' });
+    l.text(pesos.format(line.unitPrice), columns.price, { width: 70, align: 'right' });
+    l.text(pesos.format(line.lineTotal), columns.total, {
+      width: pageSize[0] - margin - columns.total,
+      align: 'right',
+    });
+    l.y -= 12;
+  }
+  l.page.drawLine({
+    start: { x: margin, y: l.y + 8 },
+    end: { x: pageSize[0] - margin, y: l.y + 8 },
+    thickness: 0.5,
+  });
+  l.y -= 8;
+}
+
+function totals(l: Layout, dte: DteIssuedV2): void {
+  const rows: [string, number][] =
+    dte.dteType === 33
+      ? [
+          ['Monto neto', dte.net],
+          ['IVA (19%)', dte.iva],
+          ['Total', dte.total],
+        ]
+      : [['Total', dte.total]];
+  l.need(rows.length * 14 + 20);
+  for (const [label, amount] of rows) {
+    l.text(label, 380, { bold: label === 'Total', width: 90 });
+    l.text(pesos.format(amount), columns.total, {
+      bold: label === 'Total',
+      width: pageSize[0] - margin - columns.total,
+      align: 'right',
+    });
+    l.y -= 14;
+  }
+  // A boleta shows the tax it includes (Ley 21.210: boletas desglosan el IVA).
+  if (dte.dteType === 39) {
+    l.text(`El IVA incluido en esta boleta es de ${pesos.format(dte.iva)}`, 300, { color: grey });
+    l.y -= 14;
+  }
+  l.y -= 10;
+}
+
+/** The TED as a PDF417 barcode (error correction level 5), and the SII's legend under it. */
+async function timbre(l: Layout, dte: DteIssuedV2, ted: string): Promise<void> {
+  // PDF417 options of BWIPP that bwip-js's types do not list: error correction level, data columns, row height.
+  const pdf417Options = { eclevel: 5, columns: 12, rowmult: 2 };
+  const options: bwipjs.RenderOptions = {
+    bcid: 'pdf417',
+    text: ted,
+    // The TED is ISO-8859-1: each character is one byte of the barcode.
+    binarytext: true,
+    scale: 2,
+    backgroundcolor: 'FFFFFF',
+    paddingwidth: 6,
+    paddingheight: 6,
+    ...(pdf417Options as Partial<bwipjs.RenderOptions>),
+  };
+  const png: Buffer = await bwipjs.toBuffer(options);
+  const image = await l.pdf.embedPng(png);
+  // About 7 cm wide: within the SII's 2–4 cm × 5–9 cm for the printed timbre.
+  const width = 200;
+  const height = (image.height / image.width) * width;
+  l.need(height + 50);
+  const x = margin;
+  l.page.drawImage(image, { x, y: l.y - height, width, height });
+  l.y -= height + 12;
+  l.text('Timbre Electrónico SII', x, { bold: true, width, align: 'center' });
+  l.y -= 11;
+  const resolution = dte.issuer?.resolution;
+  if (resolution) {
+    l.text(`Res. ${resolution.number} de ${resolution.date.slice(0, 4)}`, x, {
+      size: 8,
+      width,
+      align: 'center',
+    });
+    l.y -= 10;
+  }
+  l.text('Verifique documento: www.sii.cl', x, { size: 8, width, align: 'center' });
+  l.y -= 12;
+}
