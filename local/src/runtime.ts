@@ -160,6 +160,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const live = new LiveFeed();
   const head = await new DynamoEventStore({ client, tableName: tableNames.events, clock }).headPosition();
   live.start(head);
+  fence.settledUpTo(head);
   const ids = ulidGenerator(clock, head ? { after: head } : {});
   // This process is the one writer of every stream it appends to, so stream state can be cached.
   const streams = new StreamCache();

@@ -1,4 +1,4 @@
-import { decodeTime, encodeTime } from 'ulid';
+import { encodeTime } from 'ulid';
 
 /**
  * Why this exists: a commit's feed position (a ULID) is chosen before its PutItem lands, so two
@@ -33,25 +33,47 @@ export class AppendFence {
     this.onSettled?.();
   }
 
+  /**
+   * An exact fence's starting point: every commit up to `commitId` (the feed's head when the runtime
+   * starts) has settled, and every id issued from now on sorts after it.
+   */
+  settledUpTo(commitId: string | undefined): void {
+    if (commitId && commitId > this.highest) this.highest = commitId;
+  }
+
   /** Readers may read commit ids strictly below this. */
   horizon(now: number): string {
     const byClock = `${encodeTime(Math.max(0, now - this.settleMs), 10)}0000000000000000`;
     if (this.settleMs === 0) {
-      // An exact fence (every writer shares it) knows every id issued: below the oldest append in
-      // flight, or with none in flight after the greatest id issued, everything has settled — even
-      // ids ahead of this clock (a head written by a clock that was ahead, which the runtime's ids
-      // then follow); waiting for the clock would stall every reader.
+      // An exact fence (every writer shares it, ids come from one monotonic generator) knows every
+      // id issued: below the oldest append in flight, or, with none in flight, up to the greatest id
+      // issued, everything has settled. The clock plays no part: the next id sorts after the
+      // greatest (even within the same millisecond, where a clock-based horizon past it would let a
+      // reader skip an append still in flight), and ids ahead of this clock don't stall readers.
       let oldest: string | undefined;
       for (const commitId of this.inFlight.keys())
         if (oldest === undefined || commitId < oldest) oldest = commitId;
       if (oldest !== undefined) return oldest;
-      const afterHighest = this.highest
-        ? `${encodeTime(decodeTime(this.highest) + 1, 10)}0000000000000000`
-        : '';
-      return afterHighest > byClock ? afterHighest : byClock;
+      return this.highest ? successorOf(this.highest) : byClock;
     }
     let horizon = byClock;
     for (const commitId of this.inFlight.keys()) if (commitId < horizon) horizon = commitId;
     return horizon;
   }
+}
+
+const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The ULID right after `id` (its last character incremented, with carry): no id sorts between. */
+export function successorOf(id: string): string {
+  const chars = id.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const digit = crockford.indexOf(chars[i]!);
+    if (digit < crockford.length - 1) {
+      chars[i] = crockford[digit + 1]!;
+      return chars.join('');
+    }
+    chars[i] = '0';
+  }
+  throw new RangeError(`no ULID follows ${id}`);
 }
