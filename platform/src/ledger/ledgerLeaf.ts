@@ -3,9 +3,12 @@ import {
   CustomerNotificationFailedV1,
   CustomerNotifiedV1,
   DteBroadcastFailedV1,
+  DteBroadcastFailedV2,
   DteBroadcastV1,
+  DteBroadcastV2,
   DteIssuanceFailedV1,
   DteIssuedV1,
+  DteIssuedV2,
   type EventDefinition,
   type EventMetadata,
   ExceptionRetryRequestedV1,
@@ -110,9 +113,17 @@ export const personalFields: ReadonlyMap<string, readonly string[]> = new Map([
   [key(OrderRejectedV1), ['/data/reasons/*/message']],
   // The DTE XML names the receiver (RUT, name, address) as the tax document requires.
   [key(DteIssuedV1), ['/data/customer/taxId', '/data/customer/name', '/data/customer/email', '/data/xml']],
+  // v2 adds the TED, whose signed DD carries the receiver's RUT and name (RR, RSR).
+  [
+    key(DteIssuedV2),
+    ['/data/customer/taxId', '/data/customer/name', '/data/customer/email', '/data/xml', '/data/ted'],
+  ],
   [key(DteIssuanceFailedV1), []],
   [key(DteBroadcastV1), []],
   [key(DteBroadcastFailedV1), []],
+  // The SII's words (objections, rejection reasons) can quote the receiver's data.
+  [key(DteBroadcastV2), ['/data/objections/*']],
+  [key(DteBroadcastFailedV2), ['/data/error', '/data/rejection/reasons/*']],
   [key(CustomerNotifiedV1), ['/data/to']],
   // The mail system's error can repeat the address.
   [key(CustomerNotificationFailedV1), ['/data/to', '/data/error']],
