@@ -1,8 +1,18 @@
-import { DteIssuanceFailedV1, DteIssuedV2, OrderRejectedV1 } from '@mtd/contracts';
+import {
+  DteIssuanceFailedV1,
+  DteIssuedV2,
+  ExceptionRetryRequestedV1,
+  type MtdEvent,
+  OrderRejectedV1,
+  Sources,
+  Streams,
+} from '@mtd/contracts';
+import { ulidGenerator } from '@mtd/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aLine, anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
 import { startDteRig } from '#src/testing/dteTestRig';
 import { fakeTaxAuthority } from '#src/testing/fakeTaxAuthority';
+import { aTestCaf } from '#src/testing/testIssuer';
 import { UnexpectedEventError } from '#src/unexpectedEventError';
 
 describe('issueDteOnOrderAccepted', () => {
@@ -93,3 +103,73 @@ describe('issueDteOnOrderAccepted', () => {
     await expect(deliver(wrong)).rejects.toBeInstanceOf(UnexpectedEventError);
   });
 });
+
+describe('issuance when the CAF runs out', () => {
+  it('warns as it runs low, records a retryable exception when it is out, and goes on gapless from a new CAF', async () => {
+    const fake = fakeTaxAuthority();
+    const rig = await startDteRig(fake.authority, undefined, {
+      cafs: [aTestCaf(39, 1, 3)],
+      folioLowWater: 2,
+    });
+    try {
+      const deliver = (orderId: string) =>
+        rig.handlers.issueDteOnOrderAccepted(
+          orderAcceptedEvent(anAcceptedOrder({ orderId })),
+          rig.context('issueDteOnOrderAccepted'),
+        );
+      for (const orderId of ['PO-X1', 'PO-X2', 'PO-X3', 'PO-X4']) await deliver(orderId);
+      const folioOf = async (orderId: string) => {
+        const [first] = await rig.dteEvents(orderId);
+        return first?.type === DteIssuedV2.detailType ? first.data.folio : first?.type;
+      };
+      expect(await Promise.all(['PO-X1', 'PO-X2', 'PO-X3', 'PO-X4'].map(folioOf))).toEqual([
+        1,
+        2,
+        3,
+        DteIssuanceFailedV1.detailType,
+      ]);
+      const [failed] = await rig.dteEvents('PO-X4');
+      expect(failed?.data).toMatchObject({
+        reason: expect.stringMatching(
+          /^no authorised folio of DTE type 39 is left after folio 3: load a new CAF/,
+        ),
+      });
+      expect(rig.alerts.seen).toEqual(['low 39 2', 'low 39 1', 'low 39 0', 'exhausted 39 PO-X4']);
+
+      // An operator loads a CAF and retries: the order gets the next folio, none skipped.
+      rig.cafs.add(aTestCaf(39, 4, 10));
+      const accepted = orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-X4' }), 1);
+      await rig.engine
+        .storeFor(Sources.intake)
+        .append(Streams.order('PO-X4'), [accepted], { expectedVersion: 'no-stream' });
+      await rig.handlers.retryDteOnExceptionRetryRequested(retryIssuance('PO-X4'), rig.context('retry'));
+      expect(await rig.dteEvents('PO-X4')).toMatchObject([
+        { type: DteIssuanceFailedV1.detailType },
+        { type: DteIssuedV2.detailType, data: { folio: 4, caf: { from: 4, to: 10 } } },
+      ]);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+/** An operator's retry of a failed issuance, as the back office appends it. */
+function retryIssuance(orderId: string): MtdEvent {
+  const ids = ulidGenerator();
+  return {
+    type: ExceptionRetryRequestedV1.detailType,
+    metadata: {
+      eventId: ids.next(),
+      eventType: ExceptionRetryRequestedV1.detailType,
+      eventVersion: 1,
+      streamId: Streams.backoffice(orderId),
+      streamVersion: 1,
+      occurredAt: '2026-11-24T11:00:00.000Z',
+      correlationId: orderId,
+      causationId: ids.next(),
+      producer: Sources.backoffice,
+      actor: 'user:operadora',
+    },
+    data: { orderId, stage: 'dte-issuance', requestedAt: '2026-11-24T11:00:00.000Z' },
+  };
+}
