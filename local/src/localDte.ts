@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DteBroadcastFailedV2, DteBroadcastV2, DteIssuedV2, type EventOf, Streams } from '@mtd/contracts';
+import { DteBroadcastFailedV2, DteBroadcastV2, DteIssuedV2, Streams } from '@mtd/contracts';
 import {
   type DteDeps,
   directoryCafStore,
@@ -91,7 +91,7 @@ export async function localDteDeps(options: {
 
 /** What `mtd dte show` reads: the order's issued document and where its sending stands. */
 export interface DteView {
-  issued: EventOf<'DteIssued'>['data'];
+  issued: DteIssuedV2;
   /** The latest DteBroadcast / DteBroadcastFailed, if any. */
   broadcast?: { type: string; at: string; status: string; trackId?: string; detail?: string };
 }

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { issueCaf, verifyTeds, verifyXmlSignatures } from '@mtd/dte';
-import { siiSchemaOf, validateSiiXml } from '@mtd/dte/siiSchemas';
+import { type SiiSchemaValidation, siiSchemaOf, validateSiiXmlBatch } from '@mtd/dte/siiSchemas';
 import { XMLValidator } from 'fast-xml-parser';
 
 export interface TaxAuthoritySimulatorOptions {
@@ -101,12 +101,51 @@ interface Verdict {
   reparos: number;
   errors: string[];
   objections: string[];
+  /** The documents it rejected (`T39F12`): their folios may be sent again, corrected. */
+  rejected: string[];
 }
 
 interface Envelope {
   trackId: string;
   polls: number;
   verdict: Promise<Verdict>;
+}
+
+/**
+ * Schema validation in batches: starting libxml2 with the SII's schemas costs ≈ 0.25 s of CPU, one
+ * more envelope in the same run little, so envelopes received within `windowMs` are validated together
+ * (the verdict is asked for later anyway, as with the SII).
+ */
+function batchingValidator(windowMs = 100, maxBatch = 50) {
+  let queue: {
+    xml: string;
+    schema: 'EnvioDTE' | 'EnvioBOLETA';
+    done: (r: SiiSchemaValidation) => void;
+    fail: (e: unknown) => void;
+  }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const batch = queue;
+    queue = [];
+    validateSiiXmlBatch(batch).then(
+      (results) => batch.forEach((item, i) => item.done(results[i]!)),
+      (error: unknown) => {
+        for (const item of batch) item.fail(error);
+      },
+    );
+  };
+  return (xml: string, schema: 'EnvioDTE' | 'EnvioBOLETA') =>
+    new Promise<SiiSchemaValidation>((done, fail) => {
+      queue.push({ xml, schema, done, fail });
+      if (queue.length >= maxBatch) {
+        clearTimeout(timer);
+        flush();
+      } else if (!timer) {
+        timer = setTimeout(flush, windowMs);
+        timer.unref();
+      }
+    });
 }
 
 /** The DTE elements of an envelope, each with its type, folio and exact text. */
@@ -125,8 +164,22 @@ function documentsOf(envelope: string): { dteType: number; folio: number; xml: s
  * document). Facturas without the buyer's giro are accepted with an objection (reparo): Formato DTE
  * makes GiroRecep mandatory on a factura although the schema does not.
  */
-async function judge(envelope: string, rutSender: string, authorityKey: KeyObject): Promise<Verdict> {
-  const base = { informados: 0, aceptados: 0, rechazados: 0, reparos: 0, errors: [], objections: [] };
+async function judge(
+  envelope: string,
+  rutSender: string,
+  authorityKey: KeyObject,
+  validate: (xml: string, schema: 'EnvioDTE' | 'EnvioBOLETA') => Promise<SiiSchemaValidation>,
+): Promise<Verdict> {
+  const all = documentsOf(envelope).map((d) => `T${d.dteType}F${d.folio}`);
+  const base = {
+    informados: 0,
+    aceptados: 0,
+    rechazados: 0,
+    reparos: 0,
+    errors: [],
+    objections: [],
+    rejected: all,
+  };
   const schema = siiSchemaOf(envelope);
   if (schema !== 'EnvioDTE' && schema !== 'EnvioBOLETA') {
     return {
@@ -136,7 +189,7 @@ async function judge(envelope: string, rutSender: string, authorityKey: KeyObjec
       errors: ['El envío no es EnvioDTE ni EnvioBOLETA'],
     };
   }
-  const validation = await validateSiiXml(envelope, schema);
+  const validation = await validate(envelope, schema);
   if (!validation.valid) {
     return {
       ...base,
@@ -169,7 +222,13 @@ async function judge(envelope: string, rutSender: string, authorityKey: KeyObjec
   if (caratulaErrors.length > 0) {
     return { ...base, estado: 'RCT', glosa: 'Rechazado por Error en Carátula', errors: caratulaErrors };
   }
-  const verdict: Verdict = { ...base, estado: 'EPR', glosa: 'Envío Procesado', informados: documents.length };
+  const verdict: Verdict = {
+    ...base,
+    estado: 'EPR',
+    glosa: 'Envío Procesado',
+    informados: documents.length,
+    rejected: [],
+  };
   const teds = verifyTeds(envelope, authorityKey);
   for (const doc of documents) {
     const id = `T${doc.dteType}F${doc.folio}`;
@@ -180,6 +239,7 @@ async function judge(envelope: string, rutSender: string, authorityKey: KeyObjec
     if (problems.length > 0) {
       verdict.rechazados++;
       verdict.errors.push(...problems);
+      verdict.rejected.push(id);
       continue;
     }
     verdict.aceptados++;
@@ -215,7 +275,7 @@ function loadOrCreateKey(stateDir: string | undefined): KeyObject {
  *   (EnvioDTE / EnvioBOLETA, ISO-8859-1) as the body: `<RECEPCIONDTE>` with STATUS 0 and a TRACKID (5: not
  *   authenticated). 503 with probability `failureRate` (failure injection). A resend of documents it already
  *   received answers their track id (idempotent per type and folio, as MTD's at-least-once broadcast needs);
- *   different content under a folio it has is a 409.
+ *   different content under a folio it has (and did not reject) is a 409.
  * - `GET /sii/estado/<trackId>`: `REC` for the first `processingPolls` queries, then the verdict: `RSC`
  *   (schema, validated against the SII's XSDs), `RFR` (envelope signature), `RCT` (carátula), or `EPR` with
  *   the documents accepted, rejected (their signature, their TED, the folio against the CAF) and with
@@ -231,6 +291,7 @@ export async function startTaxAuthoritySimulator(
   let failureRate = options.failureRate;
   const authorityKey = loadOrCreateKey(options.stateDir);
   const authorityPublicKey = createPublicKey(authorityKey);
+  const validate = batchingValidator();
   const seeds = new Set<string>();
   const tokens = new Map<string, number>();
   const envelopes = new Map<string, Envelope>();
@@ -336,8 +397,17 @@ export async function startTaxAuthoritySimulator(
     const trackId = String(nextTrackId++);
     const receivedAt = new Date().toISOString();
     for (const doc of inside) documents.set(`${doc.dteType}:${doc.folio}`, { ...doc, trackId, receivedAt });
-    const verdict = judge(envelope, rutSender, authorityPublicKey);
-    verdict.catch(() => {});
+    const verdict = judge(envelope, rutSender, authorityPublicKey, validate);
+    // A rejected document does not hold its folio: the issuer may send it again, corrected.
+    verdict.then(
+      (v) => {
+        for (const id of v.rejected) {
+          const key = id.replace(/^T(\d+)F(\d+)$/, '$1:$2');
+          if (documents.get(key)?.trackId === trackId) documents.delete(key);
+        }
+      },
+      () => {},
+    );
     envelopes.set(trackId, { trackId, polls: 0, verdict });
     reception(0, `<TRACKID>${trackId}</TRACKID>`);
   }

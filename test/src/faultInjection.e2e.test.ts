@@ -1,7 +1,7 @@
 import {
   CustomerNotifiedV1,
-  DteBroadcastFailedV1,
-  DteBroadcastV1,
+  DteBroadcastFailedV2,
+  DteBroadcastV2,
   type EventOf,
   type MtdEvent,
   OrderAcceptedV1,
@@ -29,8 +29,9 @@ describe('fault injection', () => {
       const settled = (events: MtdEvent[], orderId: string) =>
         byOrder(events, orderId).some(
           (e) =>
-            e.type === DteBroadcastV1.detailType ||
-            (e.type === DteBroadcastFailedV1.detailType && e.data.final),
+            // The SII's verdict (after the upload's receipt), or a final failure.
+            (e.type === DteBroadcastV2.detailType && e.data.status !== 'received') ||
+            (e.type === DteBroadcastFailedV2.detailType && e.data.final),
         );
       const events = await eventually(
         'every order broadcast or in exception',
@@ -42,9 +43,12 @@ describe('fault injection', () => {
       for (const o of orders) {
         const history = byOrder(events, o.orderId);
         const failed = history.filter(
-          (e) => e.type === DteBroadcastFailedV1.detailType,
+          (e) => e.type === DteBroadcastFailedV2.detailType,
         ) as EventOf<'DteBroadcastFailed'>[];
-        const ok = history.filter((e) => e.type === DteBroadcastV1.detailType) as EventOf<'DteBroadcast'>[];
+        // The upload the SII received (its verdict follows as a second DteBroadcast).
+        const ok = history.filter(
+          (e) => e.type === DteBroadcastV2.detailType && e.data.status === 'received',
+        ) as EventOf<'DteBroadcast'>[];
         failures += failed.length;
         // Attempts are numbered 1..k with no gap and no repeat; success, if any, is the attempt after the last failure.
         expect(failed.map((e) => e.data.attempt)).toEqual(failed.map((_, i) => i + 1));

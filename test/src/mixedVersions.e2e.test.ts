@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CustomerNotifiedV1,
-  DteBroadcastV1,
+  DteBroadcastV2,
   type EventMetadata,
   OrderAcceptedV1,
   type OrderReceivedV1,
@@ -100,7 +100,13 @@ describe('a store holding OrderReceived v1 (written by the old intake) and v2', 
         all.every(
           (o) =>
             events.some((e) => e.type === CustomerNotifiedV1.detailType && e.data.orderId === o.orderId) &&
-            events.some((e) => e.type === DteBroadcastV1.detailType && e.data.orderId === o.orderId),
+            events.some(
+              // The SII's verdict, not only the upload's receipt (DteBroadcast v2 `received`).
+              (e) =>
+                e.type === DteBroadcastV2.detailType &&
+                e.data.orderId === o.orderId &&
+                e.data.status !== 'received',
+            ),
         ),
     );
     await eventually('every subscription to catch up', () => caughtUp(runtime.url), Boolean);

@@ -55,3 +55,35 @@ export async function validateSiiXml(
   });
   return { valid: result.valid, errors: result.errors.map((e) => e.rawMessage ?? e.message) };
 }
+
+/**
+ * Validates many documents in one libxml2 run per schema: loading the validator and the SII's schemas
+ * costs far more (≈ 0.25 s of CPU) than validating one more document, so a receiver of many envelopes
+ * validates them in batches. Results in the order given.
+ */
+export async function validateSiiXmlBatch(
+  items: readonly { xml: string; schema: SiiSchema }[],
+): Promise<SiiSchemaValidation[]> {
+  const results: SiiSchemaValidation[] = items.map(() => ({ valid: true, errors: [] }));
+  const bySchema = new Map<SiiSchema, number[]>();
+  items.forEach((item, i) => bySchema.set(item.schema, [...(bySchema.get(item.schema) ?? []), i]));
+  for (const [schema, indexes] of bySchema) {
+    const { main, imports } = schemaFiles[schema];
+    const fileOf = (i: number) => `document-${i}.xml`;
+    const result = await validateXML({
+      xml: indexes.map((i) => ({
+        fileName: fileOf(i),
+        contents: new Uint8Array(Buffer.from(items[i]!.xml, 'latin1')),
+      })),
+      schema: [schemaFile(main)],
+      preload: imports.map(schemaFile),
+    });
+    for (const i of indexes) {
+      const errors = result.errors
+        .filter((e) => e.loc?.fileName === fileOf(i))
+        .map((e) => e.rawMessage ?? e.message);
+      results[i] = { valid: errors.length === 0, errors };
+    }
+  }
+  return results;
+}

@@ -248,7 +248,7 @@ async function timbre(l: Layout, dte: DteIssuedV2, ted: string): Promise<void> {
     text: ted,
     // The TED is ISO-8859-1: each character is one byte of the barcode.
     binarytext: true,
-    scale: 2,
+    scale: 1,
     backgroundcolor: 'FFFFFF',
     paddingwidth: 6,
     paddingheight: 6,
