@@ -176,10 +176,12 @@ export function formatBenchTable(r: BenchResult): string {
       ? '-'
       : `${number(r.limit.ratio, 3)} = ${number(r.throughput.ordersPerSecond, 2)} orders/s ÷ (${number('skipped' in r.rawPutItem ? null : r.rawPutItem.putsPerSecond)} PutItem/s ÷ ${number(r.limit.m, 2)} = ${number(r.limit.ordersPerSecondAtEngineLimit, 1)} orders/s)${r.run.rate === null ? '' : ' — paced: orders/s is the offered rate, so this is a floor'}`,
   );
-  row(
-    'CLI cold start (--help)',
-    'skipped' in r.cliColdStart ? `skipped: ${r.cliColdStart.skipped}` : ms(r.cliColdStart.helpMs),
-  );
+  if ('skipped' in r.cliColdStart) row('CLI cold start', `skipped: ${r.cliColdStart.skipped}`);
+  else {
+    const cli = r.cliColdStart;
+    row('CLI cold start (--help)', `${ms(cli.helpMs)} (${cli.help}, median of ${cli.runs})`);
+    row('CLI cold start (a query)', `${ms(cli.queryMs)} (${cli.query}, median of ${cli.runs})`);
+  }
   if (r.runtimeLog.lines > 0)
     row(
       'runtime log',

@@ -111,7 +111,7 @@ export async function buildCli() {
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunks/[name]-[hash]',
       metafile: true,
-      logLevel: 'warning',
+      logLevel: 'silent', // errors are reported by the caller; warnings are not the user's business
       absWorkingDir: repoRoot,
       plugins: [keepImportMetaOfSource()],
     });
@@ -140,13 +140,40 @@ function forgetOldChunks(current) {
   }
 }
 
-/** The CLI's entry, built first when missing or older than its sources. */
+/**
+ * The CLI's entry, built first when missing or older than its sources. When the sources do not
+ * build (someone's change in progress) and an earlier build exists, that one runs, with a warning
+ * naming the error: the CLI stays usable while the tree is broken, and says it is not current.
+ */
 export async function ensureCliBuilt() {
-  if (!cliBuildIsFresh()) await buildCli();
+  if (cliBuildIsFresh()) return cliEntry;
+  try {
+    await buildCli();
+  } catch (error) {
+    const reason = (error.errors ?? [])
+      .slice(0, 3)
+      .map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`)
+      .join('; ');
+    if (!existsSync(cliEntry)) {
+      process.stderr.write(`mtd: the CLI does not build: ${reason || error.message}\n`);
+      process.exit(1);
+    }
+    const builtAt = new Date(statSync(cliEntry).mtimeMs).toISOString();
+    process.stderr.write(
+      `mtd: warning: running the CLI as built at ${builtAt}; the current sources do not build: ${reason || error.message}\n`,
+    );
+  }
   return cliEntry;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { entry, inputs, ms } = await buildCli();
-  console.log(`mtd CLI built: ${entry} (${inputs} sources, ${ms} ms)`);
+  try {
+    const { entry, inputs, ms } = await buildCli();
+    console.log(`mtd CLI built: ${entry} (${inputs} sources, ${ms} ms)`);
+  } catch (error) {
+    for (const e of error.errors ?? [])
+      console.error(`${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
+    console.error(`mtd CLI not built: ${error.message.split('\n')[0]}`);
+    process.exit(1);
+  }
 }
