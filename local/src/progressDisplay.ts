@@ -40,7 +40,8 @@ export function progressDisplay(
   const draw = () => {
     if (!last) return;
     const line = `${label} ${bar(last)} ${describe(last)}`;
-    const width = (stream.columns ?? 100) - 1;
+    // A pseudo-terminal may report 0 columns: then assume a usual width.
+    const width = (stream.columns || 100) - 1;
     stream.write(`\r\u001b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
     drawn = true;
   };

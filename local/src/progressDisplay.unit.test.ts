@@ -42,6 +42,15 @@ describe('progress of a long job', () => {
     ]);
   });
 
+  it('fits the line to the terminal, and takes a width of 0 (a pseudo-terminal without size) as unknown', () => {
+    const narrow = { ...stream(true), columns: 30 };
+    progressDisplay(narrow, 'projections-rebuild p-1').update({ done: 5, total: 100, unit: '%' });
+    expect(narrow.writes).toEqual(['\r\u001b[2Kprojections-rebuild p-1 [#--…']);
+    const unsized = { ...stream(true), columns: 0 };
+    progressDisplay(unsized, 'replay r-1').update({ done: 0, total: 100, unit: '%' });
+    expect(unsized.writes).toEqual(['\r\u001b[2Kreplay r-1 [------------------------] 0%']);
+  });
+
   it('describes counts without a total, and a detail alone', () => {
     expect(describeProgress({ done: 1234, unit: 'events', detail: '800 events/s' })).toBe(
       '1,234 events · 800 events/s',
