@@ -1,5 +1,7 @@
+import { caf } from './caf';
 import type { CommandGroup } from './commandGroup';
 import { dlq } from './dlq';
+import { dte } from './dte';
 import { jobs } from './jobs';
 import { login } from './login';
 import { orders } from './orders';
@@ -20,6 +22,8 @@ export const commandGroups: readonly CommandGroup[] = [
   send,
   orders,
   trace,
+  dte,
+  caf,
   stats,
   dlq,
   replay,
