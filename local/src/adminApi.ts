@@ -7,7 +7,15 @@ import {
   InvalidEventPatternError,
   type SubscriptionRunner,
 } from '@mtd/platform';
+import {
+  type CommitSource,
+  type Ledger,
+  LedgerCorruptError,
+  LedgerProofError,
+  type LedgerVerification,
+} from '@mtd/platform/ledger';
 import { Hono } from 'hono';
+import { verifyJobProgress } from './auditReport';
 import { JobNotFoundError, type JobProgress, JobRegistry } from './jobs';
 import type { ProjectionVersions, RebuildProgress } from './projectionVersions';
 import {
@@ -26,6 +34,12 @@ import {
  * - `POST /jobs/replay` (same body as `/replay`) and `POST /jobs/projections-rebuild`: the same work
  *   as a job: 202 at once with the job, whose progress `GET /jobs/:id` shows (`GET /jobs` lists them).
  *   This is what the CLI uses, so a long job never holds a request open.
+ * - `POST /jobs/audit-verify`: `mtd audit verify` as a job (a second request joins the running one):
+ *   the ledger recomputed from a scan of the event store's table; the job's result is the
+ *   verification (`ok`, `problems`), and the job is done whatever it found;
+ * - `POST /audit/checkpoint`: a signed checkpoint of the ledger now (the same one when nothing was
+ *   appended since the last); `GET /audit/consistency?from=A&to=B`: the consistency proof file
+ *   between the checkpoints of A and B leaves.
  */
 export function adminApi(deps: {
   deadLetters: DynamoDeadLetters;
@@ -35,6 +49,8 @@ export function adminApi(deps: {
   clock: Clock;
   /** Where jobs are kept; a new registry by default. */
   jobs?: JobRegistry;
+  /** The audit ledger and the store it is verified against (the table itself, as stored). */
+  audit: { ledger: Ledger; events: CommitSource };
 }): Hono {
   const app = new Hono();
   const jobs =
@@ -101,6 +117,34 @@ export function adminApi(deps: {
       },
     );
     return c.json(job, 202);
+  });
+  app.post('/jobs/audit-verify', (c) => {
+    const running = jobs.runningOf('audit-verify');
+    if (running) return c.json(running, 200);
+    const job = jobs.start(
+      'audit-verify',
+      { done: 0, unit: 'leaves', detail: 'reading the ledger' },
+      (control): Promise<LedgerVerification> =>
+        deps.audit.ledger.verify(deps.audit.events, {
+          onProgress: (progress) => control.report(verifyJobProgress(progress)),
+        }),
+    );
+    return c.json(job, 202);
+  });
+  app.post('/audit/checkpoint', async (c) => c.json(await deps.audit.ledger.checkpoint()));
+  app.get('/audit/consistency', async (c) => {
+    const [from, to] = [c.req.query('from'), c.req.query('to')].map((raw) =>
+      raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined,
+    );
+    if (from === undefined || to === undefined || from > to)
+      return c.json({ error: 'from and to must be tree sizes (whole numbers), from ≤ to' }, 400);
+    try {
+      return c.json(await deps.audit.ledger.consistencyProof(from, to));
+    } catch (error) {
+      if (error instanceof LedgerProofError) return c.json({ error: error.message }, 404);
+      if (error instanceof LedgerCorruptError) return c.json({ error: error.message }, 409);
+      throw error;
+    }
   });
   app.get('/jobs', (c) => c.json({ items: jobs.list() }));
   app.get('/jobs/:id', (c) => {

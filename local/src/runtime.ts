@@ -31,6 +31,7 @@ import {
 } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import {
+  DynamoStoredEvents,
   fileLedgerSalts,
   fileLedgerSigner,
   Ledger,
@@ -39,6 +40,7 @@ import {
   ledgerTable,
 } from '@mtd/platform/ledger';
 import {
+  type AuditLedger,
   backofficeUsersTable,
   createProjection,
   type OrderAtRiskFinding,
@@ -51,6 +53,7 @@ import { type BackofficeSlaOptions, startBackoffice } from './backoffice';
 import { deadLetterApi } from './deadLetterApi';
 import { dteApi, localDteDeps, localDtePaths } from './localDte';
 import { ProjectionVersions } from './projectionVersions';
+import { localLedger, tableNames } from './tableNames';
 import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
 
 export interface RuntimeOptions {
@@ -114,16 +117,7 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export const tableNames = {
-  events: 'mtd-events',
-  checkpoints: 'mtd-checkpoints',
-  deadLetters: 'mtd-dead-letters',
-  folios: 'mtd-dte-folios',
-  orders: 'mtd-projection-orders',
-  timeline: 'mtd-projection-timeline',
-  ledger: 'mtd-ledger',
-  users: 'mtd-backoffice-users',
-} as const;
+export { localLedger, tableNames } from './tableNames';
 
 /**
  * The whole choreography in one process on the embedded default: dynalite for DynamoDB, the
@@ -206,14 +200,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   // The audit ledger over the store itself (platform's, never rebuilt): one writer follows the feed.
   // Its signing key and leaf salt are kept like the auth secret, 0600 in the data folder.
-  const keysDir = join(dataDir, 'keys');
+  const keysDir = localLedger.keysDir(dataDir);
   const ledger = new Ledger({
     client,
     tableName: tableNames.ledger,
     clock,
     salts: await fileLedgerSalts(keysDir),
     signer: await fileLedgerSigner(keysDir),
-    origin: 'mtd-local',
+    origin: localLedger.origin,
   });
   const ledgerWriter = new LedgerWriter({
     ledger,
@@ -221,9 +215,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     onError: (error) => log(`ledger: ${(error as Error).stack ?? String(error)}`),
   });
-  const auditLedger = {
-    entries: (options: { limit: number; cursor?: string }) => ledgerEntries(ledger, options),
+  // The store's table as stored: proofs read an order's streams from it, `mtd audit verify` scans it.
+  const storedEvents = new DynamoStoredEvents({ client, tableName: tableNames.events });
+  const auditLedger: AuditLedger = {
+    entries: (options) => ledgerEntries(ledger, options),
     verify: () => ledger.verify(reader),
+    checkpoints: () => ledger.checkpoints(),
+    prove: (orderId, options) => ledger.proveOrder(orderId, { events: storedEvents, ...options }),
   };
   const orderListeners = new Set<(view: OrderView) => void>();
   // Read models in versions (rebuild switches them); `projection` delegates to the active one.
@@ -339,7 +337,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.route('/', projection.queryApi);
   app.route('/', deadLetterApi({ deadLetters, clock }));
   app.route('/', dteApi({ reader }));
-  app.route('/api/admin', adminApi({ deadLetters, runners, subscriptions, projections, clock }));
+  app.route(
+    '/api/admin',
+    adminApi({
+      deadLetters,
+      runners,
+      subscriptions,
+      projections,
+      clock,
+      audit: { ledger, events: storedEvents },
+    }),
+  );
   const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolveListen, reject) => {
     if (server.listening) resolveListen();

@@ -1,3 +1,4 @@
+import { audit } from './audit';
 import { caf } from './caf';
 import type { CommandGroup } from './commandGroup';
 import { dlq } from './dlq';
@@ -28,6 +29,7 @@ export const commandGroups: readonly CommandGroup[] = [
   dlq,
   replay,
   projections,
+  audit,
   jobs,
   users,
   rules,

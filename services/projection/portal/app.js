@@ -565,6 +565,9 @@ async function stats() {
 
 async function audit() {
   const result = h('p', { id: 'verify-result', 'aria-live': 'polite' });
+  const proofResult = h('p', { id: 'proof-result', 'aria-live': 'polite' });
+  const orderId = h('input', { name: 'orderId', required: true, autocomplete: 'off' });
+  const redact = h('input', { type: 'checkbox', name: 'redact' });
   const wrap = h(
     'section',
     { 'aria-labelledby': 'au-title' },
@@ -590,13 +593,86 @@ async function audit() {
       ),
     ),
     result,
+    // A proof file for one order: the auditor checks it offline with `mtd audit check-proof FILE`.
+    h('h2', { id: 'au-proof' }, t('proof')),
+    h(
+      'form',
+      {
+        class: 'inline',
+        'aria-labelledby': 'au-proof',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const id = orderId.value.trim();
+          const query = redact.checked ? '?redact=true' : '';
+          try {
+            const proof = await api(`/api/audit/proof/${encodeURIComponent(id)}${query}`);
+            const name = `mtd-proof-${id.replace(/[^\w.-]/g, '_')}${redact.checked ? '-redacted' : ''}.json`;
+            const link = h('a', {
+              href: URL.createObjectURL(
+                new Blob([`${JSON.stringify(proof, null, 2)}\n`], { type: 'application/json' }),
+              ),
+              download: name,
+            });
+            document.body.append(link);
+            link.click();
+            link.remove();
+            proofResult.className = 'ok';
+            proofResult.textContent = t('proofReady', {
+              n: proof.entries.length,
+              size: proof.checkpoint.treeSize,
+            });
+          } catch (error) {
+            proofResult.className = 'error';
+            proofResult.textContent = error.message;
+          }
+        },
+      },
+      h('label', {}, t('order'), orderId),
+      h('label', {}, t('redact'), redact),
+      h('button', { type: 'submit', id: 'download-proof' }, t('downloadProof')),
+    ),
+    proofResult,
   );
   main.replaceChildren(wrap);
-  const page = await api('/api/audit?limit=100');
+  const [checkpoints, page] = await Promise.all([
+    api('/api/audit/checkpoints?limit=20'),
+    api('/api/audit?limit=100'),
+  ]);
   wrap.append(
+    h('h2', { id: 'au-checkpoints' }, t('checkpoints', { n: checkpoints.total })),
+    checkpoints.items.length === 0
+      ? h('p', { class: 'muted' }, t('noCheckpoints'))
+      : h(
+          'table',
+          { 'aria-labelledby': 'au-checkpoints', id: 'checkpoints' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['treeSize', 'when', 'rootHash', 'keyId'].map((k) => h('th', { scope: 'col' }, t(k))),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            ...checkpoints.items.map((c) =>
+              h(
+                'tr',
+                { 'data-tree-size': c.treeSize },
+                h('td', {}, c.treeSize),
+                h('td', {}, dateTime(c.time)),
+                h('td', {}, h('code', { title: c.rootHash }, c.rootHash.slice(0, 16))),
+                h('td', {}, h('code', { title: c.keyId }, c.keyId.slice(0, 16))),
+              ),
+            ),
+          ),
+        ),
+    h('h2', { id: 'au-leaves' }, t('leaves', { n: page.treeSize })),
     h(
       'table',
-      {},
+      { 'aria-labelledby': 'au-leaves' },
       h(
         'thead',
         {},

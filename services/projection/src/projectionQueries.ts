@@ -1,4 +1,9 @@
-import type { LedgerEntriesPage, LedgerVerification } from '@mtd/platform/ledger';
+import type {
+  LedgerEntriesPage,
+  LedgerProofFile,
+  LedgerVerification,
+  SignedCheckpoint,
+} from '@mtd/platform/ledger';
 import type { DynamoOrderViews, OrderPage } from '#adapters/dynamoOrderViews';
 import type { DynamoTimeline } from '#adapters/dynamoTimeline';
 import { encodeCursor } from '#adapters/pageCursor';
@@ -79,12 +84,23 @@ export interface ProjectionQueries {
   auditEntries(options: { limit?: number; cursor?: string }): Promise<LedgerEntriesPage>;
   /** Recomputes the ledger from the event store and names every break. */
   verifyAudit(): Promise<LedgerVerification>;
+  /** The ledger's signed checkpoints, newest first, at most `limit`; `total` counts them all. */
+  auditCheckpoints(options: { limit?: number }): Promise<{ total: number; items: SignedCheckpoint[] }>;
+  /**
+   * A self-contained proof that an order's events are in the ledger (`mtd-ledger-proof/1`), which
+   * an auditor checks offline; `redact`: personal fields as their commitments only.
+   */
+  auditProof(orderId: string, options: { redact: boolean }): Promise<LedgerProofFile>;
 }
 
 /** Read access to the platform's audit ledger, as the composition root wires it. */
 export interface AuditLedger {
   entries(options: { limit: number; cursor?: string }): Promise<LedgerEntriesPage>;
   verify(): Promise<LedgerVerification>;
+  /** Every signed checkpoint, smallest tree first (as the ledger stores them). */
+  checkpoints(): Promise<SignedCheckpoint[]>;
+  /** Throws the ledger's LedgerProofError when no proof can be made (no event of the order in it). */
+  prove(orderId: string, options: { redact: boolean }): Promise<LedgerProofFile>;
 }
 
 export function createProjectionQueries(deps: {
@@ -143,5 +159,10 @@ export function createProjectionQueries(deps: {
       return ledger().entries({ limit: pageSize(limit), ...(cursor ? { cursor } : {}) });
     },
     verifyAudit: () => ledger().verify(),
+    auditCheckpoints: async ({ limit }) => {
+      const all = await ledger().checkpoints();
+      return { total: all.length, items: all.slice(-pageSize(limit)).reverse() };
+    },
+    auditProof: (orderId, options) => ledger().prove(orderId, options),
   };
 }

@@ -40,7 +40,7 @@ export const projectOrderOnEvent = sqsEventBridgeHandler({
   sqs,
 });
 
-/** `GET /api/orders`, `/api/orders/{id}`, `/api/exceptions`, `/api/stats`, `/api/audit[/verify]`. */
+/** `GET /api/orders`, `/api/orders/{id}`, `/api/exceptions`, `/api/stats`, `/api/audit[/verify|/checkpoints|/proof/{id}]`. */
 export const queryApi = handle(projection.queryApi);
 
 /**

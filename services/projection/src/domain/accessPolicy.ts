@@ -53,6 +53,18 @@ export const accessRules: readonly AccessRule[] = [
     roles: ['auditor', 'admin'],
     purpose: 'verify the audit chain',
   },
+  {
+    method: 'GET',
+    path: '/api/audit/checkpoints',
+    roles: ['auditor', 'admin'],
+    purpose: "list the audit ledger's signed checkpoints",
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/proof/:orderId',
+    roles: ['auditor', 'admin'],
+    purpose: "download an order's audit proof",
+  },
   { method: 'GET', path: '/api/dead-letters', roles: ['operator', 'admin'], purpose: 'list dead letters' },
   {
     method: 'POST',

@@ -10,6 +10,9 @@ describe('access policy', () => {
     expect(accessRuleFor('POST', '/api/orders')).toBeUndefined();
     expect(accessRuleFor('POST', '/api/admin/replay')?.roles).toEqual(['admin']);
     expect(accessRuleFor('HEAD', '/api/stats')?.roles).toEqual(['analyst', 'admin']);
+    expect(accessRuleFor('GET', '/api/audit/proof/PO-1')?.roles).toEqual(['auditor', 'admin']);
+    expect(accessRuleFor('GET', '/api/audit/checkpoints')?.roles).toEqual(['auditor', 'admin']);
+    expect(accessRuleFor('GET', '/api/audit/proof')).toBeUndefined();
   });
 
   it('keeps only health and sign-in public under /api', () => {

@@ -9,7 +9,15 @@ import {
   type HandlerContext,
   ulidGenerator,
 } from '@mtd/platform';
-import { hmacLedgerSalts, Ledger, ledgerEntries, ledgerTable } from '@mtd/platform/ledger';
+import {
+  DynamoStoredEvents,
+  ed25519LedgerSigner,
+  hmacLedgerSalts,
+  Ledger,
+  ledgerEntries,
+  ledgerTable,
+} from '@mtd/platform/ledger';
+import { verifyLedgerProof } from '@mtd/platform/ledger/proofVerifier';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionTables } from '#adapters/projectionTables';
@@ -35,11 +43,18 @@ describe('query API over dynalite', () => {
       tableName: 'q-ledger',
       clock,
       salts: hmacLedgerSalts(Buffer.alloc(32, 7)),
+      signer: ed25519LedgerSigner(),
     });
+    const events = new DynamoStoredEvents({ client, tableName: 'q-events' });
     projection = createProjection({
       client,
       tables,
-      ledger: { entries: (options) => ledgerEntries(ledger, options), verify: () => ledger.verify(reader) },
+      ledger: {
+        entries: (options) => ledgerEntries(ledger, options),
+        verify: () => ledger.verify(reader),
+        checkpoints: () => ledger.checkpoints(),
+        prove: (orderId, options) => ledger.proveOrder(orderId, { events, ...options }),
+      },
       // 01:00 UTC on the 25th is still the 24th in Santiago: "today" must follow the time zone.
       now: () => new Date('2026-11-25T01:00:00.000Z'),
     });
@@ -74,7 +89,12 @@ describe('query API over dynalite', () => {
         }),
       );
     }
-    await ledger.appendCommits((await reader.readFeed(undefined, { limit: 100 })).commits);
+    const commits = (await reader.readFeed(undefined, { limit: 100 })).commits;
+    // Two checkpoints: after PO-1's first three events, and after all eight.
+    await ledger.appendCommits(commits.slice(0, 3));
+    await ledger.checkpoint();
+    await ledger.appendCommits(commits.slice(3));
+    await ledger.checkpoint();
   });
   afterAll(() => engine.close());
 
@@ -160,6 +180,37 @@ describe('query API over dynalite', () => {
     expect(next.body.items.map((e: { index: number }) => e.index)).toEqual([4, 3, 2, 1, 0]);
     expect(next.body.nextCursor).toBeUndefined();
     expect((await json('/api/audit/verify')).body).toMatchObject({ ok: true, treeSize: 8, problems: [] });
+  });
+
+  it('lists the signed checkpoints newest first, and downloads a proof of an order that verifies offline', async () => {
+    const checkpoints = await json('/api/audit/checkpoints');
+    expect(checkpoints.body.total).toBe(2);
+    expect(checkpoints.body.items.map((c: { treeSize: number }) => c.treeSize)).toEqual([8, 3]);
+    expect(checkpoints.body.items[0]).toMatchObject({ origin: 'q-ledger', rootHash: expect.any(String) });
+    expect((await json('/api/audit/checkpoints?limit=1')).body.items).toHaveLength(1);
+
+    const download = await projection.queryApi.request('/api/audit/proof/PO-2');
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="mtd-proof-PO-2.json"');
+    const proof = verifyLedgerProof(await download.text());
+    expect(proof).toMatchObject({ ok: true, checkpoint: { treeSize: 8 } });
+    expect(proof.ok && proof.events.map((e) => `${e.streamId}@${e.streamVersion}`)).toEqual([
+      'order-PO-2@1',
+      'order-PO-2@2',
+      'dte-PO-2@1',
+    ]);
+
+    const redacted = await projection.queryApi.request('/api/audit/proof/PO-1?redact=true');
+    expect(redacted.headers.get('content-disposition')).toContain('mtd-proof-PO-1-redacted.json');
+    const text = await redacted.text();
+    expect(text).not.toContain('@example'); // the customer's email travels as its commitment only
+    expect(verifyLedgerProof(text).ok).toBe(true);
+
+    expect(await json('/api/audit/proof/PO-404')).toMatchObject({
+      status: 404,
+      body: { error: 'NotFound', message: 'no event of order PO-404 is in the ledger' },
+    });
+    expect((await json('/api/audit/proof/PO-1?redact=maybe')).status).toBe(400);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -1,3 +1,4 @@
+import { LedgerCorruptError, LedgerProofError } from '@mtd/platform/ledger';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuditLedgerUnavailableError, InvalidCursorError } from '#adapters/projectionErrors';
@@ -43,7 +44,11 @@ function parseLimit(raw: string | undefined): number | undefined {
  * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone)
  *   plus `ordersPerHour` and `atRiskOpen` in JSON; `?from=&to=` for a range of days;
  * - `GET /api/audit?limit=&cursor=` (the audit ledger's leaves, newest first) and `GET /api/audit/verify`
- *   (the ledger recomputed from the event store: `{ ok, treeSize, problems }`).
+ *   (the ledger recomputed from the event store: `{ ok, treeSize, problems }`);
+ * - `GET /api/audit/checkpoints?limit=`: the signed checkpoints, newest first, `{ total, items }`;
+ * - `GET /api/audit/proof/:orderId[?redact=true]`: a download, the order's proof file
+ *   (`mtd-ledger-proof/1`, checked offline by `mtd audit check-proof`); 404 when no event of the
+ *   order is in the ledger.
  * Errors are JSON `{ error, message }`.
  */
 export function createQueryApi(queries: ProjectionQueries, options: QueryApiOptions = {}): Hono {
@@ -145,6 +150,23 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
 
   app.get('/api/audit/verify', async (c) => c.json(await queries.verifyAudit()));
 
+  app.get('/api/audit/checkpoints', async (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    return c.json(await queries.auditCheckpoints(limit ? { limit } : {}));
+  });
+
+  app.get('/api/audit/proof/:orderId', async (c) => {
+    const orderId = c.req.param('orderId');
+    const redact = parseBoolean('redact', c.req.query('redact')) ?? false;
+    const proof = await queries.auditProof(orderId, { redact });
+    // A file for the auditor: the name says whose proof it is (anything odd in the id becomes _).
+    const name = `mtd-proof-${orderId.replace(/[^\w.-]/g, '_')}${redact ? '-redacted' : ''}.json`;
+    return c.body(`${JSON.stringify(proof, null, 2)}\n`, 200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}"`,
+    });
+  });
+
   app.get('/api/audit', async (c) => {
     const limit = parseLimit(c.req.query('limit'));
     const cursor = c.req.query('cursor') || undefined;
@@ -164,6 +186,11 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
       return c.json({ error: 'BadRequest', message: error.message }, 400);
     if (error instanceof AuditLedgerUnavailableError)
       return c.json({ error: 'Unavailable', message: error.message }, 503);
+    // No proof of that order can be made (none of its events is in the ledger yet, or at all).
+    if (error instanceof LedgerProofError) return c.json({ error: 'NotFound', message: error.message }, 404);
+    // The ledger's own items no longer read: only `verify` can say what broke.
+    if (error instanceof LedgerCorruptError)
+      return c.json({ error: 'Conflict', message: error.message }, 409);
     console.error('query API failed', error);
     return c.json({ error: 'InternalError', message: 'the projection could not answer; try again' }, 500);
   });

@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+
+/**
+ * The local runtime's DynamoDB tables (in the embedded engine under `DATA/dynamodb`). A module of
+ * its own so that tools opening a stopped runtime's folder (`mtd audit verify --data DIR`) name the
+ * same tables without loading the runtime.
+ */
+export const tableNames = {
+  events: 'mtd-events',
+  checkpoints: 'mtd-checkpoints',
+  deadLetters: 'mtd-dead-letters',
+  folios: 'mtd-dte-folios',
+  orders: 'mtd-projection-orders',
+  timeline: 'mtd-projection-timeline',
+  ledger: 'mtd-ledger',
+  users: 'mtd-backoffice-users',
+} as const;
+
+/** The local audit ledger: the name its checkpoints carry, and where its keys are kept (0600). */
+export const localLedger = {
+  origin: 'mtd-local',
+  keysDir: (dataDir: string) => join(dataDir, 'keys'),
+} as const;
