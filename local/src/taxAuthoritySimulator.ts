@@ -129,7 +129,9 @@ function batchingValidator(windowMs = 100, maxBatch = 50) {
     const batch = queue;
     queue = [];
     validateSiiXmlBatch(batch).then(
-      (results) => batch.forEach((item, i) => item.done(results[i]!)),
+      (results) => {
+        for (const [i, item] of batch.entries()) item.done(results[i]!);
+      },
       (error: unknown) => {
         for (const item of batch) item.fail(error);
       },

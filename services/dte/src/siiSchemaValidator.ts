@@ -66,7 +66,8 @@ export async function validateSiiXmlBatch(
 ): Promise<SiiSchemaValidation[]> {
   const results: SiiSchemaValidation[] = items.map(() => ({ valid: true, errors: [] }));
   const bySchema = new Map<SiiSchema, number[]>();
-  items.forEach((item, i) => bySchema.set(item.schema, [...(bySchema.get(item.schema) ?? []), i]));
+  for (const [i, item] of items.entries())
+    bySchema.set(item.schema, [...(bySchema.get(item.schema) ?? []), i]);
   for (const [schema, indexes] of bySchema) {
     const { main, imports } = schemaFiles[schema];
     const fileOf = (i: number) => `document-${i}.xml`;

@@ -65,6 +65,9 @@ export interface HttpTaxAuthorityOptions {
 }
 
 const maxDetailChars = 300;
+/** A parsed SII answer: XML with no static shape, read field by field with checks. */
+// biome-ignore lint/suspicious/noExplicitAny: the answer's shape is checked field by field where it is read
+type SiiAnswer = Record<string, any>;
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
@@ -107,7 +110,7 @@ export function httpTaxAuthority(options: HttpTaxAuthorityOptions): TaxAuthority
   const base = options.baseUrl.replace(/\/+$/, '');
   let token: Promise<string> | undefined;
 
-  async function call(what: string, url: string, init: RequestInit = {}): Promise<Record<string, any>> {
+  async function call(what: string, url: string, init: RequestInit = {}): Promise<SiiAnswer> {
     let response: Response;
     let body: string;
     try {
@@ -124,7 +127,7 @@ export function httpTaxAuthority(options: HttpTaxAuthorityOptions): TaxAuthority
     }
     if (response.status >= 400) throw new TaxAuthorityRejectedError(`HTTP-${response.status}`, [detail]);
     try {
-      return parser.parse(body) as Record<string, any>;
+      return parser.parse(body) as SiiAnswer;
     } catch (error) {
       throw new TaxAuthorityUnavailableError(`${what}: unreadable answer: ${detail}`, { cause: error });
     }

@@ -65,6 +65,7 @@ const base64url = (b64: string) => Buffer.from(b64, 'base64').toString('base64ur
 export function parseCaf(fileText: string): Caf {
   const cafElement = /<CAF\b[\s\S]*<\/CAF>/.exec(fileText)?.[0];
   if (!cafElement) throw new CafFormatError('not a CAF: no <CAF> element (expected an <AUTORIZACION> file)');
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed file has no static shape; each field is checked below
   let parsed: Record<string, any>;
   try {
     parsed = parser.parse(fileText);
