@@ -65,18 +65,6 @@ export const subscriptions = [
     effects: 'external',
   },
   {
-    name: 'checkDteStatusOnDteBroadcast',
-    service: 'dte',
-    description:
-      'Query the tax authority, by track id, for its verdict on a DTE it received: accepted, accepted with objections, or rejected.',
-    pattern: {
-      source: [DteBroadcastV2.source],
-      'detail-type': [DteBroadcastV2.detailType],
-      detail: { data: { status: ['received'] } },
-    },
-    effects: 'external',
-  },
-  {
     name: 'notifyCustomerOnDteIssued',
     service: 'notification',
     description: 'Email the customer their tax document.',
@@ -96,6 +84,20 @@ export const subscriptions = [
     description: 'Fold every MTD event into the order view and the order timeline.',
     pattern: anyMtdEvent,
     effects: 'internal',
+  },
+  // After the projection's: the bus docs list a channel's consumers version by version, and v1 of
+  // DteBroadcast (no status) matches only the catch-all ones.
+  {
+    name: 'checkDteStatusOnDteBroadcast',
+    service: 'dte',
+    description:
+      'Query the tax authority, by track id, for its verdict on a DTE it received: accepted, accepted with objections, or rejected.',
+    pattern: {
+      source: [DteBroadcastV2.source],
+      'detail-type': [DteBroadcastV2.detailType],
+      detail: { data: { status: ['received'] } },
+    },
+    effects: 'external',
   },
 ] as const satisfies readonly Subscription[];
 
