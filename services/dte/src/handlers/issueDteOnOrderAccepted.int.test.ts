@@ -9,6 +9,8 @@ import {
 } from '@mtd/contracts';
 import { ulidGenerator } from '@mtd/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCredentials } from '#adapters/issuerCredentials';
+import { verifyXmlSignatures } from '#signing/verification';
 import { aLine, anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
 import { startDteRig } from '#src/testing/dteTestRig';
 import { fakeTaxAuthority } from '#src/testing/fakeTaxAuthority';
@@ -173,3 +175,45 @@ function retryIssuance(orderId: string): MtdEvent {
     data: { orderId, stage: 'dte-issuance', requestedAt: '2026-11-24T11:00:00.000Z' },
   };
 }
+
+describe('the signing certificate', () => {
+  it('warns once a day when it nears its end, and a renewed one signs new documents without touching old ones', async () => {
+    const rig = await startDteRig(fakeTaxAuthority().authority);
+    try {
+      const now = rig.deps.clock.now();
+      const day = 24 * 60 * 60 * 1000;
+      // Issued 350 days before the rig's clock, valid for a year: 15 days left.
+      const old = selfSignedCredentials({
+        now: new Date(now.getTime() - 350 * day),
+        rut: '11111111-1',
+        name: 'Firma antigua',
+        days: 365,
+      });
+      let current = old;
+      rig.deps.credentials = { current: async () => current };
+      const deliver = (orderId: string) =>
+        rig.handlers.issueDteOnOrderAccepted(
+          orderAcceptedEvent(anAcceptedOrder({ orderId })),
+          rig.context('issue'),
+        );
+      await deliver('PO-CERT-1');
+      await deliver('PO-CERT-2');
+      expect(rig.alerts.seen).toEqual(['certificate 15']);
+
+      current = selfSignedCredentials({ now, rut: '11111111-1', name: 'Firma nueva' });
+      await deliver('PO-CERT-3');
+      const [first] = await rig.dteEvents('PO-CERT-1');
+      const [third] = await rig.dteEvents('PO-CERT-3');
+      if (first?.type !== DteIssuedV2.detailType || third?.type !== DteIssuedV2.detailType)
+        throw new Error('not issued');
+      expect(first.data.signature?.certificateSubject).toContain('Firma antigua');
+      expect(third.data.signature?.certificateSubject).toContain('Firma nueva');
+      // The document signed before the renewal still verifies with the certificate it carries.
+      expect(verifyXmlSignatures(first.data.xml)).toEqual([{ reference: '#T39F1', valid: true }]);
+      expect(verifyXmlSignatures(third.data.xml)).toEqual([{ reference: '#T39F3', valid: true }]);
+      expect(rig.alerts.seen).toEqual(['certificate 15']);
+    } finally {
+      await rig.close();
+    }
+  });
+});
