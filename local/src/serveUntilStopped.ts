@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommandFailedError } from './cliErrors';
 import { type DemoFeed, startDemoFeed } from './demoFeed';
 import { type Runtime, startRuntime } from './runtime';
 
@@ -25,13 +28,18 @@ export interface ServeOptions {
  */
 export async function serveUntilStopped(options: ServeOptions): Promise<void> {
   const { log } = options;
-  const runtime = await startRuntime({
-    dataDir: options.dataDir,
-    inMemory: options.memory,
-    port: options.port,
-    taxAuthority: { failureRate: options.taxFailureRate },
-    log,
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      dataDir: options.dataDir,
+      inMemory: options.memory,
+      port: options.port,
+      taxAuthority: { failureRate: options.taxFailureRate },
+      log,
+    });
+  } catch (error) {
+    throw startFailure(error, options);
+  }
   if (runtime.initialAdmin?.generated) {
     log(`First start: created user "admin" with password ${runtime.initialAdmin.password}
   It is shown only now and stored nowhere (only its scrypt hash is kept); note it, then sign in.`);
@@ -60,11 +68,12 @@ export async function serveUntilStopped(options: ServeOptions): Promise<void> {
     stopping = true;
     const deadlineMs = options.drainDeadlineMs ?? 8_000;
     log(`${signal}: stopping (finishing the work in hand, at most ${deadlineMs / 1000} s)…`);
-    const deadline = setTimeout(() => {
+    // Not unref'd: a drain step waiting on an unref'd timer (a handler's) must not let the process
+    // end silently half way; the process ends here or when the drain is done.
+    setTimeout(() => {
       log(`stopped after ${deadlineMs / 1000} s with work in hand; it is redone at the next start`);
       process.exit(0);
     }, deadlineMs);
-    deadline.unref();
     drain(runtime, demo, deadlineMs).then(
       () => {
         log('MTD stopped.');
@@ -105,4 +114,29 @@ function banner(runtime: Runtime, options: ServeOptions): string {
   Data            ${options.memory ? '(in memory)' : runtime.dataDir}
   Tax authority   ${runtime.taxAuthorityUrl} (simulator, failure rate ${options.taxFailureRate})
 Try: npx mtd login, npx mtd send examples/order.xml, npx mtd orders. Ctrl-C stops.`;
+}
+
+/**
+ * The two ways a start fails that a person fixes themselves, as a message saying how (exit 1):
+ * the port is taken, or another MTD holds the data folder (LevelDB's lock). Anything else is
+ * unexpected and shown as it is.
+ */
+function startFailure(error: unknown, options: ServeOptions): unknown {
+  const text = `${(error as Error).message ?? ''} ${String((error as { cause?: Error }).cause?.message ?? '')}`;
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' || text.includes('EADDRINUSE'))
+    return new CommandFailedError(
+      `port ${options.port} is in use (another MTD, or another program): start with --port N or MTD_PORT=N (0 picks a free port)`,
+      { cause: error },
+    );
+  if (/\block\b/i.test(text)) {
+    const file = join(options.dataDir, 'runtime.json');
+    const pid = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid
+      : undefined;
+    return new CommandFailedError(
+      `the data folder ${options.dataDir} is in use by another MTD${pid ? ` (pid ${pid})` : ''}: stop it first, or start with another --data`,
+      { cause: error },
+    );
+  }
+  return error;
 }
