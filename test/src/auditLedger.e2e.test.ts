@@ -12,7 +12,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { EventMetadata } from '@mtd/contracts';
-import { orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
+import { defects, orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
 import { commitItem } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import {
@@ -80,6 +80,9 @@ describe('mtd audit against a running MTD', () => {
 
   beforeAll(async () => {
     runtime = await startChildRuntime(original);
+    // A refused order too: its OrderRejected quotes the bad value, a personal field inside an array.
+    const refused = defects.badEmail(sampleOrder({ orderId: 'AUD-BAD', random }));
+    expect((await postOrder(runtime.url, orderXml(refused), 'application/xml')).status).toBe(400);
     await sendOrders(runtime.url, orders.slice(0, 3));
   });
   afterAll(() => (runtime ? stopChild(runtime.child, 'SIGINT') : undefined));
@@ -344,6 +347,13 @@ describe('proofs checked offline with mtd audit check-proof (no MTD, no store)',
     );
     expect(checked.stdout).toMatch(/^ {2}leaf +\d+ {2}order-AUD-4@1$/m);
     expect(checked.stdout).toMatch(/^ {2}leaf +\d+ {2}dte-AUD-4@1$/m);
+
+    const refusedFile = join(root, 'AUD-BAD.proof.json');
+    const provedRefusal = await mtd(['audit', 'prove', 'AUD-BAD', '--out', refusedFile, '--data', original]);
+    expect(provedRefusal.code, provedRefusal.stderr).toBe(0);
+    const checkedRefusal = await mtd(['audit', 'check-proof', refusedFile], nowhere);
+    expect(checkedRefusal, checkedRefusal.stderr).toMatchObject({ code: 0 });
+    expect(checkedRefusal.stdout).toMatch(/^ {2}leaf +\d+ {2}order-AUD-BAD@2$/m);
 
     // The operator publishes the public key of DATA/keys; an auditor pins it.
     const privatePem = readFileSync(join(original, 'keys', 'ledger-signing-key.pem'), 'utf8');

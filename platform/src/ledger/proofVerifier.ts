@@ -238,8 +238,7 @@ function leafHashOf(
     const tokens = pointerTokens(pointer, where);
     const parent = walk(committed, tokens.slice(0, -1));
     const last = tokens[tokens.length - 1]!;
-    if (!isObject(parent) || !Object.hasOwn(parent, last))
-      throw new Refused(`${where}: ${pointer} is not in the event`);
+    if (!hasMember(parent, last)) throw new Refused(`${where}: ${pointer} is not in the event`);
     const value = parent[last];
     if (isObject(value) && Object.hasOwn(value, '$commitment'))
       throw new Refused(`${where}: ${pointer} is disclosed and committed at once`);
@@ -275,10 +274,20 @@ function pointerTokens(pointer: string, where: string): string[] {
 function walk(node: unknown, tokens: string[]): unknown {
   let current = node;
   for (const token of tokens) {
-    if (!isObject(current) || !Object.hasOwn(current, token)) return undefined;
+    if (!hasMember(current, token)) return undefined;
     current = current[token];
   }
   return current;
+}
+
+/**
+ * True when `token` names a member of `node`: an object's own member, or an array's element by its
+ * RFC 6901 index (digits, no leading zero; personal fields can sit in arrays, `/data/reasons/0/message`).
+ * Nothing else of an array (`length`, `-`, `01`) is a member.
+ */
+function hasMember(node: unknown, token: string): node is Record<string, unknown> {
+  if (Array.isArray(node)) return /^(0|[1-9][0-9]*)$/.test(token) && Number(token) < node.length;
+  return isObject(node) && Object.hasOwn(node, token);
 }
 
 // ---- Checkpoints and signatures ----

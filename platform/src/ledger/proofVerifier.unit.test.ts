@@ -140,6 +140,46 @@ describe('verifyLedgerProof', () => {
     expect(standalone.verifyLedgerProof('{"format":')).toEqual({ ok: false, reason: 'the file is not JSON' });
   });
 
+  it('accepts personal fields disclosed inside arrays, and no array member but an index', async () => {
+    const rejected: StoredEvent = {
+      metadata: { ...event.metadata, eventType: 'OrderRejected', eventVersion: 1, streamId: 'order-PO-1' },
+      data: {
+        orderId: 'PO-1',
+        reasons: [
+          { path: 'customer.name', message: 'too long' },
+          { path: 'customer.email', message: 'customer.email must be an email, got ana@' },
+        ],
+      },
+    };
+    const leaf = ledgerLeafOf(rejected, salts);
+    expect(leaf.personal.map((p) => p.pointer)).toEqual([
+      '/data/reasons/0/message',
+      '/data/reasons/1/message',
+    ]);
+    const signer = ed25519LedgerSigner();
+    const { checkpoint, publicKeyPem } = await signCheckpoint(signer, {
+      origin: 'mtd-ledger',
+      treeSize: 1,
+      rootHash: leaf.hash.toString('hex'),
+      time: '2026-11-24T12:00:00.000Z',
+    });
+    const personal = Object.fromEntries(leaf.personal.map((p) => [p.pointer, p.salt!.toString('hex')]));
+    const fileWith = (disclosed: Record<string, string>): LedgerProofFile => ({
+      format: 'mtd-ledger-proof/1',
+      checkpoint,
+      publicKey: publicKeyPem,
+      entries: [{ leafIndex: 0, event: rejected, personal: disclosed, inclusionProof: [] }],
+    });
+    expect(standalone.verifyLedgerProof(fileWith(personal)).ok).toBe(true);
+    const salt = personal['/data/reasons/0/message']!;
+    for (const pointer of ['/data/reasons/length', '/data/reasons/00/message', '/data/reasons/2/message']) {
+      expect(standalone.verifyLedgerProof(fileWith({ ...personal, [pointer]: salt }))).toEqual({
+        ok: false,
+        reason: `entry 0: ${pointer} is not in the event`,
+      });
+    }
+  });
+
   it('refuses a key the auditor does not trust, even when the file is consistent with its own key', async () => {
     const file = await aProofFile();
     const other = await ed25519LedgerSigner().currentKey();
