@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { orderXml, sampleOrder, seededRandom, startDemoFeed } from '@mtd/local';
+import { verifyLedgerProof } from '@mtd/platform/ledger/proofVerifier';
 import { businessDayOf } from '@mtd/projection';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,12 +133,31 @@ describe('the back-office portal in Chromium', () => {
     expect(await page.locator('tr[data-metric="issued"] td').textContent()).toBe(String(stats.issued));
   });
 
-  it('verifies the audit chain', async () => {
+  it('verifies the ledger, lists its signed checkpoints and downloads an order proof that checks offline', async () => {
     await page.getByRole('link', { name: 'Auditoría' }).click();
     await page.getByRole('button', { name: 'Verificar cadena' }).click();
     await expect
       .poll(() => page.locator('#verify-result').textContent())
-      .toMatch(/^Cadena íntegra: \d+ entradas verificadas\.$/);
+      .toMatch(/^Registro íntegro: \d+ eventos verificados contra el almacén\.$/);
+
+    // The checkpoints above the leaves, newest first, as the API lists them.
+    const newest = page.locator('#checkpoints tbody tr').first();
+    await newest.waitFor();
+    const { items } = await api<{ items: { treeSize: number }[] }>(runtime.url, '/api/audit/checkpoints');
+    expect(items.map((c) => c.treeSize)).toContain(Number(await newest.getAttribute('data-tree-size')));
+
+    await page.getByLabel('Pedido', { exact: true }).fill('WEB-EXC-1');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Descargar prueba' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('mtd-proof-WEB-EXC-1.json');
+    const verdict = verifyLedgerProof(readFileSync((await download.path())!, 'utf8'));
+    expect(verdict).toMatchObject({ ok: true });
+    expect(verdict.ok && verdict.events.map((e) => e.streamId)).toContain('order-WEB-EXC-1');
+    await expect
+      .poll(() => page.locator('#proof-result').textContent())
+      .toMatch(/^Prueba descargada: \d+ eventos contra el checkpoint de \d+ hojas\./);
   });
 
   it('switches to English and saves a dashboard screenshot', async () => {
