@@ -47,14 +47,19 @@ export class AppendFence {
     if (this.settleMs === 0) {
       // An exact fence (every writer shares it, ids come from one monotonic generator) knows every
       // id issued: below the oldest append in flight, or, with none in flight, up to the greatest id
-      // issued, everything has settled. The clock plays no part: the next id sorts after the
-      // greatest (even within the same millisecond, where a clock-based horizon past it would let a
-      // reader skip an append still in flight), and ids ahead of this clock don't stall readers.
+      // issued, everything has settled. Not 'the millisecond after the greatest': the next id can be
+      // in that same millisecond, and a reader would skip it while it is in flight. And ids ahead
+      // of this clock don't stall readers.
       let oldest: string | undefined;
       for (const commitId of this.inFlight.keys())
         if (oldest === undefined || commitId < oldest) oldest = commitId;
       if (oldest !== undefined) return oldest;
-      return this.highest ? successorOf(this.highest) : byClock;
+      // Both bound every id issued from now on from below: the next id sorts after the greatest
+      // issued, and is made from a clock that reads at least `now`. So everything below the greater
+      // of the two has settled — including commits written behind the store's back (tools, tests
+      // writing history as an older producer did), which only the clock bound lets through.
+      const afterHighest = this.highest ? successorOf(this.highest) : '';
+      return afterHighest > byClock ? afterHighest : byClock;
     }
     let horizon = byClock;
     for (const commitId of this.inFlight.keys()) if (commitId < horizon) horizon = commitId;
