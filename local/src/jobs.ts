@@ -36,7 +36,7 @@ export class JobNotFoundError extends Error {
 }
 
 /**
- * Long operations (replay, projection rebuild, later audit verify) run in the runtime as jobs: the
+ * Long operations (replay, projection rebuild, audit verify) run in the runtime as jobs: the
  * request that starts one answers at once with its id, and the CLI follows its progress with short
  * polls. A busy runtime then answers late rather than not at all, and a job outlives the CLI that
  * started it (Ctrl-C stops following, not the job). Jobs live in memory, newest `keep` kept.

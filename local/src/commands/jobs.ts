@@ -4,12 +4,12 @@ import { describe } from '../progressDisplay';
 import type { CommandGroup } from './commandGroup';
 import { followAndReport } from './followAndReport';
 
-/** `mtd jobs list | show`: the long jobs of the running runtime (replay, rebuild). */
+/** `mtd jobs list | show`: the long jobs of the running runtime (replay, rebuild, audit verify). */
 export const jobs: CommandGroup = {
   register(program, cli) {
     const group = program
       .command('jobs')
-      .description('long jobs running in MTD (replay, projections rebuild)');
+      .description('long jobs running in MTD (replay, projections rebuild, audit verify)');
     group
       .command('list')
       .description('recent jobs, newest first')
