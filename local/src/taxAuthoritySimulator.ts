@@ -113,10 +113,11 @@ interface Envelope {
 
 /**
  * Schema validation in batches: starting libxml2 with the SII's schemas costs ≈ 0.25 s of CPU, one
- * more envelope in the same run little, so envelopes received within `windowMs` are validated together
+ * more envelope in the same run little, so envelopes received within `windowMs` (a second: under load that
+ * is tens of envelopes per run, ≈ 10 ms each) are validated together
  * (the verdict is asked for later anyway, as with the SII).
  */
-function batchingValidator(windowMs = 100, maxBatch = 50) {
+function batchingValidator(windowMs = 1_000, maxBatch = 200) {
   let queue: {
     xml: string;
     schema: 'EnvioDTE' | 'EnvioBOLETA';
