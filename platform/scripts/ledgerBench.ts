@@ -16,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type EventMetadata, Sources, Streams } from '@mtd/contracts';
+import {
+  CustomerNotifiedV1,
+  DteBroadcastV1,
+  type EventMetadata,
+  OrderAcceptedV1,
+  Sources,
+  Streams,
+} from '@mtd/contracts';
 import { AppendFence } from '../src/appendFence';
 import { type Clock, ulidGenerator } from '../src/clock';
 import { startDynalite } from '../src/dynaliteServer';
@@ -108,7 +115,7 @@ for (let i = 1; i <= orders; i++) {
       producer: Sources.intake,
       envelopes: [
         {
-          metadata: meta(Streams.order(orderId), 'OrderAccepted', Sources.intake, orderId),
+          metadata: meta(Streams.order(orderId), OrderAcceptedV1.detailType, Sources.intake, orderId),
           data: accepted.data,
         },
       ],
@@ -118,7 +125,7 @@ for (let i = 1; i <= orders; i++) {
       producer: Sources.dte,
       envelopes: [
         {
-          metadata: meta(Streams.dte(orderId), 'DteBroadcast', Sources.dte, orderId),
+          metadata: meta(Streams.dte(orderId), DteBroadcastV1.detailType, Sources.dte, orderId),
           data: {
             orderId,
             dteType: 39,
@@ -135,7 +142,12 @@ for (let i = 1; i <= orders; i++) {
       producer: Sources.notification,
       envelopes: [
         {
-          metadata: meta(Streams.notification(orderId), 'CustomerNotified', Sources.notification, orderId),
+          metadata: meta(
+            Streams.notification(orderId),
+            CustomerNotifiedV1.detailType,
+            Sources.notification,
+            orderId,
+          ),
           data: {
             orderId,
             notifiedAt: at,
