@@ -16,11 +16,14 @@ export interface OfflineLedger {
 }
 
 /**
- * The key files `fileLedgerSalts`/`fileLedgerSigner` keep (fileLedgerKeys.ts). Checked before they
- * are called, because both make a new key when theirs is missing, and a new salt would make every
- * leaf with personal data look edited. (If these names drift, the audit e2e test fails here.)
+ * The key files `fileLedgerSalts`/`fileLedgerSigner` keep (fileLedgerKeys.ts), looked at before
+ * either is called, because both make a new key when theirs is missing: a new salt would make every
+ * leaf with personal data look edited. The salt is required; the signing key only signs (a folder
+ * handed to an auditor without it still verifies and proves). The audit e2e test removes each and
+ * checks both outcomes, so a renamed file fails there.
  */
-const keyFiles = ['ledger-salt.key', 'ledger-signing-key.pem'];
+const saltFile = 'ledger-salt.key';
+const signingKeyFile = 'ledger-signing-key.pem';
 
 /**
  * Opens the embedded engine on `DATA/dynamodb` of a runtime that is not running, and the ledger with
@@ -34,10 +37,9 @@ export async function openOfflineLedger(dataDir: string): Promise<OfflineLedger>
     throw new CliUsageError(
       `${dataDir} is not an MTD data folder (it has no dynamodb/): --data names the data folder of a stopped MTD`,
     );
-  const missing = keyFiles.filter((file) => !existsSync(join(keysDir, file)));
-  if (missing.length > 0)
+  if (!existsSync(join(keysDir, saltFile)))
     throw new CliUsageError(
-      `${keysDir} lacks ${missing.join(' and ')}: without the folder's own ledger keys its leaves cannot be recomputed (restore them from the backup)`,
+      `${keysDir} lacks ${saltFile}: without the folder's own salt secret the leaves of events with personal data cannot be recomputed (restore it from the backup)`,
     );
   let engine: Awaited<ReturnType<typeof startDynalite>>;
   try {
@@ -55,7 +57,7 @@ export async function openOfflineLedger(dataDir: string): Promise<OfflineLedger>
       tableName: tableNames.ledger,
       clock: systemClock,
       salts: await fileLedgerSalts(keysDir),
-      signer: await fileLedgerSigner(keysDir),
+      ...(existsSync(join(keysDir, signingKeyFile)) ? { signer: await fileLedgerSigner(keysDir) } : {}),
       origin: localLedger.origin,
     });
     const events = new DynamoStoredEvents({ client: engine.client, tableName: tableNames.events });

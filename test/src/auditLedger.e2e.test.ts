@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -199,6 +199,26 @@ describe('mtd audit verify --data DIR on the stopped folder, after each tamper',
     );
     // The one at start (no leaf), the one signed on demand above, the last one at stop.
     expect(Number(/and (\d+) signed/.exec(verdict.stdout)![1])).toBeGreaterThanOrEqual(3);
+  });
+
+  it("needs the folder's salt secret (refused without it, exit 2), not its signing key", async () => {
+    const withoutSalt = join(root, 'without-salt');
+    cpSync(original, withoutSalt, { recursive: true });
+    rmSync(join(withoutSalt, 'keys', 'ledger-salt.key'));
+    const refused = await mtd(['audit', 'verify', '--data', withoutSalt]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('lacks ledger-salt.key');
+    expect(readdirSync(join(withoutSalt, 'keys'))).not.toContain('ledger-salt.key'); // none made up
+
+    const withoutSigningKey = join(root, 'without-signing-key');
+    cpSync(original, withoutSigningKey, { recursive: true });
+    rmSync(join(withoutSigningKey, 'keys', 'ledger-signing-key.pem'));
+    expect(await mtd(['audit', 'verify', '--data', withoutSigningKey])).toMatchObject({ code: 0 });
+    const signing = await mtd(['audit', 'checkpoint', '--data', withoutSigningKey]);
+    expect(signing).toMatchObject({
+      code: 1,
+      stderr: 'mtd: this ledger has no signer: checkpoints need one\n',
+    });
   });
 
   it('an edited field of a stored event: the customer email and the actor', async () => {

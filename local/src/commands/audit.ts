@@ -228,10 +228,14 @@ export const audit: CommandGroup = {
   },
 };
 
-/** The ledger's refusals (no such order in it, no such checkpoint, a corrupt page) are failures: exit 1. */
+/**
+ * The ledger's refusals (no such order in it, no such checkpoint, a corrupt page, no signing key in
+ * the folder) are failures: exit 1. By name: the ledger module is only loaded on the offline path.
+ */
 function asCommandFailure(error: unknown): unknown {
   const name = (error as Error | undefined)?.name;
-  if (name === 'LedgerProofError' || name === 'LedgerCorruptError' || name === 'RangeError')
+  const refusals = ['LedgerProofError', 'LedgerCorruptError', 'NoLedgerSignerError', 'RangeError'];
+  if (name !== undefined && refusals.includes(name))
     return new CommandFailedError((error as Error).message, { cause: error });
   return error;
 }
