@@ -21,6 +21,8 @@ describe('arbitraryOf', () => {
         { numRuns: 60, seed: 7 },
       );
     },
+    // The first schema compiles Ajv and its formats: seconds on a busy 2-core CI machine.
+    30_000,
   );
 
   it('honours bounds, exclusive bounds and optional properties', () => {
