@@ -42,7 +42,8 @@ export async function openPortal(url: string, credentials: { username: string; p
     const decoder = new TextDecoder();
     let buffer = '';
     try {
-      for await (const chunk of stream.body!) {
+      // Node's web stream is async-iterable; the DOM typings do not say so.
+      for await (const chunk of stream.body! as unknown as AsyncIterable<Uint8Array>) {
         bytes += chunk.byteLength;
         buffer += decoder.decode(chunk, { stream: true });
         for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
