@@ -1,6 +1,8 @@
 /// <reference path="./dynalite.d.ts" />
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import type {
   DynaliteAction,
   DynaliteActionValidation,
@@ -76,10 +78,68 @@ function header(headers: Record<string, string>, name: string): string {
 }
 
 /** Runs one dynalite action; engine errors (statusCode + DynamoDB error body) reject as they are. */
-function runAction(action: DynaliteAction, store: DynaliteStore, data: Record<string, unknown>) {
-  return new Promise<unknown>((resolve, reject) =>
-    action(store, data, (err, result) => (err ? reject(err) : resolve(result))),
-  );
+/** The LevelDB iterators a request opened, closed when it is answered (see closeEveryIterator). */
+const requestIterators = new AsyncLocalStorage<Set<() => Promise<void>>>();
+
+async function runAction(action: DynaliteAction, store: DynaliteStore, data: Record<string, unknown>) {
+  const iterators = new Set<() => Promise<void>>();
+  try {
+    return await requestIterators.run(
+      iterators,
+      () =>
+        new Promise<unknown>((resolve, reject) =>
+          action(store, data, (err, result) => (err ? reject(err) : resolve(result))),
+        ),
+    );
+  } finally {
+    await Promise.allSettled([...iterators].map((close) => close()));
+  }
+}
+
+interface LevelIterator {
+  next(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite 4.0.0 turns LevelDB iterators into streams that end them with `iterator.return()`, which
+ * abstract-level 3's iterators don't have: every Query and Scan left its iterator open until the
+ * store closed. Open iterators pin LevelDB's memtables and table files, so a loaded runtime grew by
+ * gigabytes of native memory (a 20,000-order soak reached 3.9 GB RSS with the JS heap capped at
+ * 512 MB) and its data folder by gigabytes of obsolete files (8.7 GB, 367 MB after a reopen). These
+ * streams close their iterator when they end or are destroyed, and every iterator a request opened
+ * is closed when the request is answered, whatever its reader did with the stream.
+ */
+function closeEveryIterator(db: Record<string, unknown>): void {
+  for (const [method, source] of [
+    ['createValueStream', 'values'],
+    ['createKeyStream', 'keys'],
+  ] as const) {
+    db[method] = (options: unknown) => {
+      const iterator = (db[source] as (options: unknown) => LevelIterator)(options);
+      let closing: Promise<void> | undefined;
+      const close = () => {
+        closing ??= iterator.close().catch(() => {});
+        return closing;
+      };
+      requestIterators.getStore()?.add(close);
+      return new Readable({
+        objectMode: true,
+        read() {
+          iterator.next().then(
+            (value) => {
+              if (value === undefined) close().then(() => this.push(null));
+              else this.push(value);
+            },
+            (error: Error) => this.destroy(error),
+          );
+        },
+        destroy(error, callback) {
+          close().then(() => callback(error));
+        },
+      });
+    };
+  }
 }
 
 /** Validates and runs one request the way dynalite's httpHandler does, minus HTTP and signature checks. */
@@ -145,6 +205,7 @@ export async function openDynaliteEngine(options: { path?: string } = {}): Promi
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  closeEveryIterator(store.db as unknown as Record<string, unknown>);
   // Open now, so a folder still held by another process fails here rather than at the first call.
   await store.db.open();
   const state = { open: true, inFlight: new Set<Promise<unknown>>() };
