@@ -106,11 +106,6 @@ export class DynamoDeadLetters {
     );
   }
 
-  /** Letters of one subscription due for another attempt. */
-  async due(subscription: string, now: Date): Promise<DeadLetter[]> {
-    return (await this.retrying(subscription)).filter((l) => l.nextAttemptAt <= now.toISOString());
-  }
-
   /** Every letter of one subscription waiting for another attempt. */
   async retrying(subscription: string): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];

@@ -1,7 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -21,6 +19,7 @@ import {
 import { decodeTime } from 'ulid';
 import { AppendFence } from './appendFence';
 import { type Clock, type IdGenerator, systemClock, ulidGenerator } from './clock';
+import { batchGetAll } from './dynamoTables';
 import { EventTooLargeError, StreamOwnershipError, StreamVersionConflictError } from './errors';
 import type {
   AppendResult,
@@ -342,25 +341,10 @@ export class DynamoEventStore implements EventStore {
         version: { N: String(c.version) },
       }),
     );
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(i, i + 100);
-      while (pending && pending.length > 0) {
-        const result: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: 'streamId, version, commitId',
-              },
-            },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          stored.set(`${item.streamId!.S}\u0000${item.version!.N}`, item.commitId!.S!);
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+    for (const item of await batchGetAll(this.client, this.tableName, keys, {
+      projection: 'streamId, version, commitId',
+    })) {
+      stored.set(`${item.streamId!.S}\u0000${item.version!.N}`, item.commitId!.S!);
     }
     return stored;
   }

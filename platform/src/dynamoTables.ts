@@ -1,4 +1,7 @@
 import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
@@ -25,4 +28,37 @@ export async function ensureTables(client: DynamoDBClient, tables: CreateTableCo
       { TableName: table.TableName },
     );
   }
+}
+
+/**
+ * Every item of `keys` that exists, read with consistent BatchGetItems of 100 keys (DynamoDB's limit),
+ * asking again for what DynamoDB left unprocessed. Keys must be distinct (BatchGetItem refuses
+ * duplicates). Items come back in no particular order.
+ */
+export async function batchGetAll(
+  client: DynamoDBClient,
+  tableName: string,
+  keys: Record<string, AttributeValue>[],
+  options: { projection?: string } = {},
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, AttributeValue>[] | undefined = keys.slice(i, i + 100);
+    while (pending && pending.length > 0) {
+      const result: BatchGetItemCommandOutput = await client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+            },
+          },
+        }),
+      );
+      items.push(...(result.Responses?.[tableName] ?? []));
+      pending = result.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return items;
 }

@@ -1,7 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -11,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { Streams } from '@mtd/contracts';
 import type { Clock } from '../clock';
+import { batchGetAll } from '../dynamoTables';
 import type { Commit, EventStoreReader } from '../eventStore';
 import { type SignedCheckpoint, signCheckpoint } from './checkpoint';
 import {
@@ -247,23 +246,15 @@ export class Ledger {
   async publicKeys(keyIds: Iterable<string>): Promise<Map<string, string>> {
     const ids = [...new Set(keyIds)];
     const keys = new Map<string, string>();
-    for (let i = 0; i < ids.length; i += 100) {
-      let pending: Record<string, AttributeValue>[] | undefined = ids
-        .slice(i, i + 100)
-        .map((id) => ({ pk: { S: keyPk(id) }, seq: { N: '0' } }));
-      while (pending && pending.length > 0) {
-        const result: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const keyId = item.keyId?.S;
-          const pem = item.pem?.S;
-          if (keyId && pem && item.pk?.S === keyPk(keyId)) keys.set(keyId, pem);
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      ids.map((id) => ({ pk: { S: keyPk(id) }, seq: { N: '0' } })),
+    );
+    for (const item of items) {
+      const keyId = item.keyId?.S;
+      const pem = item.pem?.S;
+      if (keyId && pem && item.pk?.S === keyPk(keyId)) keys.set(keyId, pem);
     }
     return keys;
   }

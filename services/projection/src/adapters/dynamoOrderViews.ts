@@ -1,7 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -10,6 +8,7 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import { batchGetAll } from '@mtd/platform';
 import { decodeCursor, encodeCursor } from '#adapters/pageCursor';
 import { OrderViewWriteConflictError } from '#adapters/projectionErrors';
 import { ordersByDayIndex, ordersByStageIndex, ordersInProcessIndex } from '#adapters/projectionTables';
@@ -41,9 +40,10 @@ const maxTransactBytes = 3_500_000;
 const cacheSize = 5_000;
 
 /**
- * The order-view table. Writes are optimistic: read view + revision, fold, PutItem conditioned on the
- * revision read; a ConditionalCheckFailedException means another delivery won, so read and fold again.
- * With N concurrent writers one wins each round, so N rounds always suffice; we allow 25.
+ * The order-view table. Writes are optimistic, a page at a time (`applyAll`): fold each view from the
+ * revision read, write it conditioned on that revision; a failed condition means another writer won,
+ * so that view is read and folded again. With N concurrent writers one wins each round, so N rounds
+ * always suffice; we allow 25.
  */
 export class DynamoOrderViews {
   private readonly client: DynamoDBClient;
@@ -62,24 +62,6 @@ export class DynamoOrderViews {
 
   async get(orderId: string): Promise<OrderView | undefined> {
     return (await this.read(orderId))?.view;
-  }
-
-  /** Folds into the stored view of `orderId` with `fold` and stores the result if it changed. */
-  async apply(orderId: string, fold: (view: OrderView | undefined) => OrderView): Promise<ApplyResult> {
-    let lastConflict: unknown;
-    for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
-      const stored = await this.read(orderId);
-      const next = fold(stored?.view);
-      if (stored && next === stored.view) return { view: next, changed: false };
-      try {
-        await this.write(next, stored?.revision);
-        return { view: next, changed: true };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        lastConflict = error;
-      }
-    }
-    throw new OrderViewWriteConflictError(orderId, maxWriteAttempts, { cause: lastConflict });
   }
 
   /**
@@ -161,26 +143,18 @@ export class DynamoOrderViews {
   /** Reads (100 per call, consistent) the views of these orders that are not cached. */
   private async readMissing(orderIds: string[]): Promise<void> {
     const missing = orderIds.filter((orderId) => !this.cache.has(orderId));
-    for (let i = 0; i < missing.length; i += 100) {
-      const batch = missing.slice(i, i + 100);
-      const found = new Map<string, StoredView>();
-      let keys: Record<string, AttributeValue>[] | undefined = batch.map((orderId) => ({
-        orderId: { S: orderId },
-      }));
-      while (keys && keys.length > 0) {
-        const result: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const stored = parseItem(item);
-          found.set(stored.view.orderId, stored);
-        }
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-      for (const orderId of batch) this.remember(orderId, found.get(orderId) ?? null);
+    if (missing.length === 0) return;
+    const found = new Map<string, StoredView>();
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      missing.map((orderId) => ({ orderId: { S: orderId } })),
+    );
+    for (const item of items) {
+      const stored = parseItem(item);
+      found.set(stored.view.orderId, stored);
     }
+    for (const orderId of missing) this.remember(orderId, found.get(orderId) ?? null);
   }
 
   private remember(orderId: string, stored: StoredView | null): void {
@@ -273,17 +247,6 @@ export class DynamoOrderViews {
       }),
     );
     return result.Item ? parseItem(result.Item) : undefined;
-  }
-
-  private async write(view: OrderView, expectedRevision: number | undefined): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: viewItem(view, expectedRevision),
-        ...conditionOf(expectedRevision),
-      }),
-    );
-    this.remember(view.orderId, { view, revision: (expectedRevision ?? 0) + 1 });
   }
 }
 

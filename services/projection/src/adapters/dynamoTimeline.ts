@@ -3,7 +3,6 @@ import {
   BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
-  PutItemCommand,
   QueryCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -17,11 +16,6 @@ export class DynamoTimeline {
   constructor(options: { client: DynamoDBClient; tableName: string }) {
     this.client = options.client;
     this.tableName = options.tableName;
-  }
-
-  /** Idempotent: a redelivered event has the same key and the same content, so it overwrites itself. */
-  async put(item: TimelineItem): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: attributesOf(item) }));
   }
 
   /**
