@@ -78,7 +78,15 @@ describe('kill -9 mid-flow', () => {
         );
       }
     }
-    await eventually('every subscription to catch up', () => caughtUp(second.url), Boolean, 60_000);
+    // Settled: no delivery waiting for a later attempt (the SII verdicts are polled that way, and
+    // each appends an event after the feed looked caught up), and every reader caught up.
+    const settled = async () => {
+      const waiting = (await (await authedFetch(second.url, '/api/dead-letters?status=retrying')).json()) as {
+        items: unknown[];
+      };
+      return waiting.items.length === 0 && (await caughtUp(second.url));
+    };
+    await eventually('every delivery to settle', settled, Boolean, 120_000);
     const views = new Map<string, unknown>();
     for (const orderId of acknowledged) {
       views.set(
