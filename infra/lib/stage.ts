@@ -28,7 +28,6 @@ export interface StageSettings {
   /** Outbox publisher: retries of a failing stream batch before it goes to the outbox DLQ. */
   readonly outboxRetryAttempts: number;
   readonly taxAuthorityUrl: string;
-  readonly issuer: { readonly rut: string; readonly name: string };
   /** A verified SES identity (domain) and the sender address on it. */
   readonly emailDomain: string;
   readonly emailFrom: string;
@@ -42,7 +41,6 @@ export interface StageSettings {
 const seedRatePerSecond = 10;
 
 const common = {
-  issuer: { rut: '76543210-3', name: 'Comercial MTD SpA' },
   emailDomain: 'mtd.example.cl',
   emailFrom: 'MTD Boletas <boletas@mtd.example.cl>',
   operationsEmail: 'operaciones@mtd.example.cl',

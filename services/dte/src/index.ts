@@ -30,7 +30,13 @@ export {
   secretsManagerCredentials,
   selfSignedCredentials,
 } from '#adapters/issuerCredentials';
-export { embeddedMetricAlerts, logAlerts, type OperationsAlerts } from '#adapters/operationsAlerts';
+export {
+  dteMetricNames,
+  dteMetricsNamespace,
+  embeddedMetricAlerts,
+  logAlerts,
+  type OperationsAlerts,
+} from '#adapters/operationsAlerts';
 export {
   type EnvelopeSubmission,
   type HttpTaxAuthorityOptions,
@@ -81,6 +87,14 @@ export {
   signElement,
   signSeedRequest,
 } from '#signing/xmlSignature';
+export {
+  DteConfigurationError,
+  type DteSettings,
+  dteConfigFromEnv,
+  dteEnvironment,
+  IssuerSettings,
+  validDteSettings,
+} from '#src/aws/dteConfig';
 export type { DteDeps } from '#src/dteDeps';
 export { UnexpectedEventError } from '#src/unexpectedEventError';
 

@@ -28,6 +28,15 @@ export function logAlerts(log: (line: string) => void): OperationsAlerts {
   };
 }
 
+/** The CloudWatch namespace and metric names the alarms of the dte stack watch. */
+export const dteMetricsNamespace = 'MTD/dte';
+export const dteMetricNames = {
+  /** Folios of a type left in the loaded CAFs (dimension `DteType`), emitted when at or under the low water. */
+  foliosRemaining: 'FoliosRemaining',
+  /** Days until the signing certificate expires (no dimension), emitted once a day per container when near. */
+  certificateDaysLeft: 'CertificateDaysLeft',
+} as const;
+
 /**
  * Alerts as CloudWatch Embedded Metric Format lines on stdout (Lambda ships them to CloudWatch, which
  * extracts the metrics): no SDK call, no latency. Namespace `MTD/dte`.
@@ -44,7 +53,7 @@ export function embeddedMetricAlerts(
           Timestamp: now(),
           CloudWatchMetrics: [
             {
-              Namespace: 'MTD/dte',
+              Namespace: dteMetricsNamespace,
               Dimensions: [Object.keys(dimensions)],
               Metrics: [{ Name: metric, Unit: 'Count' }],
             },
@@ -59,24 +68,26 @@ export function embeddedMetricAlerts(
   return {
     foliosRunningLow: ({ dteType, remaining, lowWater }) =>
       emit(
-        'FoliosRemaining',
+        dteMetricNames.foliosRemaining,
         remaining,
         { DteType: String(dteType) },
         `folios of type ${dteType} running low (alert at ${lowWater})`,
       ),
     foliosExhausted: ({ dteType, orderId }) =>
       emit(
-        'FoliosRemaining',
+        dteMetricNames.foliosRemaining,
         0,
         { DteType: String(dteType) },
         `no folio of type ${dteType} left for order ${orderId}`,
       ),
     certificateExpiring: ({ subject, notAfter, daysLeft }) =>
+      // No dimension: the alarm watches one metric whatever certificate is current (a subject as a
+      // dimension would be a new metric per renewal, which no alarm defined at deploy time could name).
       emit(
-        'CertificateDaysLeft',
+        dteMetricNames.certificateDaysLeft,
         daysLeft,
-        { Certificate: subject.slice(0, 200) },
-        `signing certificate expires ${notAfter}`,
+        {},
+        `signing certificate ${subject.slice(0, 200)} expires ${notAfter}`,
       ),
   };
 }

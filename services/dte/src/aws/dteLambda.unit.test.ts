@@ -15,32 +15,35 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { issueCaf } from '#signing/cafIssuer';
 import { anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
 import { testAuthority, testCredentials, testIssuer } from '#src/testing/testIssuer';
+import { DteConfigurationError, dteConfigFromEnv, dteEnvironment } from './dteConfig';
 
 const dynamo = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
 const taxAuthority = vi.fn<typeof fetch>();
 
-const env = {
-  EVENT_STORE_TABLE: 'mtd-dev-events',
-  FOLIO_TABLE: 'mtd-dev-dte-folios',
-  TAX_AUTHORITY_URL: 'https://sii.example.cl/recepcion',
-  TAX_AUTHORITY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-tax-authority',
-  ISSUER_RUT: '76543210-3',
-  ISSUER_NAME: 'Comercial MTD SpA',
-  ISSUER_GIRO: 'Venta al por menor por correo y por internet',
-  ISSUER_ACTECO: '479100',
-  ISSUER_ADDRESS: 'Av. Providencia 1234',
-  ISSUER_COMUNA: 'Providencia',
-  SENDER_RUT: '11111111-1',
-  RESOLUTION_DATE: '2026-01-15',
-  RESOLUTION_NUMBER: '0',
-};
+const certificateSecretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-certificate';
+const cafSecretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-cafs';
+/** The environment exactly as the stack writes it (`dteEnvironment`, the function infra calls). */
+const env = dteEnvironment({
+  eventStoreTable: 'mtd-dev-events',
+  folioTable: 'mtd-dev-dte-folios',
+  taxAuthorityUrl: 'https://sii.example.cl/recepcion',
+  certificateSecretArn,
+  cafSecretArn,
+  settings: {
+    issuer: testIssuer,
+    folioLowWater: 100,
+    certificateWarningDays: 30,
+    broadcast: { maxAttempts: 5, baseMs: 2_000, maxMs: 300_000 },
+    statusPollMs: 30_000,
+  },
+});
 
-/** The tax-authority secret: the issuer's certificate and key, and a CAF per type. */
-const siiSecret = () => ({
+/** The two secrets: the issuer's certificate and key; a CAF per type. */
+const certificateSecret = () => ({ SecretString: JSON.stringify(testCredentials()) });
+const cafSecret = () => ({
   SecretString: JSON.stringify({
-    ...testCredentials(),
     cafs: ([33, 39] as const).map((dteType) =>
       issueCaf({
         authorityKey: testAuthority.privateKey,
@@ -54,6 +57,11 @@ const siiSecret = () => ({
     ),
   }),
 });
+
+function stubSecrets(): void {
+  secrets.on(GetSecretValueCommand, { SecretId: certificateSecretArn }).resolves(certificateSecret());
+  secrets.on(GetSecretValueCommand, { SecretId: cafSecretArn }).resolves(cafSecret());
+}
 
 /** The SII's answers over HTTP: a seed, a token, and a track id for every upload. */
 async function sii(url: string | URL | Request): Promise<Response> {
@@ -110,7 +118,7 @@ describe('dte Lambda entry points', () => {
   });
 
   it('issueDteOnOrderAccepted reserves a folio and appends DteIssued with one conditional PutItem', async () => {
-    secrets.on(GetSecretValueCommand).resolves(siiSecret());
+    stubSecrets();
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
@@ -119,14 +127,14 @@ describe('dte Lambda entry points', () => {
     const response = await lambda.issueDteOnOrderAccepted(sqsEventOf(accepted));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(putsOn(env.FOLIO_TABLE)).toEqual([
+    expect(putsOn('mtd-dev-dte-folios')).toEqual([
       {
         TableName: env.FOLIO_TABLE,
         Item: { dteType: { N: '39' }, folio: { N: '1' }, orderId: { S: 'PO-1001' } },
         ConditionExpression: 'attribute_not_exists(folio)',
       },
     ]);
-    const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
+    const commits = putsOn('mtd-dev-events').filter((p) => p.Item?.streamId?.S !== '$days');
     expect(commits).toHaveLength(1);
     const [commit] = commits;
     expect(commit).toMatchObject({
@@ -139,16 +147,16 @@ describe('dte Lambda entry points', () => {
     expect(issued.data).toMatchObject({ orderId: 'PO-1001', folio: 1, dteType: 39, total: 19980 });
     expect(issued.metadata.eventVersion).toBe(2);
     expect(issued.data.xml).toContain('<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">');
-    // The CAFs and the certificate come from the secret, read once per container each.
+    // The CAFs and the certificate come from their secrets, read once per container each.
     expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual([
-      env.TAX_AUTHORITY_SECRET_ARN,
-      env.TAX_AUTHORITY_SECRET_ARN,
+      cafSecretArn,
+      certificateSecretArn,
     ]);
     expect(sqs.calls()).toHaveLength(0);
   });
 
   it('reports the invalid record as a batch item failure while the good one is issued', async () => {
-    secrets.on(GetSecretValueCommand).resolves(siiSecret());
+    stubSecrets();
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
@@ -160,12 +168,12 @@ describe('dte Lambda entry points', () => {
     const response = await lambda.issueDteOnOrderAccepted(sqsEventOf(bad, good));
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-one' }] });
-    const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
+    const commits = putsOn('mtd-dev-events').filter((p) => p.Item?.streamId?.S !== '$days');
     expect(commits.map((c) => c.Item?.streamId?.S)).toEqual(['dte-PO-GOOD']);
   });
 
   it('broadcastDteOnDteIssued uploads the signed envelope with an SII token bought once, and appends DteBroadcast', async () => {
-    secrets.on(GetSecretValueCommand).resolves(siiSecret());
+    stubSecrets();
     const first = anEventOf(DteIssuedV1, { streamId: 'dte-PO-1001' });
     const second = anEventOf(DteIssuedV1, {
       streamId: 'dte-PO-1002',
@@ -195,7 +203,7 @@ describe('dte Lambda entry points', () => {
     expect(Buffer.from(upload?.body as Uint8Array).toString('latin1')).toMatch(
       /^<\?xml version="1.0" encoding="ISO-8859-1"\?>\n<EnvioDTE /,
     );
-    const commits = putsOn(env.EVENT_STORE_TABLE).filter((p) => p.Item?.streamId?.S !== '$days');
+    const commits = putsOn('mtd-dev-events').filter((p) => p.Item?.streamId?.S !== '$days');
     expect(commits.map((c) => [c.Item?.streamId?.S, c.Item?.version?.N, c.ConditionExpression])).toEqual(
       expect.arrayContaining([
         ['dte-PO-1001', '2', 'attribute_not_exists(streamId)'],
@@ -227,5 +235,32 @@ describe('dte Lambda entry points', () => {
     expect(call?.VisibilityTimeout).toBeLessThanOrEqual(120);
     expect(dynamo.calls()).toHaveLength(0);
     expect(taxAuthority).not.toHaveBeenCalled();
+  });
+});
+
+describe('dte Lambda configuration', () => {
+  it('reads back what the stack wrote', () => {
+    expect(dteConfigFromEnv(env)).toMatchObject({
+      folioTable: 'mtd-dev-dte-folios',
+      cafSecretArn,
+      certificateSecretArn,
+      settings: { issuer: testIssuer, folioLowWater: 100 },
+    });
+  });
+
+  it('fails the cold start naming every missing or wrong setting', () => {
+    const { FOLIO_TABLE: _, ...withoutTable } = env;
+    const settings = JSON.parse(env.DTE_SETTINGS!);
+    const wrong = {
+      ...withoutTable,
+      DTE_SETTINGS: JSON.stringify({
+        ...settings,
+        issuer: { ...settings.issuer, rut: '76543210-4', comuna: 'Pedro Aguirre Cerda Oriente' },
+      }),
+    };
+    expect(() => dteConfigFromEnv(wrong)).toThrow(DteConfigurationError);
+    expect(() => dteConfigFromEnv(wrong)).toThrow(
+      /FOLIO_TABLE is not set.*issuer\.rut has a wrong check digit.*issuer\.comuna must be at most 20 characters \(the SII's CmnaOrigen\)/,
+    );
   });
 });
