@@ -9,7 +9,7 @@ export class PortalClientError extends Error {
 }
 
 /**
- * "The portal open", as the browser does it on the dashboard (services/projection/portal/app.js):
+ * "The portal open", as the browser does it on the dashboard (services/backoffice/web/app.js):
  * sign in, load today's statistics and the last 100 orders, then follow `/api/orders/stream` (SSE
  * over fetch, the token in a header) for the rest of the run. The stream is read and counted, not
  * rendered.

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { serve } from '@hono/node-server';
+import { backofficeUsersTable, signInAttemptsTable } from '@mtd/backoffice';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable } from '@mtd/dte';
 import { createIntake, startInboxWatcher } from '@mtd/intake';
@@ -41,7 +42,6 @@ import {
 } from '@mtd/platform/ledger';
 import {
   type AuditLedger,
-  backofficeUsersTable,
   createProjection,
   type OrderAtRiskFinding,
   type OrderView,
@@ -49,10 +49,11 @@ import {
 } from '@mtd/projection';
 import { Hono } from 'hono';
 import { adminApi } from './adminApi';
-import { type BackofficeSlaOptions, startBackoffice } from './backoffice';
+import { startBackoffice } from './backoffice';
 import { deadLetterApi } from './deadLetterApi';
 import { dteApi, localDteDeps, localDtePaths } from './localDte';
 import { ProjectionVersions } from './projectionVersions';
+import { type SlaWatcherOptions, startSlaWatcher } from './slaWatcher';
 import { localLedger, tableNames } from './tableNames';
 import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
 
@@ -81,7 +82,7 @@ export interface RuntimeOptions {
   /** The first admin's password (else env MTD_ADMIN_PASSWORD, else generated and shown once). */
   adminPassword?: string;
   /** SLA deadlines (ms after acceptance) and how often the watcher checks them. */
-  sla?: Pick<BackofficeSlaOptions, 'deadlines' | 'checkEveryMs'>;
+  sla?: Pick<SlaWatcherOptions, 'deadlines' | 'checkEveryMs'>;
   /** Where early warnings are emailed. */
   operationsEmail?: string;
 }
@@ -144,6 +145,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...projectionTables({ orders: tableNames.orders, timeline: tableNames.timeline }),
     ledgerTable(tableNames.ledger),
     backofficeUsersTable(tableNames.users),
+    signInAttemptsTable(tableNames.signInAttempts),
   ]);
 
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
@@ -295,11 +297,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const backoffice = await startBackoffice({
     client,
-    usersTable: tableNames.users,
+    tables: { users: tableNames.users, signInAttempts: tableNames.signInAttempts },
     dataDir,
-    queries: projection.queries,
+    // In process, through the query API of whichever read-model version is live (rebuilds switch it).
+    projectionQueryApi: async (request) => projection.queryApi.fetch(request),
     backofficeStore: storeFor(Sources.backoffice),
-    projectionStore: storeFor(Sources.projection),
     clock,
     ids,
     subscribe: (listener) => {
@@ -309,6 +311,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...((options.adminPassword ?? process.env.MTD_ADMIN_PASSWORD)
       ? { adminPassword: options.adminPassword ?? process.env.MTD_ADMIN_PASSWORD }
       : {}),
+  });
+  const slaWatcher = startSlaWatcher({
+    queries: projection.queries,
+    projectionStore: storeFor(Sources.projection),
+    clock,
+    ids,
     sla: {
       ...options.sla,
       broadcastRetry: broadcastPolicy,
@@ -330,11 +338,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       subscriptions: followers.map((r) => ({ name: r.name, caughtUp: r.caughtUp, handled: r.handled })),
     }),
   );
-  // Every /api route below needs a token and a role (domain/accessPolicy.ts in the projection).
+  // Every /api route below needs a token and a role (the back office's domain/accessPolicy.ts).
   app.use('/api/*', backoffice.guard);
   app.route('/', intake.httpApp);
+  // The back office serves the portal, sign-in and users, and projection's read routes (forwarded
+  // to its query API: the back office reads no projection table).
   app.route('/', backoffice.app);
-  app.route('/', projection.queryApi);
   app.route('/', deadLetterApi({ deadLetters, clock }));
   app.route('/', dteApi({ reader }));
   app.route(
@@ -391,10 +400,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     ...(backoffice.initialAdmin ? { initialAdmin: backoffice.initialAdmin } : {}),
     setTaxFailureRate: (rate) => simulator?.setFailureRate(rate),
-    checkSla: () => backoffice.checkSla(),
+    checkSla: () => slaWatcher.checkSla(),
     async stop() {
       clearInterval(trimLiveFeed);
-      await backoffice.stop();
+      await slaWatcher.stop();
       await watcher.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -14,6 +14,8 @@ export const tableNames = {
   timeline: 'mtd-projection-timeline',
   ledger: 'mtd-ledger',
   users: 'mtd-backoffice-users',
+  /** Added with the back-office service; made on the first start of an older data folder. */
+  signInAttempts: 'mtd-backoffice-sign-in-attempts',
 } as const;
 
 /** The local audit ledger: the name its checkpoints carry, and where its keys are kept (0600). */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { accessRules, type Role, roles, signAccessToken } from '@mtd/backoffice';
 import {
   DteIssuedV1,
   OrderAcceptedV1,
@@ -9,7 +10,7 @@ import {
   OrderRejectedV1,
 } from '@mtd/contracts';
 import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
-import { accessRules, businessDayOf, type Role, roles, signAccessToken } from '@mtd/projection';
+import { businessDayOf } from '@mtd/projection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allEvents,

@@ -54,7 +54,7 @@ describe('architecture conventions', () => {
   });
 
   it('lets services import only contracts and the platform library, never another service', () => {
-    const services = ['intake', 'dte', 'notification', 'projection'];
+    const services = ['intake', 'dte', 'notification', 'projection', 'backoffice'];
     const offenders = production
       .filter((file) => file.includes('/services/'))
       .flatMap((file) => {
@@ -64,6 +64,49 @@ describe('architecture conventions', () => {
           .filter((s) => s !== own && new RegExp(`from ['"]@mtd/${s}['"]|services/${s}/`).test(text))
           .map((s) => `${relative(root, file)} imports ${s}`);
       });
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps the back office out of projection: no auth, users, tokens, passwords or portal there', () => {
+    const projectionDir = join(root, 'services', 'projection');
+    const files = readdirSync(projectionDir, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => !f.startsWith('node_modules') && !f.split('/').some((part) => part.startsWith('.')),
+    );
+    // No portal assets and no auth modules by name.
+    expect(files.filter((f) => /(^|\/)(portal|web)(\/|$)|\.(html|css|js)$/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) =>
+        /accessPolicy|accessTokens|passwordHashing|dynamoUsers|signInThrottle|backofficeApi/.test(f),
+      ),
+    ).toEqual([]);
+    // No code that signs or checks tokens, hashes passwords or reads a users table.
+    const forbidden = [
+      /from ['"]jose['"]/,
+      /\bscrypt\b/,
+      /backofficeUsers|usersTable/i,
+      /Authorization|Bearer/,
+    ];
+    const offenders = production
+      .filter((file) => file.includes('/services/projection/'))
+      .flatMap((file) => {
+        const text = readFileSync(file, 'utf8');
+        return forbidden.filter((re) => re.test(text)).map((re) => `${relative(root, file)}: ${re}`);
+      });
+    expect(offenders).toEqual([]);
+  });
+
+  it("lets the back office read projection's read models only through its query API, never its tables", () => {
+    const backofficeFiles = production.filter((file) => file.includes('/services/backoffice/'));
+    expect(backofficeFiles.length).toBeGreaterThan(5);
+    // Projection's table names, its tables' definitions and its adapters are projection's alone.
+    const forbidden = [
+      /projection-(orders|timeline)|ORDERS_TABLE|TIMELINE_TABLE/,
+      /projectionTables|DynamoOrderViews|DynamoTimeline/,
+    ];
+    const offenders = backofficeFiles.flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      return forbidden.filter((re) => re.test(text)).map((re) => `${relative(root, file)}: ${re}`);
+    });
     expect(offenders).toEqual([]);
   });
 });

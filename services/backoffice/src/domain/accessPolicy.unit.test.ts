@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessRuleFor, isPublicApiRoute } from '#domain/accessPolicy';
+import { accessRuleFor, isPublicApiRoute, permissionsOf } from '#domain/accessPolicy';
 
 describe('access policy', () => {
   it('matches parameters and wildcards exactly, never a longer or shorter path', () => {
@@ -15,10 +15,18 @@ describe('access policy', () => {
     expect(accessRuleFor('GET', '/api/audit/proof')).toBeUndefined();
   });
 
-  it('keeps only health and sign-in public under /api', () => {
+  it('keeps only health, sign-in and session renewal public under /api', () => {
     expect(isPublicApiRoute('GET', '/api/health')).toBe(true);
     expect(isPublicApiRoute('POST', '/api/auth/login')).toBe(true);
+    expect(isPublicApiRoute('POST', '/api/auth/refresh')).toBe(true);
     expect(isPublicApiRoute('GET', '/api/auth/login')).toBe(false);
     expect(isPublicApiRoute('GET', '/api/orders')).toBe(false);
+  });
+
+  it('tells each role what it may call, from the same table', () => {
+    expect(permissionsOf('analyst')).toContain('GET /api/stats');
+    expect(permissionsOf('analyst')).not.toContain('POST /api/exceptions/:orderId/retry');
+    expect(permissionsOf('operator')).toContain('POST /api/exceptions/:orderId/retry');
+    expect(permissionsOf('admin')).toContain('POST /api/users');
   });
 });

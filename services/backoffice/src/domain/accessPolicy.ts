@@ -20,8 +20,8 @@ const everyone: readonly Role[] = roles;
 /**
  * Who may call what: the single table the middleware enforces and the role-matrix test walks.
  * `admin` is listed on every rule explicitly, so reading one line tells the whole story.
- * Public (no token): `GET /api/health`, `POST /api/auth/login`, `POST /orders` (partner intake; API
- * keys in AWS), and the portal's static files outside `/api`.
+ * Public (no token): {@link publicApiRoutes}, `POST /orders` (partner intake; API keys in AWS), and
+ * the portal's static files outside `/api`.
  */
 export const accessRules: readonly AccessRule[] = [
   { method: 'GET', path: '/api/auth/me', roles: everyone, purpose: 'see who you are signed in as' },
@@ -78,11 +78,23 @@ export const accessRules: readonly AccessRule[] = [
   { method: 'POST', path: '/api/admin/*', roles: ['admin'], purpose: 'run operations tools' },
 ];
 
-/** Routes under `/api` that need no token. */
+/**
+ * Routes under `/api` that need no token: health, sign-in, and the CLI's session renewal (its refresh
+ * token is the credential).
+ */
 export const publicApiRoutes: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/api/health' },
   { method: 'POST', path: '/api/auth/login' },
+  { method: 'POST', path: '/api/auth/refresh' },
 ];
+
+/**
+ * What `role` may call, as `METHOD /path` of the access rules: the portal shows a page or a button
+ * only when the API says so, and keeps no copy of these rules.
+ */
+export function permissionsOf(role: Role): string[] {
+  return accessRules.filter((rule) => rule.roles.includes(role)).map((rule) => `${rule.method} ${rule.path}`);
+}
 
 function matches(pattern: string, path: string): boolean {
   const want = pattern.split('/');

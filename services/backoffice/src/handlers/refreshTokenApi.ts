@@ -1,13 +1,9 @@
 import type { Clock } from '@mtd/platform';
-import {
-  type DynamoUsers,
-  InvalidAccessTokenError,
-  isRole,
-  signAccessToken,
-  verifyAccessToken,
-} from '@mtd/projection';
 import { Hono } from 'hono';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { InvalidAccessTokenError, signAccessToken, verifyAccessToken } from '#adapters/accessTokens';
+import type { DynamoUsers } from '#adapters/dynamoUsers';
+import { isRole } from '#domain/accessPolicy';
 
 /**
  * A refresh token lives 30 days. It is kept in `DATA/session.json` (0600), next to
@@ -64,8 +60,7 @@ export async function verifyRefreshToken(secret: Uint8Array, token: string, now:
  * - with `{ "refreshToken": "…" }`: a new access token, with the user's role as it is now (a deleted
  *   user or a changed role takes effect at the next refresh).
  *
- * Public like `/api/auth/login` (the token is the credential), so the access guard lets it through
- * (see isRefreshRoute).
+ * Public like `/api/auth/login` (the token is the credential): listed in `publicApiRoutes`.
  */
 export function refreshTokenApi(deps: { secret: Uint8Array; users: DynamoUsers; clock: Clock }): Hono {
   const app = new Hono();
@@ -98,9 +93,4 @@ export function refreshTokenApi(deps: { secret: Uint8Array; users: DynamoUsers; 
     }
   });
   return app;
-}
-
-/** The one route the access guard passes without an access token besides the projection's public ones. */
-export function isRefreshRoute(method: string, path: string): boolean {
-  return method === 'POST' && path.replace(/\/+$/, '') === '/api/auth/refresh';
 }

@@ -2,9 +2,10 @@ import { Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemorySignInAttempts } from '#adapters/dynamoSignInAttempts';
 import type { DynamoUsers } from '#adapters/dynamoUsers';
+import { ProjectionQueryClient } from '#adapters/projectionQueryClient';
 import { createBackofficeApi, maxJsonBodyBytes } from '#handlers/backofficeApi';
-import type { ProjectionQueries } from '#src/projectionQueries';
 
 // The back office's JSON endpoints refuse big bodies without reading them: a 40 MB sign-in gets
 // 413 from a real server, the handler never runs, and the connection stays usable.
@@ -23,11 +24,11 @@ beforeAll(async () => {
   const app = createBackofficeApi({
     users,
     secret: new Uint8Array(32),
-    queries: {} as ProjectionQueries,
+    readModels: new ProjectionQueryClient({ fetch: async () => new Response('{}', { status: 404 }) }),
+    signInAttempts: new InMemorySignInAttempts(),
     backofficeStore: {} as never,
     clock: { now: () => new Date('2026-11-24T10:00:00Z') },
     ids: { next: () => '01J0000000000000000000000' },
-    subscribe: () => () => {},
     clientAddress: () => '127.0.0.1',
   });
   server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;

@@ -10,12 +10,23 @@ import {
   signAccessToken,
   verifyAccessToken,
 } from '#adapters/accessTokens';
+import type { SignInAttempts } from '#adapters/dynamoSignInAttempts';
 import { type DynamoUsers, UserExistsError, usernamePattern } from '#adapters/dynamoUsers';
 import { generatePassword, hashPassword, verifyPassword } from '#adapters/passwordHashing';
-import { accessRuleFor, isPublicApiRoute, isRole, roles } from '#domain/accessPolicy';
-import type { OrderView } from '#domain/orderView';
-import { defaultSignInThrottlePolicy, SignInThrottle } from '#domain/signInThrottle';
-import type { ProjectionQueries } from '#src/projectionQueries';
+import {
+  type ProjectionQueryClient,
+  ProjectionUnavailableError,
+  projectionReadRoutes,
+} from '#adapters/projectionQueryClient';
+import { accessRuleFor, isPublicApiRoute, isRole, permissionsOf, roles } from '#domain/accessPolicy';
+import { decideExceptionRetry, normaliseRetryComment, RetryRefusedError } from '#domain/retryDecision';
+import {
+  addressSignInThrottlePolicy,
+  afterSignInFailure,
+  defaultSignInThrottlePolicy,
+  type SignInThrottlePolicy,
+  signInRetryAfterMs,
+} from '#domain/signInThrottle';
 
 export type BackofficeEnv = { Variables: { user: AccessClaims } };
 
@@ -23,19 +34,30 @@ export interface BackofficeApiDeps {
   users: DynamoUsers;
   /** HS256 key of the sign-in tokens (≥ 32 random bytes). */
   secret: Uint8Array;
-  queries: ProjectionQueries;
+  /** Projection's read models, through its query API only. */
+  readModels: ProjectionQueryClient;
   /** An event store appending as `mtd.backoffice`: the retry requests. */
   backofficeStore: EventStore;
   clock: Clock;
   ids: IdGenerator;
-  /** Live order changes (the portal's stream); returns an unsubscribe function. */
-  subscribe: (listener: (view: OrderView) => void) => () => void;
+  /**
+   * Live order changes (the portal's stream), where the runtime has them in process; returns an
+   * unsubscribe function. Without it `GET /api/orders/stream` answers 404 and the portal polls.
+   */
+  subscribe?: (listener: (view: LiveOrder) => void) => () => void;
   /** The caller's address for sign-in throttling; locally the socket's, in AWS the API Gateway's. */
   clientAddress: (c: Context) => string;
+  /** Where the sign-in throttle keeps failures: DynamoDB (every instance sees them) or memory in tests. */
+  signInAttempts: SignInAttempts;
   /** Per username: slowed after 3 failures. Per address: after 20 (an office shares one address). */
-  throttles?: { user: SignInThrottle; address: SignInThrottle };
+  throttlePolicies?: { user: SignInThrottlePolicy; address: SignInThrottlePolicy };
   /** SSE heartbeat, so proxies keep the stream open. */
   heartbeatMs?: number;
+}
+
+/** An order view as projection publishes it; the stream drops its internal bookkeeping. */
+export interface LiveOrder {
+  orderId: string;
 }
 
 const json401 = (c: Context, message: string) => c.json({ error: 'Unauthorized', message }, 401);
@@ -125,21 +147,26 @@ export async function ensureInitialAdmin(
   return { username: 'admin', password, generated: !options.password };
 }
 
-function publicView(view: OrderView) {
-  const { facts: _facts, applied: _applied, ...rest } = view;
+function publicView(view: LiveOrder) {
+  const {
+    facts: _facts,
+    applied: _applied,
+    ...rest
+  } = view as LiveOrder & { facts?: unknown; applied?: unknown };
   return rest;
 }
 
 /**
- * The back office's own routes (the read routes are `createQueryApi`'s): sign-in, who am I, users,
- * retry of an exception (through an ExceptionRetryRequested event, never by writing another
- * service's data) and the live order stream. Mount `accessGuard` on `/api/*` before it.
+ * The back office's API: sign-in, who am I (with what the role may do), users, retry of an exception
+ * (through an ExceptionRetryRequested event, never by writing another service's data), the live order
+ * stream, and projection's read routes forwarded to its query API once the access guard let them
+ * through. Mount `accessGuard` on `/api/*` before it.
  */
 export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv> {
   const app = new Hono<BackofficeEnv>();
-  const throttles = deps.throttles ?? {
-    user: new SignInThrottle(),
-    address: new SignInThrottle({ ...defaultSignInThrottlePolicy, freeFailures: 20 }),
+  const policies = deps.throttlePolicies ?? {
+    user: defaultSignInThrottlePolicy,
+    address: addressSignInThrottlePolicy,
   };
 
   const limitBody = jsonBodyLimit();
@@ -151,12 +178,16 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
     if (!username || !password) {
       return c.json({ error: 'BadRequest', message: 'send JSON { "username": "…", "password": "…" }' }, 400);
     }
-    const userKey = [`user:${username}`];
-    const addressKey = [`ip:${deps.clientAddress(c)}`];
+    const userKey = `user:${username}`;
+    const addressKey = `ip:${deps.clientAddress(c)}`;
     const now = deps.clock.now();
+    const [userFailures, addressFailures] = await Promise.all([
+      deps.signInAttempts.get(userKey),
+      deps.signInAttempts.get(addressKey),
+    ]);
     const wait = Math.max(
-      throttles.user.retryAfterMs(userKey, now.getTime()),
-      throttles.address.retryAfterMs(addressKey, now.getTime()),
+      signInRetryAfterMs(userFailures, now.getTime(), policies.user),
+      signInRetryAfterMs(addressFailures, now.getTime(), policies.address),
     );
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
@@ -174,11 +205,22 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
     dummyHash ??= hashPassword(generatePassword());
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
     if (!user || !ok) {
-      throttles.user.recordFailure(userKey, now.getTime());
-      throttles.address.recordFailure(addressKey, now.getTime());
+      const at = now.getTime();
+      await Promise.all([
+        deps.signInAttempts.put(
+          userKey,
+          afterSignInFailure(userFailures, at, policies.user),
+          at + policies.user.forgetAfterMs,
+        ),
+        deps.signInAttempts.put(
+          addressKey,
+          afterSignInFailure(addressFailures, at, policies.address),
+          at + policies.address.forgetAfterMs,
+        ),
+      ]);
       return json401(c, 'wrong username or password');
     }
-    throttles.user.recordSuccess(userKey[0]!);
+    if (userFailures) await deps.signInAttempts.delete(userKey);
     const { token, expiresAt } = await signAccessToken(deps.secret, { username, role: user.role }, now);
     return c.json({ token, expiresAt, username, role: user.role });
   });
@@ -189,6 +231,8 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
       username: user.username,
       role: user.role,
       expiresAt: new Date(user.expiresAt * 1000).toISOString(),
+      // What this role may call, from the one access table: the portal shows pages and buttons by it.
+      permissions: permissionsOf(user.role),
     });
   });
 
@@ -246,43 +290,22 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
   app.post('/api/exceptions/:orderId/retry', limitBody, async (c) => {
     const orderId = c.req.param('orderId');
     const body = (await c.req.json().catch(() => ({}))) as { comment?: unknown };
-    const comment =
-      typeof body.comment === 'string' && body.comment.trim() ? body.comment.trim().slice(0, 500) : undefined;
-    const view = await deps.queries.getOrder(orderId);
-    if (!view)
-      return c.json({ error: 'NotFound', message: `no order ${orderId} is known to the projection` }, 404);
-    if (!view.exception) {
-      return c.json(
-        {
-          error: 'Conflict',
-          message: `order ${orderId} has no open exception (stage ${view.stage}); nothing to retry`,
-        },
-        409,
-      );
-    }
-    const { stage } = view.exception;
-    if (stage === 'notification') {
-      // See services/projection/README.md "Retry": notification keeps no copy of the email it could not send.
-      return c.json(
-        {
-          error: 'Conflict',
-          message:
-            'a failed customer email cannot be retried from the portal yet: fix the address with the partner and resend the order, or redrive its dead letter',
-        },
-        409,
-      );
-    }
+    const comment = normaliseRetryComment(body.comment);
+    const requestedAt = deps.clock.now().toISOString();
+    const data = decideExceptionRetry(
+      { orderId, requestedAt, ...(comment ? { comment } : {}) },
+      await deps.readModels.orderUnderRetry(orderId),
+    );
     const user = c.get('user');
     const streamId = Streams.backoffice(orderId);
     const { version } = await deps.backofficeStore.readStream(streamId);
     const eventId = deps.ids.next();
-    const requestedAt = deps.clock.now().toISOString();
     await deps.backofficeStore.append(
       streamId,
       [
         {
           type: ExceptionRetryRequestedV1.detailType,
-          data: { orderId, stage, requestedAt, ...(comment ? { comment } : {}) },
+          data,
           metadata: {
             eventId,
             occurredAt: requestedAt,
@@ -294,14 +317,21 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
       ],
       { expectedVersion: version === 0 ? 'no-stream' : version },
     );
-    return c.json({ orderId, stage, requestedAt, eventId, actor: `user:${user.username}` }, 202);
+    return c.json({ orderId, stage: data.stage, requestedAt, eventId, actor: `user:${user.username}` }, 202);
   });
 
-  app.get('/api/orders/stream', (c) =>
-    streamSSE(c, async (stream) => {
-      const queue: OrderView[] = [];
+  app.get('/api/orders/stream', (c) => {
+    const subscribe = deps.subscribe;
+    if (!subscribe) {
+      return c.json(
+        { error: 'NotFound', message: 'live updates are not offered here; poll GET /api/orders' },
+        404,
+      );
+    }
+    return streamSSE(c, async (stream) => {
+      const queue: LiveOrder[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = deps.subscribe((view) => {
+      const unsubscribe = subscribe((view) => {
         queue.push(view);
         wake?.();
       });
@@ -334,8 +364,30 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
       } finally {
         unsubscribe();
       }
-    }),
-  );
+    });
+  });
+
+  // Projection's read models: the guard has checked the role; its query API answers as it would.
+  for (const route of projectionReadRoutes) {
+    app.get(route, async (c) => {
+      const url = new URL(c.req.url);
+      return deps.readModels.forward(`${url.pathname}${url.search}`);
+    });
+  }
+
+  app.onError((error, c) => {
+    if (error instanceof RetryRefusedError) {
+      return c.json(
+        { error: error.reason === 'unknown-order' ? 'NotFound' : 'Conflict', message: error.message },
+        error.reason === 'unknown-order' ? 404 : 409,
+      );
+    }
+    if (error instanceof ProjectionUnavailableError) {
+      return c.json({ error: 'Unavailable', message: `${error.message}; try again` }, 503);
+    }
+    console.error('back office API failed', error);
+    return c.json({ error: 'InternalError', message: 'the back office could not answer; try again' }, 500);
+  });
 
   return app;
 }

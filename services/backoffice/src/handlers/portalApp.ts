@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 
-const portalDir = join(import.meta.dirname, '..', '..', 'portal');
+const portalDir = join(import.meta.dirname, '..', '..', 'web');
 const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 const files: Record<string, { path: string; type: string }> = {
