@@ -25,7 +25,13 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { addConsumerWidgets, deadLetterAlarm, lambdaAlarms, messageAgeAlarm } from './monitoring';
+import {
+  addConsumerWidgets,
+  deadLetterAlarm,
+  lambdaAlarms,
+  messageAgeAlarm,
+  restApiAlarms,
+} from './monitoring';
 import { acknowledge } from './nag';
 import { lambdaEntry } from './paths';
 import { queueWithDlq } from './queues';
@@ -114,10 +120,12 @@ export class IntakeStack extends ServiceStack {
         throttlingBurstLimit: this.settings.intakeThrottle.burstLimit * this.settings.intakeClients.length,
         loggingLevel: MethodLoggingLevel.ERROR,
         metricsEnabled: true,
+        tracingEnabled: true,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
     });
+    restApiAlarms(this, 'Api', api, this.alarmTopic, this.settings);
     const sendRole = new Role(this, 'ApiToQueueRole', {
       assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
       description: 'API Gateway: send raw orders to the intake FIFO queue only',
@@ -207,11 +215,6 @@ export class IntakeStack extends ServiceStack {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
       removalPolicy: this.settings.removalPolicy,
     });
-    acknowledge(
-      accessLogBucket,
-      'AwsSolutions-S1',
-      "This bucket receives the batch bucket's server access logs; logging it to itself would loop.",
-    );
     const batches = new Bucket(this, 'Batches', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,

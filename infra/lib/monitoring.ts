@@ -1,5 +1,6 @@
 import { eventLatencyMetricName } from '@mtd/platform/aws';
 import { Duration } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
   ComparisonOperator,
@@ -9,8 +10,10 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageSettings } from './stage';
@@ -19,6 +22,92 @@ import type { StageSettings } from './stage';
 export const metricsNamespace = 'MTD';
 
 const fiveMinutes = Duration.minutes(5);
+
+/**
+ * A stack's alarm topic (SSE with the AWS-managed SNS key, TLS only), subscribed by the stage's
+ * `alarmEmails` (each address confirms once, by the link SNS mails it). More subscribers — a pager,
+ * a chat webhook — subscribe to the topic by its name `mtd-<stage>-<stack>-alarms`.
+ */
+export function alarmTopic(
+  scope: Construct,
+  id: string,
+  props: { topicName: string; displayName: string; settings: StageSettings },
+): Topic {
+  const topic = new Topic(scope, id, {
+    topicName: props.topicName,
+    displayName: props.displayName,
+    enforceSSL: true,
+    masterKey: Alias.fromAliasName(scope, `${id}AwsSnsKey`, 'alias/aws/sns'),
+  });
+  for (const email of props.settings.alarmEmails) topic.addSubscription(new EmailSubscription(email));
+  return topic;
+}
+
+/**
+ * A REST API answering 5XX (its integration or API Gateway itself failed: partners get errors) or
+ * slowly (p99 latency above the stage's limit for 3 minutes). 4XX are the partners' own mistakes and
+ * are not alarmed on.
+ */
+export function restApiAlarms(
+  scope: Construct,
+  id: string,
+  api: RestApi,
+  topic: ITopic,
+  settings: StageSettings,
+): Alarm[] {
+  const name = api.restApiName;
+  const serverErrors = new Alarm(scope, `${id}5xx`, {
+    alarmName: `${name}-5xx`,
+    alarmDescription: `${name} answered 5XX at least ${settings.api5xxThreshold} time(s) in 5 min: the queue integration or API Gateway failed (partners were told to retry). Check the API's execution logs and the intake queue.`,
+    metric: api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+    threshold: settings.api5xxThreshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  const latency = new Alarm(scope, `${id}Latency`, {
+    alarmName: `${name}-latency-p99`,
+    alarmDescription: `${name}'s p99 latency was above ${settings.apiLatencyP99.toMilliseconds()} ms for 3 minutes: SQS is slow to accept orders or API Gateway is throttling. Check the API's IntegrationLatency and the queue.`,
+    metric: api.metricLatency({ period: Duration.minutes(1), statistic: 'p99' }),
+    threshold: settings.apiLatencyP99.toMilliseconds(),
+    evaluationPeriods: 3,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  for (const alarm of [serverErrors, latency]) alarm.addAlarmAction(new SnsAction(topic));
+  return [serverErrors, latency];
+}
+
+/** The same for an API served by a Lambda function URL (the projection's query API). */
+export function functionUrlAlarms(
+  scope: Construct,
+  id: string,
+  fn: IFunction,
+  functionName: string,
+  topic: ITopic,
+  settings: StageSettings,
+): Alarm[] {
+  const serverErrors = new Alarm(scope, `${id}Url5xx`, {
+    alarmName: `${functionName}-url-5xx`,
+    alarmDescription: `${functionName}'s URL answered 5XX at least ${settings.api5xxThreshold} time(s) in 5 min: the back office gets errors. Read the function's logs.`,
+    metric: fn.metric('Url5xxCount', { period: fiveMinutes, statistic: 'Sum' }),
+    threshold: settings.api5xxThreshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  const latency = new Alarm(scope, `${id}UrlLatency`, {
+    alarmName: `${functionName}-url-latency-p99`,
+    alarmDescription: `${functionName}'s URL p99 latency was above ${settings.apiLatencyP99.toMilliseconds()} ms for 3 minutes: read-model queries are slow or the function is cold-starting under load.`,
+    metric: fn.metric('UrlRequestLatency', { period: Duration.minutes(1), statistic: 'p99' }),
+    threshold: settings.apiLatencyP99.toMilliseconds(),
+    evaluationPeriods: 3,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  for (const alarm of [serverErrors, latency]) alarm.addAlarmAction(new SnsAction(topic));
+  return [serverErrors, latency];
+}
 
 /** A DLQ holding anything at all: a message failed 10 times (or was invalid). */
 export function deadLetterAlarm(

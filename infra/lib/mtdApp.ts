@@ -1,8 +1,8 @@
 import type { ServiceName } from '@mtd/contracts';
 import { type App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { DteStack } from './dteStack';
 import { IntakeStack } from './intakeStack';
+import { StrictAwsSolutionsChecks } from './nag';
 import { NotificationStack } from './notificationStack';
 import { PlatformStack } from './platformStack';
 import { ProjectionStack } from './projectionStack';
@@ -32,7 +32,7 @@ export function addMtdStacks(
   options: { stage?: string; services?: readonly ServiceName[]; nag?: boolean } = {},
 ): MtdStacks {
   const settings = stageSettings(options.stage ?? app.node.tryGetContext('stage') ?? 'dev');
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag ?? true) Validations.of(app).addPlugins(new StrictAwsSolutionsChecks(app));
   const env = {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION,

@@ -1,7 +1,14 @@
 import { Sources } from '@mtd/contracts';
+import { CfnOutput } from 'aws-cdk-lib';
 import { CfnRule, EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
+import {
+  ConfigurationSet,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+} from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { deadLetterAlarm } from './monitoring';
 import { lambdaEntry } from './paths';
@@ -40,6 +47,20 @@ export class NotificationStack extends ServiceStack {
     const configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
       configurationSetName,
     });
+    // The sending domain, with Easy DKIM: SES verifies it once the three CNAMEs below are in its DNS
+    // (outputs of this stack); until then SES refuses to send from it. Mail from it uses the
+    // configuration set by default, so bounces come back even for a sender that forgets to name it.
+    const identity = new EmailIdentity(this, 'EmailIdentity', {
+      identity: Identity.domain(this.settings.emailDomain),
+      configurationSet,
+    });
+    for (const n of [1, 2, 3] as const) {
+      new CfnOutput(this, `DkimRecord${n}`, {
+        description: `DNS CNAME ${n} of 3 that verifies ${this.settings.emailDomain} for SES`,
+        value: `${identity[`dkimDnsTokenName${n}`]} CNAME ${identity[`dkimDnsTokenValue${n}`]}`,
+      });
+    }
+
     // SES can only send its events to the account's default bus.
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     configurationSet.addEventDestination('ToEventBridge', {
@@ -103,7 +124,7 @@ export class NotificationStack extends ServiceStack {
         new PolicyStatement({
           actions: ['ses:SendEmail'],
           resources: [
-            this.formatArn({ service: 'ses', resource: 'identity', resourceName: this.settings.emailDomain }),
+            identity.emailIdentityArn,
             this.formatArn({
               service: 'ses',
               resource: 'configuration-set',

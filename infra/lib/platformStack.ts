@@ -10,13 +10,11 @@ import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Match } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { deadLetterAlarm, lambdaAlarms } from './monitoring';
+import { alarmTopic, deadLetterAlarm, lambdaAlarms } from './monitoring';
 import { acknowledge } from './nag';
 import { lambdaEntry, repoRoot } from './paths';
 import { queueWithDlq } from './queues';
@@ -110,10 +108,10 @@ export class PlatformStack extends Stack {
     });
 
     // --- transactional outbox: DynamoDB stream → publisher Lambda → bus
-    const alarms = new Topic(this, 'Alarms', {
+    const alarms = alarmTopic(this, 'Alarms', {
       topicName: resourceName(stage, 'platform', 'alarms'),
-      enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, 'AwsSnsKey', 'alias/aws/sns'),
+      displayName: `MTD ${stage} platform alarms`,
+      settings,
     });
     const outboxFailures = queueWithDlq(this, 'OutboxFailures', {
       queueName: resourceName(stage, 'outbox', 'failures'),

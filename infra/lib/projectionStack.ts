@@ -6,7 +6,7 @@ import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import { deadLetterAlarm, lambdaAlarms } from './monitoring';
+import { deadLetterAlarm, functionUrlAlarms, lambdaAlarms } from './monitoring';
 import { acknowledge } from './nag';
 import { lambdaEntry } from './paths';
 import { queueWithDlq } from './queues';
@@ -82,6 +82,14 @@ export class ProjectionStack extends ServiceStack {
       }),
     );
     query.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    functionUrlAlarms(
+      this,
+      'QueryApi',
+      query,
+      resourceName(stage, 'projection', 'query-api'),
+      this.alarmTopic,
+      this.settings,
+    );
     lambdaAlarms(
       this,
       'QueryApi',

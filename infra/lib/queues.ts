@@ -1,7 +1,6 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledge } from './nag';
 
 /** DESIGN §4: a message that failed 10 receives moves to the DLQ. */
 export const maxReceiveCount = 10;
@@ -37,11 +36,6 @@ export function queueWithDlq(
     retentionPeriod: Duration.days(14),
     removalPolicy: props.removalPolicy,
   });
-  acknowledge(
-    dlq,
-    'AwsSolutions-SQS3',
-    `${props.queueName}-dlq is itself the dead-letter queue of ${props.queueName}`,
-  );
   const queue = new Queue(scope, id, {
     queueName: `${props.queueName}${suffix}`,
     ...(props.fifo

@@ -1,6 +1,6 @@
 import { ArnFormat, type CfnElement, Duration, Stack, Token } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -60,6 +60,11 @@ export function serviceFunction(scope: Construct, id: string, props: ServiceFunc
     `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:<${logGroupId}>:log-stream:*]`,
     `${props.functionName} writes only its own log group; Lambda names the log streams inside it, so the stream part cannot be known in advance.`,
   );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5[Resource::*]',
+    `${props.functionName} is traced: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.`,
+  );
   return new NodejsFunction(scope, id, {
     functionName: props.functionName,
     description: props.description,
@@ -71,6 +76,9 @@ export function serviceFunction(scope: Construct, id: string, props: ServiceFunc
     timeout: props.timeout ?? Duration.seconds(30),
     role,
     logGroup,
+    // X-Ray: the function's segment, and the handler's subsegments for every AWS SDK call it makes
+    // (Powertools Tracer captures the clients the composition root builds).
+    tracing: Tracing.ACTIVE,
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: props.functionName,

@@ -1,11 +1,11 @@
 import { type ServiceName, type Source, type Subscription, subscriptions } from '@mtd/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
-import { Alias } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { grantEventStoreAccess, tableArnOf } from './eventStoreAccess';
+import { alarmTopic } from './monitoring';
 import { discoveryParameters, resourceName, type StageSettings } from './stage';
 import { SubscriptionConsumer } from './subscriptionConsumer';
 
@@ -33,11 +33,10 @@ export abstract class ServiceStack extends Stack {
   ) {
     super(scope, id, { ...props, stackName: resourceName(props.settings.stage, service) });
     this.settings = props.settings;
-    this.alarmTopic = new Topic(this, 'Alarms', {
+    this.alarmTopic = alarmTopic(this, 'Alarms', {
       topicName: resourceName(this.settings.stage, service, 'alarms'),
       displayName: `MTD ${this.settings.stage} ${service} alarms`,
-      enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, 'AwsSnsKey', 'alias/aws/sns'),
+      settings: this.settings,
     });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: resourceName(this.settings.stage, service),

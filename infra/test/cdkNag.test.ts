@@ -23,3 +23,18 @@ describe('cdk-nag AwsSolutions checks', () => {
     );
   });
 });
+
+describe('acknowledgements that match nothing', () => {
+  it('fail synth, naming the rule and the construct', async () => {
+    const { App } = await import('aws-cdk-lib');
+    const { addMtdStacks } = await import('../lib/mtdApp');
+    const { acknowledge } = await import('../lib/nag');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const { services } = addMtdStacks(app, { stage: 'dev', services: ['dte'] });
+    // A queue with a DLQ has no SQS3 finding: this acknowledgement covers nothing.
+    acknowledge(services.dte!.consumers[0]!.queue, 'AwsSolutions-SQS3', 'stale');
+    expect(() => app.synth()).toThrow(
+      /acknowledgement of AwsSolutions-SQS3 on mtd-dev-dte\/\w+\/Queue matches no finding/,
+    );
+  });
+});
