@@ -13,7 +13,8 @@ const usage = `usage: mtd rules test <pattern.json> <event.json>   prints match 
 
 /**
  * Local stand-in for EventBridge's TestEventPattern: validates the pattern exactly as loading a
- * subscription does, then matches the event with the local matcher. Needs no running runtime.
+ * subscription does (refusing what EventBridge's engine, aws/event-ruler, refuses), then matches the
+ * event with the local matcher, which gives event-ruler's verdicts. Needs no running runtime.
  *
  * @returns the exit code: 0 match, 1 no match, 2 invalid pattern or event (always 0 with --batch).
  */

@@ -9,6 +9,8 @@ const files: Record<string, string> = {
   'bad.json': JSON.stringify({ source: [{ regex: 'x' }] }),
   'broken.json': '{ not json',
   'big.json': JSON.stringify({ source: ['mtd.intake'], detail: { data: { total: 250 } } }),
+  'one-address.json': JSON.stringify({ detail: { clientIp: [{ cidr: '10.0.0.7/32' }] } }),
+  'not-test.json': JSON.stringify({ source: [{ 'anything-but': { prefix: ['aws.', 'test.'] } }] }),
   'small.json': JSON.stringify({ source: ['mtd.intake'], detail: { data: { total: 5 } } }),
 };
 
@@ -38,6 +40,15 @@ describe('mtd rules test', () => {
     expect(code).toBe(2);
     expect(lines[0]).toMatch(/^invalid: .*Unrecognized match type regex/);
     expect((await run(['test', 'broken.json', 'big.json'])).lines[0]).toMatch(/^invalid: not JSON/);
+  });
+  it('refuses what EventBridge refuses, saying what and where', async () => {
+    expect(await run(['test', 'one-address.json', 'big.json'])).toEqual({
+      code: 2,
+      lines: ['invalid: Event pattern is not valid at detail.clientIp.cidr: IPv4 mask bits must be < 32'],
+    });
+  });
+  it('takes what EventBridge takes, such as anything-but with a list of prefixes', async () => {
+    expect(await run(['test', 'not-test.json', 'big.json'])).toEqual({ code: 0, lines: ['match'] });
   });
   it('with --batch, answers one JSON line per input line', async () => {
     const input = [

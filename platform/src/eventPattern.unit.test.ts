@@ -58,9 +58,13 @@ const cases: Record<string, Case[]> = {
     ['number', data({ attempt: [3] }), true],
     ['number, no match', data({ attempt: [4] }), false],
     ['number 5 matches 5.0', data({ ratio: [5] }), true],
-    ['number agrees to six decimals', data({ attempt: [3.0000001] }), true],
+    [
+      'number differing in the seventh decimal (doubles, not six decimals)',
+      data({ attempt: [3.0000001] }),
+      false,
+    ],
     ['number differing in the sixth decimal', data({ attempt: [3.000001] }), false],
-    ['number beyond the comparable range, literally equal', data({ huge: [9e15] }), true],
+    ['number beyond ±5e9', data({ huge: [9e15] }), true],
     ['number never matches its text', data({ numberText: [5] }), false],
     ['text never matches a number', data({ attempt: ['3'] }), false],
     ['boolean', data({ final: [false] }), true],
@@ -178,7 +182,8 @@ const cases: Record<string, Case[]> = {
     ['range', data({ attempt: [{ numeric: ['>', 2, '<=', 3] }] }), true],
     ['range, no match', data({ attempt: [{ numeric: ['>=', 0, '<', 3] }] }), false],
     ['near the limit', data({ big: [{ numeric: ['>', 4_999_999_999] }] }), true],
-    ['beyond the limit an event value is not comparable', data({ huge: [{ numeric: ['>', 0] }] }), false],
+    ['beyond ±5e9 a value is still a number', data({ huge: [{ numeric: ['>', 0] }] }), true],
+    ['beyond ±5e9 a bound is still a number', data({ huge: [{ numeric: ['<', 1e16] }] }), true],
     ['on an array: any element', data({ scores: [{ numeric: ['>', 100] }] }), true],
     ['on an array: no element', data({ scores: [{ numeric: ['>', 1000] }] }), false],
     ['on a string does not match', data({ numberText: [{ numeric: ['=', 5] }] }), false],
@@ -205,11 +210,12 @@ const cases: Record<string, Case[]> = {
   cidr: [
     ['IPv4', data({ ip: [{ cidr: '10.0.0.0/24' }] }), true],
     ['IPv4, no match', data({ ip: [{ cidr: '10.0.1.0/24' }] }), false],
-    ['IPv4 /32', data({ ip: [{ cidr: '10.0.0.7/32' }] }), true],
+    ['IPv4 /31', data({ ip: [{ cidr: '10.0.0.6/31' }] }), true],
+    ['IPv4 address written plainly', data({ ip: ['10.0.0.7'] }), true],
     ['IPv4 /0', data({ ip: [{ cidr: '0.0.0.0/0' }] }), true],
     ['IPv6', data({ v6: [{ cidr: '2001:db8::/32' }] }), true],
     ['IPv6, no match', data({ v6: [{ cidr: '2001:db9::/32' }] }), false],
-    ['IPv4 block never matches IPv6', data({ v6: [{ cidr: '0.0.0.0/0' }] }), false],
+    ['IPv4 block, IPv6 address whose digits fall outside it', data({ v6: [{ cidr: '10.0.0.0/8' }] }), false],
     ['not an address', data({ orderId: [{ cidr: '0.0.0.0/0' }] }), false],
     ['on a missing field', data({ missing: [{ cidr: '0.0.0.0/0' }] }), false],
   ],
@@ -260,7 +266,7 @@ describe('EventBridge pattern matching', () => {
 
 const jsonLeaf = fc.oneof(
   fc.string(),
-  fc.double({ min: -5e9, max: 5e9, noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
   fc.boolean(),
   fc.constant(null),
@@ -311,8 +317,11 @@ describe('EventBridge pattern matching, properties', () => {
     );
   });
 
-  it('numeric ranges agree with JS comparisons within the supported range (six decimals)', () => {
-    const n = fc.integer({ min: -5_000_000_000_000, max: 5_000_000_000_000 }).map((i) => i / 1000);
+  it('numeric ranges agree with JS comparisons over every normal double (IEEE order)', () => {
+    // Subnormals are left out: Java writes some of them with other digits, so event-ruler refuses them.
+    const n = fc
+      .double({ noNaN: true, noDefaultInfinity: true })
+      .filter((x) => x === 0 || Math.abs(x) >= 2.2250738585072014e-308);
     const lower = fc.constantFrom('>', '>=');
     const upper = fc.constantFrom('<', '<=');
     fc.assert(
@@ -397,21 +406,19 @@ describe('EventBridge pattern validation', () => {
     ],
     ['numeric empty range', { n: [{ numeric: ['>', 5, '<', 1] }] }, 'Bottom must be less than top'],
     ['numeric too many terms', { n: [{ numeric: ['>', 0, '<', 5, '<', 6] }] }, 'Too many terms'],
-    [
-      'numeric out of range',
-      { n: [{ numeric: ['>', 6e9] }] },
-      'Value must be between -5000000000 and 5000000000',
-    ],
+    ['numeric bound not a double', { n: [{ numeric: ['>', Number.NaN] }] }, 'Cannot compare number : NaN'],
     ['cidr without a mask', { ip: [{ cidr: '10.0.0.1' }] }, "Malformed CIDR, one '/' required"],
-    ['cidr bad address', { ip: [{ cidr: '10.0.0.300/24' }] }, 'Nonstandard IP address: 10.0.0.300'],
-    ['cidr bad mask', { ip: [{ cidr: '10.0.0.0/33' }] }, 'CIDR mask bits must be between 0 and 32'],
-    ['cidr bad IPv6 mask', { ip: [{ cidr: '2001:db8::/129' }] }, 'CIDR mask bits must be between 0 and 128'],
+    ['cidr bad address', { ip: [{ cidr: '10.0.0.300/24' }] }, 'Invalid IP address: 10.0.0.300'],
+    ['cidr bad mask', { ip: [{ cidr: '10.0.0.0/33' }] }, 'IPv4 mask bits must be < 32'],
+    ['cidr of one address', { ip: [{ cidr: '10.0.0.7/32' }] }, 'IPv4 mask bits must be < 32'],
+    ['cidr bad IPv6 mask', { ip: [{ cidr: '2001:db8::/129' }] }, 'IPv6 mask bits must be < 128'],
+    ['cidr of one IPv6 address', { ip: [{ cidr: '2001:db8::1/128' }] }, 'IPv6 mask bits must be < 128'],
     [
       'wildcard consecutive stars',
       { f: [{ wildcard: 'abc**def' }] },
-      'Consecutive wildcard characters at pos 3',
+      'Consecutive wildcard characters at pos 4',
     ],
-    ['wildcard bad escape', { f: [{ wildcard: 'a\\b' }] }, 'Invalid escape character at pos 1'],
+    ['wildcard bad escape', { f: [{ wildcard: 'a\\b' }] }, 'Invalid escape character at pos 2'],
     ['wildcard too complex', { f: [{ wildcard: '*a*b*c*d*e*' }] }, 'Rule is too complex'],
     [
       'exists not a boolean',
@@ -436,7 +443,7 @@ describe('EventBridge pattern validation', () => {
       { f: [{ 'anything-but': { prefix: '' } }] },
       'Null prefix/suffix not allowed',
     ],
-    ['$or not an array', { $or: { a: ['x'] } }, 'It must be an Array followed with $or.'],
+    ['$or neither an array nor an object', { $or: 'x' }, 'It must be an Array followed with $or.'],
     [
       '$or with one object',
       { $or: [{ a: ['x'] }] },
