@@ -43,6 +43,12 @@ export const dteLimits = {
   description: 80,
   /** `Detalle` maxOccurs on a factura (33); a boleta (EnvioBOLETA) allows 1,000. */
   facturaLines: 60,
+  /**
+   * `Receptor/DirRecep`: 70 characters. The shipping address is the factura's DirRecep, which
+   * Formato DTE asks of every factura (a boleta prints it only when it fits). docs/decisions.md,
+   * "Buyer fields of the factura".
+   */
+  facturaAddress: 70,
   /** `PrcItem` is at least 0.000001: in whole pesos, 1. */
   minUnitPrice: 1,
 } as const;
@@ -140,6 +146,10 @@ function dteRules(candidate: OrderCandidate): RejectionReason[] {
   };
   const customer = asRecord(candidate.customer);
   tooLong('customer.name', customer?.name, dteLimits.customerName, 'RznSocRecep');
+  if (typeof customer?.taxId === 'string') {
+    const address = asRecord(candidate.shipping)?.address;
+    tooLong('shipping.address', address, dteLimits.facturaAddress, 'DirRecep of a factura');
+  }
   if (Array.isArray(candidate.lines)) {
     candidate.lines.forEach((line: unknown, index) => {
       const { sku, description, unitPrice } = asRecord(line) ?? {};

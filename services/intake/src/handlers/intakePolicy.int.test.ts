@@ -370,6 +370,11 @@ describe('DTE limits (DTE_v10.xsd, SiiTypes_v10.xsd): refused at intake, naming 
       { lines: Array.from({ length: 61 }, (_, i) => aLine({ sku: `SKU-${i}` })) },
       /factura \(DTE 33\), which holds at most 60 lines; got 61/,
     ],
+    [
+      'shipping.address',
+      { shipping: { region: 'RM', address: 'A'.repeat(71) } },
+      /at most 70 characters \(the SII's DirRecep of a factura\), got 71/,
+    ],
   ] as const)('%s', async (path, overrides, message) => {
     const orderId = `DL-${path.replace(/[^a-z0-9]/gi, '')}`;
     const answer = await postJson({ ...aPurchaseOrder({ orderId }), ...overrides });
@@ -387,6 +392,13 @@ describe('DTE limits (DTE_v10.xsd, SiiTypes_v10.xsd): refused at intake, naming 
     );
     const accented = aPurchaseOrder({ orderId: 'DL-B2', lines: [aLine({ description: 'é'.repeat(80) })] });
     expect((await postJson(accented)).status).toBe(202);
+    // A boleta prints the address only when it fits: a long one is no reason to refuse the order.
+    const far = aPurchaseOrder({
+      orderId: 'DL-B3',
+      customer: consumer,
+      shipping: { region: 'RM', address: 'A'.repeat(200) },
+    });
+    expect((await postJson(far)).status).toBe(202);
   });
 });
 
