@@ -72,6 +72,7 @@ export {
   type Issuer,
   siiNamespace,
   siiRut,
+  standaloneXml,
 } from '#domain/dteXml';
 export { buildEnvelope, envelopeKindOf, setDteId, siiRutReceptor } from '#domain/envelope';
 export { DteIssuanceProblemError, planIssuance } from '#domain/issuance';
@@ -79,6 +80,7 @@ export { AcceptedOrderNotFoundError } from '#handlers/retryDteOnExceptionRetryRe
 export { type Caf, CafFormatError, parseCaf } from '#signing/caf';
 export { issueCaf } from '#signing/cafIssuer';
 export { signedDocument, signedEnvelope } from '#signing/signedDocuments';
+export { stampTed } from '#signing/ted';
 export { type SignatureCheck, type TedCheck, verifyTeds, verifyXmlSignatures } from '#signing/verification';
 export {
   type CertificateInfo,

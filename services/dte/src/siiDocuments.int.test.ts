@@ -1,6 +1,6 @@
 import { DteIssuedV2, type MtdEvent, type PurchaseOrder } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateSiiXml } from '#src/siiSchemaValidator';
+import { compiledSiiSchemaValidator, validateSiiXml } from '#src/siiSchemaValidator';
 import { aLine, anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
 import { startDteRig } from '#src/testing/dteTestRig';
 import { fakeTaxAuthority } from '#src/testing/fakeTaxAuthority';
@@ -53,6 +53,9 @@ const cases: [string, PurchaseOrder][] = [
 
 describe('SII documents and envelopes, as the dte service produces them', () => {
   const fake = fakeTaxAuthority();
+  // The simulator's validator (schemas compiled once, libxml2-wasm) must judge exactly as xmllint does.
+  const compiled = compiledSiiSchemaValidator();
+  afterAll(() => compiled.close());
   let rig: Awaited<ReturnType<typeof startDteRig>>;
   const issued = new Map<string, Extract<MtdEvent, { type: 'DteIssued' }>>();
   const envelopes = new Map<string, string>();
@@ -82,9 +85,12 @@ describe('SII documents and envelopes, as the dte service produces them', () => 
       const schema = data.dteType === 33 ? 'EnvioDTE' : 'EnvioBOLETA';
       expect(envelope).toContain(`<${schema} xmlns="http://www.sii.cl/SiiDte" version="1.0">`);
       expect(await validateSiiXml(envelope, schema)).toEqual({ valid: true, errors: [] });
+      expect(compiled.validate(envelope, schema)).toEqual({ valid: true, errors: [] });
       // A boleta has no standalone schema (EnvioBOLETA_v11 defines it inside its envelope).
-      if (data.dteType === 33)
+      if (data.dteType === 33) {
         expect(await validateSiiXml(data.xml, 'DTE')).toEqual({ valid: true, errors: [] });
+        expect(compiled.validate(data.xml, 'DTE')).toEqual({ valid: true, errors: [] });
+      }
       expect(data.lines).toHaveLength(order.lines.length);
     },
   );
@@ -135,9 +141,16 @@ describe('SII documents and envelopes, as the dte service produces them', () => 
     const broken = data.xml.replace(/<GiroEmis>[^<]*<\/GiroEmis>/, '');
     const result = await validateSiiXml(broken, 'DTE');
     expect(result.valid).toBe(false);
-    expect(result.errors.join('\n')).toMatch(
-      /Element '\{http:\/\/www\.sii\.cl\/SiiDte\}Acteco': This element is not expected\. Expected is \( \{http:\/\/www\.sii\.cl\/SiiDte\}GiroEmis \)/,
-    );
+    const expected =
+      /Element '\{http:\/\/www\.sii\.cl\/SiiDte\}Acteco': This element is not expected\. Expected is \( \{http:\/\/www\.sii\.cl\/SiiDte\}GiroEmis \)/;
+    expect(result.errors.join('\n')).toMatch(expected);
+    const again = compiled.validate(broken, 'DTE');
+    expect(again.valid).toBe(false);
+    expect(again.errors.join('\n')).toMatch(expected);
+    // And a document that is not even well-formed: refused with the parser's reason, not thrown.
+    const truncated = compiled.validate(data.xml.slice(0, 200), 'DTE');
+    expect(truncated.valid).toBe(false);
+    expect(truncated.errors.length).toBeGreaterThan(0);
   });
 
   it('states the amounts by the rule of each type and carries the TED, the CAF and the certificate', () => {

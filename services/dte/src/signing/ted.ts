@@ -1,4 +1,4 @@
-import { sign } from 'node:crypto';
+import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { buildDd, buildTed, type DteDocument } from '#domain/dteXml';
 import type { Caf } from './caf';
 
@@ -11,6 +11,18 @@ import type { Caf } from './caf';
  */
 export function stampTed(document: DteDocument, caf: Caf, stampedAt: string): string {
   const dd = buildDd(document, caf.xml, stampedAt);
-  const frmt = sign('RSA-SHA1', Buffer.from(dd, 'latin1'), caf.privateKeyPem).toString('base64');
+  const frmt = sign('RSA-SHA1', Buffer.from(dd, 'latin1'), cafKey(caf.privateKeyPem)).toString('base64');
   return buildTed(dd, frmt);
+}
+
+/** CAF keys parsed once (a process holds a few CAFs at a time), not once per document. */
+const cafKeys = new Map<string, KeyObject>();
+function cafKey(privateKeyPem: string): KeyObject {
+  let key = cafKeys.get(privateKeyPem);
+  if (!key) {
+    key = createPrivateKey(privateKeyPem);
+    if (cafKeys.size >= 16) cafKeys.delete(cafKeys.keys().next().value!);
+    cafKeys.set(privateKeyPem, key);
+  }
+  return key;
 }

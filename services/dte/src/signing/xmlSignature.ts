@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { latin1Safe } from '#domain/dteXml';
 
@@ -37,11 +37,34 @@ const envelopedSignature = 'http://www.w3.org/2000/09/xmldsig#enveloped-signatur
  * KeyInfo as the SII's schema requires it, in its order: the RSA public key (Modulus, Exponent) and
  * the certificate.
  */
-function keyInfo({ privateKeyPem, certificatePem }: SigningCredentials): string {
-  const jwk = createPublicKey(privateKeyPem).export({ format: 'jwk' });
+function keyInfo(privateKey: KeyObject, certificatePem: string): string {
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const b64 = (value: string | undefined) => Buffer.from(value ?? '', 'base64url').toString('base64');
   const der = new X509Certificate(certificatePem).raw.toString('base64');
   return `<KeyValue><RSAKeyValue><Modulus>${b64(jwk.n)}</Modulus><Exponent>${b64(jwk.e)}</Exponent></RSAKeyValue></KeyValue><X509Data><X509Certificate>${der}</X509Certificate></X509Data>`;
+}
+
+interface ParsedCredentials {
+  privateKey: KeyObject;
+  keyInfo: string;
+}
+
+/**
+ * Credentials parsed once: the key as a KeyObject and the KeyInfo text, instead of parsing both PEMs
+ * for every signature. Keyed by the PEM texts, so a renewed certificate is parsed afresh; a few
+ * entries are kept (a renewal leaves the old one until it is pushed out).
+ */
+const parsedCredentials = new Map<string, ParsedCredentials>();
+function parsed({ privateKeyPem, certificatePem }: SigningCredentials): ParsedCredentials {
+  const cacheKey = `${privateKeyPem}\n${certificatePem}`;
+  let entry = parsedCredentials.get(cacheKey);
+  if (!entry) {
+    const privateKey = createPrivateKey(privateKeyPem);
+    entry = { privateKey, keyInfo: keyInfo(privateKey, certificatePem) };
+    if (parsedCredentials.size >= 4) parsedCredentials.delete(parsedCredentials.keys().next().value!);
+    parsedCredentials.set(cacheKey, entry);
+  }
+  return entry;
 }
 
 /**
@@ -57,21 +80,25 @@ export function signElement(
   target: { id: string; after: string },
   credentials: SigningCredentials,
 ): string {
+  const { privateKey, keyInfo } = parsed(credentials);
   const signer = new SignedXml({
-    privateKey: credentials.privateKeyPem,
+    privateKey,
     publicCert: credentials.certificatePem,
     signatureAlgorithm: rsaSha1,
     canonicalizationAlgorithm: c14n,
-    getKeyInfoContent: () => keyInfo(credentials),
+    getKeyInfoContent: () => keyInfo,
   });
+  // Both the signed element and the one the signature follows are children of the root (DTE >
+  // Documento, EnvioDTE / EnvioBOLETA > SetDTE): child steps, not `//` scans of the whole document,
+  // which were most of a signature's CPU with xml-crypto's XPath engine.
   signer.addReference({
-    xpath: `//*[@ID='${target.id}']`,
+    xpath: `/*/*[@ID='${target.id}']`,
     uri: `#${target.id}`,
     digestAlgorithm: sha1,
     transforms: [c14n],
   });
   signer.computeSignature(xml, {
-    location: { reference: `//*[local-name(.)='${target.after}']`, action: 'after' },
+    location: { reference: `/*/*[local-name(.)='${target.after}']`, action: 'after' },
   });
   return latin1Safe(signer.getSignedXml());
 }
@@ -82,12 +109,13 @@ export function signElement(
  */
 export function signSeedRequest(seed: string, credentials: SigningCredentials): string {
   const request = `<getToken><item><Semilla>${seed.replace(/[^0-9A-Za-z]/g, '')}</Semilla></item></getToken>`;
+  const { privateKey, keyInfo } = parsed(credentials);
   const signer = new SignedXml({
-    privateKey: credentials.privateKeyPem,
+    privateKey,
     publicCert: credentials.certificatePem,
     signatureAlgorithm: rsaSha1,
     canonicalizationAlgorithm: c14n,
-    getKeyInfoContent: () => keyInfo(credentials),
+    getKeyInfoContent: () => keyInfo,
   });
   signer.addReference({
     xpath: '/*',
