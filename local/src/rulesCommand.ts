@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { matchesPattern, validateEventPattern } from '@mtd/platform';
+import { matchesPattern, parseEventPattern, validateEventPattern } from '@mtd/platform';
 
 export interface RulesCommandIo {
   log: (line: string) => void;
@@ -9,7 +9,8 @@ export interface RulesCommandIo {
 }
 
 const usage = `usage: mtd rules test <pattern.json> <event.json>   prints match | no match | invalid: <reason> (exit 0 | 1 | 2)
-       mtd rules test --batch   reads {"pattern":…,"event":…} JSON lines on stdin, writes {"match":…} or {"error":…} lines`;
+       mtd rules test --batch   reads {"pattern":…,"event":…} JSON lines on stdin (each a JSON value, or a
+                                string holding one, as TestEventPattern takes them), writes {"match":…} or {"error":…} lines`;
 
 /**
  * Local stand-in for EventBridge's TestEventPattern: validates the pattern exactly as loading a
@@ -39,7 +40,7 @@ export async function rulesCommand(argv: string[], io: RulesCommandIo): Promise<
     return 2;
   }
   const outcome = test(
-    () => JSON.parse(readFile(files[0]!)),
+    () => parseEventPattern(readFile(files[0]!)),
     () => JSON.parse(readFile(files[1]!)),
   );
   if ('error' in outcome) {
@@ -60,9 +61,11 @@ function testLine(line: string): { match: boolean } | { error: string } {
   if (typeof input !== 'object' || input === null || !('pattern' in input) || !('event' in input))
     return { error: 'each line needs "pattern" and "event"' };
   const { pattern, event } = input as { pattern: unknown; event: unknown };
+  // As TestEventPattern takes them: strings holding JSON. The pattern's own text is what EventBridge
+  // measures and reads its numbers from.
   return test(
-    () => pattern,
-    () => event,
+    () => (typeof pattern === 'string' ? parseEventPattern(pattern) : pattern),
+    () => (typeof event === 'string' ? JSON.parse(event) : event),
   );
 }
 

@@ -11,6 +11,7 @@ const files: Record<string, string> = {
   'big.json': JSON.stringify({ source: ['mtd.intake'], detail: { data: { total: 250 } } }),
   'one-address.json': JSON.stringify({ detail: { clientIp: [{ cidr: '10.0.0.7/32' }] } }),
   'not-test.json': JSON.stringify({ source: [{ 'anything-but': { prefix: ['aws.', 'test.'] } }] }),
+  'too-precise.json': '{ "detail": { "data": { "total": [{ "numeric": [">", 0.30000000000000001] }] } } }',
   'small.json': JSON.stringify({ source: ['mtd.intake'], detail: { data: { total: 5 } } }),
 };
 
@@ -39,12 +40,20 @@ describe('mtd rules test', () => {
     const { code, lines } = await run(['test', 'bad.json', 'big.json']);
     expect(code).toBe(2);
     expect(lines[0]).toMatch(/^invalid: .*Unrecognized match type regex/);
-    expect((await run(['test', 'broken.json', 'big.json'])).lines[0]).toMatch(/^invalid: not JSON/);
+    expect((await run(['test', 'broken.json', 'big.json'])).lines[0]).toMatch(/^invalid: .*not JSON/);
   });
   it('refuses what EventBridge refuses, saying what and where', async () => {
     expect(await run(['test', 'one-address.json', 'big.json'])).toEqual({
       code: 2,
       lines: ['invalid: Event pattern is not valid at detail.clientIp.cidr: IPv4 mask bits must be < 32'],
+    });
+  });
+  it('refuses a bound with more digits than a double holds, as event-ruler does', async () => {
+    expect(await run(['test', 'too-precise.json', 'big.json'])).toEqual({
+      code: 2,
+      lines: [
+        'invalid: Event pattern is not valid at detail.data.total.numeric: Cannot compare number : 0.30000000000000001',
+      ],
     });
   });
   it('takes what EventBridge takes, such as anything-but with a list of prefixes', async () => {
@@ -58,6 +67,8 @@ describe('mtd rules test', () => {
       '',
       'nope',
       JSON.stringify({ pattern: { a: ['x'] } }),
+      JSON.stringify({ pattern: '{"a": [{"cidr": "10.0.0.0/8"}]}', event: '{"a": "10.1.2.3"}' }),
+      JSON.stringify({ pattern: `{"a": ["${'x'.repeat(2050)}"]}`, event: '{}' }),
     ].join('\n');
     const { code, lines } = await run(['test', '--batch'], input);
     expect(code).toBe(0);
@@ -67,6 +78,8 @@ describe('mtd rules test', () => {
       { error: expect.stringContaining('Value of > must be numeric') },
       { error: expect.stringContaining('line is not JSON') },
       { error: 'each line needs "pattern" and "event"' },
+      { match: true },
+      { error: expect.stringContaining('the maximum is 2048') },
     ]);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventPatternError, matchesPattern, validateEventPattern } from './eventPattern';
+import {
+  InvalidEventPatternError,
+  matchesPattern,
+  parseEventPattern,
+  validateEventPattern,
+} from './eventPattern';
 
 /**
  * Conformance with aws/event-ruler 2.0.1 (EventBridge's engine), one table per class where the local
@@ -292,5 +297,27 @@ describe('what only the older RuleCompiler takes (GenericMachine.addRule falls b
     expect(() => validateEventPattern({ $or: [{ a: ['x'] }] })).toThrow(
       'at $or: There must have at least 2 Objects in $or relationship.',
     );
+  });
+});
+
+describe('a pattern as PutRule and TestEventPattern receive it: JSON text', () => {
+  it('refuses a numeric bound or anything-but value with more digits than a double holds', () => {
+    expect(() => parseEventPattern('{"a": [{"numeric": [">", 0.30000000000000001]}]}')).toThrow(
+      'at a.numeric: Cannot compare number : 0.30000000000000001',
+    );
+    expect(() => parseEventPattern('{"a": [{"anything-but": [1, 1e400]}]}')).toThrow(
+      'at a.anything-but: Cannot compare number : 1e400',
+    );
+  });
+
+  it('reads such a literal elsewhere as its nearest double, and every other literal as written', () => {
+    expect(parseEventPattern('{"a": [0.30000000000000001, -0, 1e2, "0.1"]}')).toEqual({
+      a: [0.3, -0, 100, '0.1'],
+    });
+  });
+
+  it('measures the text as sent, and says where JSON breaks', () => {
+    expect(() => parseEventPattern(`{"a": ["x"]${' '.repeat(2048)}}`)).toThrow('the maximum is 2048');
+    expect(() => parseEventPattern('{"a": [1,]}')).toThrow('Event pattern is not JSON');
   });
 });

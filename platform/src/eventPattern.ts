@@ -12,6 +12,7 @@ import {
 export {
   InvalidEventPatternError,
   maxEventPatternLength,
+  parseEventPattern,
   validateEventPattern,
 } from './eventPatternValidation';
 

@@ -107,6 +107,62 @@ export function compileEventPattern(pattern: unknown): CompiledPattern {
   return finish(rules);
 }
 
+/**
+ * Reads a pattern as PutRule and TestEventPattern receive it, a JSON string, and validates it like
+ * {@link validateEventPattern}. On top of that it sees what JSON.parse hides: the pattern's length
+ * as sent, and number literals with more digits than a double holds (`0.30000000000000001`), which
+ * event-ruler refuses as a `numeric` bound or an `anything-but` value ("Cannot compare number").
+ * Elsewhere such a literal is read as its nearest double.
+ */
+export function parseEventPattern(text: string): EventPattern {
+  if (text.length > maxEventPatternLength) {
+    throw new InvalidEventPatternError(
+      '',
+      `Event pattern is ${text.length} characters long; the maximum is ${maxEventPatternLength}`,
+    );
+  }
+  const lossy: string[] = [];
+  const marked = text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) => {
+    if (token.startsWith('"')) return token;
+    const n = Number(token);
+    if (Number.isFinite(n) && sameDecimal(token, numberText(n))) return token;
+    lossy.push(token);
+    return JSON.stringify(`${lossyMark}${lossy.length - 1}`);
+  });
+  let pattern: unknown;
+  try {
+    pattern = JSON.parse(marked);
+  } catch (error) {
+    throw new InvalidEventPatternError('', `Event pattern is not JSON: ${(error as Error).message}`);
+  }
+  if (lossy.length > 0) pattern = restoreLossy(pattern, lossy, '', false);
+  validateEventPattern(pattern);
+  return pattern;
+}
+
+const lossyMark = '\u0000mtd-lossy-number:';
+
+function restoreLossy(value: unknown, lossy: string[], where: string, strict: boolean): unknown {
+  if (typeof value === 'string' && value.startsWith(lossyMark)) {
+    const literal = lossy[Number(value.slice(lossyMark.length))]!;
+    if (strict) fail(where, `Cannot compare number : ${literal}`);
+    return Number(literal);
+  }
+  if (Array.isArray(value)) return value.map((v) => restoreLossy(v, lossy, where, strict));
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      restoreLossy(
+        inner,
+        lossy,
+        where ? `${where}.${key}` : key,
+        strict || key === 'numeric' || key === 'anything-but',
+      ),
+    ]),
+  );
+}
+
 type RawStep = { matchers: Matcher[]; raw: unknown[] };
 type Rules = Map<string, RawStep>[];
 
@@ -436,6 +492,7 @@ function sameDecimal(a: string, b: string): boolean {
     const [mantissa = '', exponent = '0'] = text.replace(/^-/, '').split(/e/i);
     const [whole = '', fraction = ''] = mantissa.split('.');
     const digits = (whole + fraction).replace(/^0+/, '');
+    if (digits === '') return '0';
     const leadingZeros = (whole + fraction).length - digits.length;
     return `${digits.replace(/0+$/, '')}@${Number(exponent) + whole.length - leadingZeros}`;
   };
