@@ -28,6 +28,7 @@ declare module 'dynalite' {
   /** A table description as dynalite stores it (DescribeTable's `Table`). */
   export interface DynaliteTable {
     TableName: string;
+    TableStatus: string;
   }
 
   export interface DynaliteItemDb {
@@ -42,6 +43,12 @@ declare module 'dynalite' {
     options: { maxItemSize: number };
     db: { open(): Promise<void> };
     getTable(name: string, cb: DynaliteCallback<DynaliteTable>): void;
+    getTable(name: string, checkStatus: boolean, cb: DynaliteCallback<DynaliteTable>): void;
+    /** Where table definitions are kept (one LevelDB key per table). */
+    tableDb: {
+      put(key: string, value: unknown, cb: (err?: Error | null) => void): void;
+      del(key: string, cb: (err?: Error | null) => void): void;
+    };
     getItemDb(tableName: string): DynaliteItemDb;
     /** Waits for the store's pending LevelDB operations, then closes it (what `server.close` does). */
     lifecycleManager: { gracefulClose(): Promise<void> };

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import {
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
+  DeleteTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ResourceNotFoundException,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
@@ -237,6 +239,31 @@ describe('the in-process dynalite engine', () => {
     const status = `RACER-${winners[0]}`;
     expect((await itemAt(engine.client, 'race-a'))?.status).toEqual({ S: status });
     expect((await itemAt(engine.client, 'race-b'))?.status).toEqual({ S: status });
+  });
+
+  it('sees a table deleted and created again with another key as the new table (definitions are cached)', async () => {
+    const name = 'recreated-table';
+    await ensureTables(engine.client, [readModelTable(name)]);
+    await engine.client.send(new PutItemCommand({ TableName: name, Item: aReadModel('by-pk') }));
+    await engine.client.send(new DeleteTableCommand({ TableName: name }));
+    expect(await rejectionOf(itemAt(engine.client, 'by-pk', name))).toBeInstanceOf(ResourceNotFoundException);
+    await ensureTables(engine.client, [
+      {
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      },
+    ]);
+    // The old key schema is gone: a put keyed by pk is refused, one keyed by id is stored.
+    expect(
+      await rejectionOf(engine.client.send(new PutItemCommand({ TableName: name, Item: aReadModel('x') }))),
+    ).toHaveProperty('name', 'ValidationException');
+    await engine.client.send(new PutItemCommand({ TableName: name, Item: { id: { S: 'by-id' } } }));
+    const item = await engine.client.send(
+      new GetItemCommand({ TableName: name, Key: { id: { S: 'by-id' } } }),
+    );
+    expect(item.Item).toEqual({ id: { S: 'by-id' } });
   });
 });
 
