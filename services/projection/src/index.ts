@@ -34,10 +34,17 @@ export interface ProjectionDeps {
   onOrderChanged?: (view: OrderView) => void;
   /** Clock for "today" in the query API; default the system clock. */
   now?: () => Date;
+  /** Order views kept in memory between pages (default 5,000): the orders in flight. */
+  viewCacheSize?: number;
 }
 
 export interface Projection {
   projectOrderOnEvent: PageHandler;
+  /**
+   * The same fold for a rebuild's first pass, while nothing else writes these tables: views are
+   * written unconditioned, in batches. Use projectOrderOnEvent once live subscriptions write here.
+   */
+  rebuildOrderOnEvent: PageHandler;
   queries: ProjectionQueries;
   queryApi: Hono;
 }
@@ -48,20 +55,26 @@ export interface Projection {
  */
 export function createProjection(deps: ProjectionDeps): Projection {
   const timeZone = deps.timeZone ?? defaultTimeZone;
-  const orders = new DynamoOrderViews({ client: deps.client, tableName: deps.tables.orders });
+  const orders = new DynamoOrderViews({
+    client: deps.client,
+    tableName: deps.tables.orders,
+    ...(deps.viewCacheSize ? { cacheSize: deps.viewCacheSize } : {}),
+  });
   const timeline = new DynamoTimeline({ client: deps.client, tableName: deps.tables.timeline });
   const queries = createProjectionQueries({
     orders,
     timeline,
     ...(deps.ledger ? { ledger: deps.ledger } : {}),
   });
+  const projectDeps = {
+    orders,
+    timeline,
+    config: { timeZone },
+    ...(deps.onOrderChanged ? { onOrderChanged: deps.onOrderChanged } : {}),
+  };
   return {
-    projectOrderOnEvent: createProjectOrderOnEvent({
-      orders,
-      timeline,
-      config: { timeZone },
-      ...(deps.onOrderChanged ? { onOrderChanged: deps.onOrderChanged } : {}),
-    }),
+    projectOrderOnEvent: createProjectOrderOnEvent(projectDeps),
+    rebuildOrderOnEvent: createProjectOrderOnEvent(projectDeps, { soleWriter: true }),
     queries,
     queryApi: createQueryApi(queries, { timeZone, ...(deps.now ? { now: deps.now } : {}) }),
   };

@@ -107,6 +107,33 @@ describe('projectOrderOnEvent on dynalite', () => {
     }
   });
 
+  it('folds pages that touch more orders than the view cache holds, as the sole writer (a rebuild) and as one of many', async () => {
+    for (const handler of ['rebuildOrderOnEvent', 'projectOrderOnEvent'] as const) {
+      const tables = { orders: `orders-${handler}`, timeline: `timeline-${handler}`, audit: 'unused' };
+      await ensureTables(engine.client, projectionTables(tables));
+      // A cache of 1 view; every page touches 2 orders, one of them cached from the page before.
+      const small = createProjection({ client: engine.client, tables, viewCacheSize: 1 });
+      const histories = Array.from({ length: 9 }, (_, i) => historyOf(`PO-C${handler.length}-${i}`));
+      const pages: MtdEvent[][] = [];
+      for (let i = 0; i + 1 < histories.length; i++) {
+        // The rest of order i's history, and the first half of order i+1's.
+        const current = histories[i]!;
+        const next = histories[i + 1]!;
+        const firstHalf = (h: MtdEvent[]) => h.slice(0, Math.ceil(h.length / 2));
+        pages.push([
+          ...(i === 0 ? current : current.slice(Math.ceil(current.length / 2))),
+          ...firstHalf(next),
+        ]);
+      }
+      pages.push(histories.at(-1)!.slice(Math.ceil(histories.at(-1)!.length / 2)));
+      for (const page of pages) await small[handler].handlePage(page, context);
+      for (const history of histories) {
+        const orderId = history[0]!.data.orderId;
+        expect(await small.queries.getOrder(orderId), `${handler} ${orderId}`).toEqual(foldAll(history));
+      }
+    }
+  });
+
   it('calls onOrderChanged after each write but not for a redelivery, and folds replays alike', async () => {
     const [received, accepted] = historyOf('PO-CB') as [MtdEvent, MtdEvent];
     changed.length = 0;

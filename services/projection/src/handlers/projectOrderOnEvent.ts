@@ -21,8 +21,14 @@ export interface ProjectOrderDeps {
  * other). Replays (`context.replayName`) are folded like any delivery: the view drops what it
  * already applied. The timeline goes first; if we crash before the views, the re-delivered page
  * rewrites the same lines and then folds the views, so both converge.
+ *
+ * `soleWriter` is for a rebuild's first pass, into new tables no subscription writes yet: the same
+ * fold, its views written without conditions (see {@link DynamoOrderViews.applyAll}).
  */
-export function createProjectOrderOnEvent(deps: ProjectOrderDeps): PageHandler {
+export function createProjectOrderOnEvent(
+  deps: ProjectOrderDeps,
+  options: { soleWriter?: boolean } = {},
+): PageHandler {
   return {
     async handlePage(events) {
       await deps.timeline.putAll(events.map(timelineItemOf));
@@ -40,7 +46,7 @@ export function createProjectOrderOnEvent(deps: ProjectOrderDeps): PageHandler {
             orderEvents.reduce<OrderView | undefined>((v, e) => evolveOrderView(v, e, deps.config), view)!,
         );
       }
-      for (const result of await deps.orders.applyAll(folds)) {
+      for (const result of await deps.orders.applyAll(folds, options)) {
         if (result.changed) deps.onOrderChanged?.(result.view);
       }
     },
