@@ -228,8 +228,8 @@ export interface OpenProjectionVersionsOptions {
 const projectPattern = subscriptionNamed('projectOrderOnEvent').pattern;
 /**
  * Commits per rebuild page. An order's events sit close together in the feed, so the larger the
- * page, the fewer orders straddle two pages and the fewer times a view is written: 5,000 commits
- * (a few MB of events) wrote each view 1.x times where 1,000 wrote it 2.5 times.
+ * page, the fewer orders straddle two pages and the fewer times a view is written; 5,000 commits
+ * are a few MB of events in memory.
  */
 const rebuildPageSize = 5_000;
 
