@@ -8,6 +8,7 @@ export * from './commandHandler';
 export * from './deadLetters';
 export * from './dynamoEventStore';
 export * from './dynamoTables';
+export * from './effectClaims';
 export * from './errors';
 export * from './eventBridgeEvent';
 export * from './eventBridgePublisher';

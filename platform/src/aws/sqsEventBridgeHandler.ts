@@ -4,6 +4,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventValidationError, type MtdEvent } from '@mtd/contracts';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock';
+import type { EffectClaims } from '../effectClaims';
 import { type EventBridgeEvent, fromEventBridgeEvent } from '../eventBridgeEvent';
 import { type EventHandler, type HandlerContext, isPageHandler, type SubscriptionHandler } from '../handler';
 import { emitLatencyMetric } from './latencyMetric';
@@ -57,6 +58,11 @@ export interface SqsEventBridgeHandlerOptions {
   clock?: Clock;
   /** EMF namespace of the event-time-to-handled latency metric. */
   metricsNamespace?: string;
+  /**
+   * The effect claims the handler uses, told each invocation's Lambda context: a claim taken in an
+   * invocation lapses when that invocation would time out (Powertools' in-progress expiry).
+   */
+  claims?: Pick<EffectClaims, 'useLambdaContext'>;
 }
 
 export type SqsLambdaHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -186,11 +192,13 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
     });
   };
 
-  const oneByOne: SqsLambdaHandler = (event, context) =>
-    processPartialResponse(event, handleRecord, processor, {
+  const oneByOne: SqsLambdaHandler = (event, context) => {
+    if (context) options.claims?.useLambdaContext(context);
+    return processPartialResponse(event, handleRecord, processor, {
       ...(context ? { context } : {}),
       throwOnFullBatchFailure: false,
     });
+  };
   if (!pageHandler) return oneByOne;
 
   /**
@@ -200,6 +208,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
    * the records that fail on their own are reported.
    */
   return async (event, context) => {
+    if (context) options.claims?.useLambdaContext(context);
     const parsed: { record: SQSRecord; raw: EventBridgeEvent; event: MtdEvent }[] = [];
     const invalid: SQSRecord[] = [];
     for (const record of event.Records) {

@@ -90,3 +90,4 @@ export function sqsEventOf(...events: (MtdEvent | SQSRecord)[]): SQSEvent {
     ),
   };
 }
+export { type DynamoTestEndpoint, startDynamoTestEndpoint } from './dynamoTestEndpoint';

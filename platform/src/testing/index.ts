@@ -1,3 +1,4 @@
 export * from './deciderSpec';
 export * from './newEvents';
 export * from './testEngine';
+export * from './inMemoryEffectClaims';

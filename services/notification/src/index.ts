@@ -1,4 +1,4 @@
-import type { Clock, EventHandler, EventStore, IdGenerator } from '@mtd/platform';
+import type { Clock, EffectClaims, EventHandler, EventStore, IdGenerator } from '@mtd/platform';
 import type { EmailSender } from '#adapters/emailSender';
 import { type DtePdfRenderer, workerPdfRenderer } from '#adapters/pdfRenderer';
 import { notifyCustomerOnDteIssued } from '#handlers/notifyCustomerOnDteIssued';
@@ -8,8 +8,9 @@ export {
   type EmailMessage,
   type EmailSender,
   EmailSendFailedError,
+  messageIdFor,
 } from '#adapters/emailSender';
-export { messageIdFor, outboxEmailSender } from '#adapters/outboxEmailSender';
+export { outboxEmailSender } from '#adapters/outboxEmailSender';
 export {
   type DtePdfRenderer,
   inlinePdfRenderer,
@@ -62,6 +63,8 @@ export interface NotificationDeps {
   from: string;
   /** The PDF renderer; a worker thread by default (Lambda passes `inlinePdfRenderer()`). */
   pdf?: DtePdfRenderer;
+  /** Claims taken before each email, so a cause sends at most one (platform `EffectClaims`). */
+  claims: EffectClaims;
 }
 
 /**

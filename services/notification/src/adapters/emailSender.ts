@@ -64,3 +64,15 @@ export function assertIdempotencyKey(key: string): void {
     );
   }
 }
+
+/**
+ * The deterministic Message-ID of an email, from its idempotency key (for a customer email: the order
+ * id and the DteIssued event id): the same cause always gives the same id, so a copy that slipped
+ * through is recognisable. The outbox uses it as the `Message-ID`; SES replaces any Message-ID with
+ * its own, so both senders also carry it as `X-MTD-Message-ID`.
+ */
+export function messageIdFor(idempotencyKey: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'mtd.local';
+  // dot-atom-text (RFC 5322 §3.6.4) allows no leading, trailing or doubled dots: keep only safe chars.
+  return `<${idempotencyKey.replace(/[^A-Za-z0-9_-]/g, '-')}@${domain}>`;
+}

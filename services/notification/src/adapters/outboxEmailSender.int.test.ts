@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmailMessage, EmailSendFailedError } from '#adapters/emailSender';
-import { messageIdFor, outboxEmailSender } from '#adapters/outboxEmailSender';
+import { messageIdFor } from '#adapters/emailSender';
+import { outboxEmailSender } from '#adapters/outboxEmailSender';
 import { renderCustomerEmail } from '#domain/customerEmail';
 import { aDteIssued } from '#src/testing/aDteIssuedEvent';
 import { parseEml } from '#src/testing/parseEml';
@@ -74,6 +75,7 @@ describe('outboxEmailSender', () => {
     const eml = parseEml(await readFile(join(dir, first.messageId), 'utf8'));
     expect(eml.headers.get('subject')).toMatch(/\(bis\)$/);
     expect(eml.headers.get('message-id')).toBe(messageIdFor(aMessage().idempotencyKey, aMessage().from));
+    expect(eml.headers.get('x-mtd-message-id')).toBe(eml.headers.get('message-id'));
   });
 
   it('keeps one file when the same email is sent concurrently', async () => {

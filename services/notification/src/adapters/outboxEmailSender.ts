@@ -8,6 +8,7 @@ import {
   type EmailMessage,
   type EmailSender,
   EmailSendFailedError,
+  messageIdFor,
 } from '#adapters/emailSender';
 
 /**
@@ -43,13 +44,6 @@ export function outboxEmailSender(options: { dir: string; clock?: Clock }): Emai
   };
 }
 
-/** The deterministic `Message-ID` of an email: the same key always gives the same id. */
-export function messageIdFor(idempotencyKey: string, from: string): string {
-  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'mtd.local';
-  // dot-atom-text (RFC 5322 §3.6.4) allows no leading, trailing or doubled dots: keep only safe chars.
-  return `<${idempotencyKey.replace(/[^A-Za-z0-9_-]/g, '-')}@${domain}>`;
-}
-
 async function composeEml(message: EmailMessage, date: Date): Promise<Buffer> {
   const composer = new MailComposer({
     from: message.from,
@@ -61,6 +55,7 @@ async function composeEml(message: EmailMessage, date: Date): Promise<Buffer> {
     messageId: messageIdFor(message.idempotencyKey, message.from),
     headers: {
       'X-MTD-Idempotency-Key': message.idempotencyKey,
+      'X-MTD-Message-ID': messageIdFor(message.idempotencyKey, message.from),
       ...Object.fromEntries(Object.entries(message.tags ?? {}).map(([k, v]) => [`X-MTD-Tag-${k}`, v])),
     },
     textEncoding: 'quoted-printable',

@@ -4,6 +4,7 @@ import {
   type EmailMessage,
   type EmailSender,
   EmailSendFailedError,
+  messageIdFor,
 } from '#adapters/emailSender';
 
 /**
@@ -28,8 +29,9 @@ function tagValue(value: string): string {
  * once at the composition root and pass it in. `configurationSetName` routes SES delivery events
  * (bounces, complaints) to where the operators watch them; `message.tags` become `EmailTags`.
  *
- * SES has no idempotency token: a redelivery after a crash between sending and recording sends the
- * email again (at-least-once); the `X-MTD-Idempotency-Key` header lets a reader recognise it.
+ * SES has no idempotency token: the handlers claim each send first (platform `EffectClaims`), and
+ * a copy sent after a crash in the middle of a send carries the same `X-MTD-Idempotency-Key` and
+ * `X-MTD-Message-ID` headers, so a reader recognises it.
  */
 export function sesEmailSender(options: { client: SESv2Client; configurationSetName?: string }): EmailSender {
   const { client, configurationSetName } = options;
@@ -47,7 +49,12 @@ export function sesEmailSender(options: { client: SESv2Client; configurationSetN
               Text: { Data: message.text, Charset: 'UTF-8' },
               Html: { Data: message.html, Charset: 'UTF-8' },
             },
-            Headers: [{ Name: 'X-MTD-Idempotency-Key', Value: message.idempotencyKey }],
+            // SES overwrites a Message-ID header with its own (SES header fields), so the stable id
+            // travels in a header of ours.
+            Headers: [
+              { Name: 'X-MTD-Idempotency-Key', Value: message.idempotencyKey },
+              { Name: 'X-MTD-Message-ID', Value: messageIdFor(message.idempotencyKey, message.from) },
+            ],
             ...(message.attachments && message.attachments.length > 0
               ? {
                   Attachments: message.attachments.map((a) => ({

@@ -56,7 +56,11 @@ describe('sesEmailSender', () => {
             Text: { Data: 'Hola Ana Pérez:', Charset: 'UTF-8' },
             Html: { Data: '<p>Hola Ana Pérez:</p>', Charset: 'UTF-8' },
           },
-          Headers: [{ Name: 'X-MTD-Idempotency-Key', Value: 'PO-1001-01JD9Y3ZK1V5S6QX2T8W4R7N0M' }],
+          // The stable Message-ID of the cause (order id + DteIssued event id), in a header SES keeps.
+          Headers: [
+            { Name: 'X-MTD-Idempotency-Key', Value: 'PO-1001-01JD9Y3ZK1V5S6QX2T8W4R7N0M' },
+            { Name: 'X-MTD-Message-ID', Value: '<PO-1001-01JD9Y3ZK1V5S6QX2T8W4R7N0M@tienda.cl>' },
+          ],
         },
       },
       ConfigurationSetName: 'mtd-notification',

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources } from '@mtd/contracts';
-import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
+import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from '@mtd/platform';
 import { requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { sesEmailSender } from '#adapters/sesEmailSender';
 import {
@@ -14,13 +14,18 @@ import {
 /**
  * Composition root of the notification Lambdas. Configuration from the stack: EVENT_STORE_TABLE,
  * EMAIL_FROM (a verified SES identity), SES_CONFIGURATION_SET (bounce/complaint routing),
- * OPERATIONS_EMAIL (early warnings) and optionally ALERTS_FROM.
+ * OPERATIONS_EMAIL (early warnings), EFFECT_CLAIMS_TABLE (a claim per email, Powertools
+ * Idempotency) and optionally ALERTS_FROM.
  */
 const dynamo = new DynamoDBClient({});
 const ses = new SESv2Client({});
 const sqs = new SQSClient({});
 const clock = systemClock;
 const ids = ulidGenerator(clock);
+
+// A claim before every email: concurrent deliveries of one message (SQS delivers at least once,
+// several times in one batch or to parallel invocations) send one email.
+const claims = dynamoEffectClaims({ client: dynamo, tableName: requiredEnv('EFFECT_CLAIMS_TABLE') });
 
 const email = sesEmailSender({ client: ses, configurationSetName: requiredEnv('SES_CONFIGURATION_SET') });
 
@@ -38,12 +43,14 @@ const notification = createNotification({
   from: requiredEnv('EMAIL_FROM'),
   // One message at a time per container: render in this thread (the bundle carries no worker file).
   pdf: inlinePdfRenderer(),
+  claims,
 });
 
 export const notifyCustomerOnDteIssued = sqsEventBridgeHandler({
   subscriptionName: 'notifyCustomerOnDteIssued',
   handler: notification.notifyCustomerOnDteIssued,
   sqs,
+  claims,
 });
 
 /** One digest email per page of OrderAtRisk warnings (a page handler). */
@@ -53,6 +60,8 @@ export const notifyOperationsOnOrderAtRisk = sqsEventBridgeHandler({
     email,
     from: process.env.ALERTS_FROM ?? requiredEnv('EMAIL_FROM'),
     operations: requiredEnv('OPERATIONS_EMAIL'),
+    claims,
   }),
   sqs,
+  claims,
 });

@@ -19,6 +19,7 @@ describe('notification Lambda entry point', () => {
     vi.stubEnv('SES_CONFIGURATION_SET', 'mtd-dev-notification');
     vi.stubEnv('EMAIL_FROM', 'MTD Boletas <boletas@mtd.example.cl>');
     vi.stubEnv('OPERATIONS_EMAIL', 'operaciones@mtd.example.cl');
+    vi.stubEnv('EFFECT_CLAIMS_TABLE', 'mtd-dev-notification-effect-claims');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -58,7 +59,7 @@ describe('notification Lambda entry point', () => {
     const commits = dynamo
       .commandCalls(PutItemCommand)
       .map((c) => c.args[0].input)
-      .filter((p) => p.Item?.streamId?.S !== '$days');
+      .filter((p) => p.TableName === 'mtd-dev-events' && p.Item?.streamId?.S !== '$days');
     expect(commits).toHaveLength(1);
     expect(commits[0]).toMatchObject({
       TableName: 'mtd-dev-events',
@@ -96,7 +97,7 @@ describe('notification Lambda entry point', () => {
     const streams = dynamo
       .commandCalls(PutItemCommand)
       .map((c) => c.args[0].input.Item?.streamId?.S)
-      .filter((s) => s !== '$days');
+      .filter((s) => s !== undefined && s !== '$days');
     expect(streams).toEqual(['notification-PO-3']);
   });
 
@@ -128,7 +129,10 @@ describe('notification Lambda entry point', () => {
       ],
     });
     expect(emails[0]?.Content?.Simple?.Subject?.Data).toBe('3 pedidos en riesgo (3 etapas fuera de plazo)');
-    expect(dynamo.calls()).toEqual([]);
+    // It records no event: its only DynamoDB calls are its claim (taken, then completed).
+    expect(
+      dynamo.calls().map((c) => (c.args[0].input as { TableName?: string }).TableName),
+    ).toEqual(['mtd-dev-notification-effect-claims', 'mtd-dev-notification-effect-claims']);
 
     const record = JSON.parse(sqsEventOf(warningOf('PO-4')).Records[0]!.body);
     await lambda.notifyOperationsOnOrderAtRisk(

@@ -9,11 +9,18 @@ import {
   Sources,
   Streams,
 } from '@mtd/contracts';
-import { type Clock, type EventHandler, type HandlerContext, ulidGenerator } from '@mtd/platform';
+import {
+  type Clock,
+  EffectInProgressError,
+  type EventHandler,
+  type HandlerContext,
+  ulidGenerator,
+} from '@mtd/platform';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
 import { outboxEmailSender } from '#adapters/outboxEmailSender';
+import { customerEmailKey } from '#domain/customerEmail';
 import { createNotification } from '#src/index';
 import { aDteIssuedEvent } from '#src/testing/aDteIssuedEvent';
 import { parseEml } from '#src/testing/parseEml';
@@ -70,6 +77,7 @@ describe('notifyCustomerOnDteIssued', () => {
       ids,
       email: email.sender,
       from,
+      claims: engine.claims,
     }).notifyCustomerOnDteIssued;
   });
   afterEach(() => rm(outbox, { recursive: true, force: true }));
@@ -108,20 +116,35 @@ describe('notifyCustomerOnDteIssued', () => {
     });
   });
 
-  it('delivered twice (and concurrently): still one .eml, one email sent, one CustomerNotified', async () => {
+  it('delivered twice, and three times at once: one email sent, one .eml, one CustomerNotified', async () => {
     const event = aDteIssuedEvent({ orderId: 'PO-2002' });
     await handle(event, delivery());
     await handle(event, delivery({ attempt: 2 }));
     expect(email.sent).toHaveLength(1);
 
-    // Two runners racing on the same event before either recorded: both may send (same key, same
-    // file), but the stream takes one CustomerNotified.
+    // Three runners racing on the same event before any recorded: the claim lets one send; the others
+    // are told it is in progress (the runner retries them, and the retry finds CustomerNotified).
     const raced = aDteIssuedEvent({ orderId: 'PO-2003' });
-    await Promise.all([handle(raced, delivery()), handle(raced, delivery())]);
+    const results = await Promise.allSettled([1, 2, 3].map(() => handle(raced, delivery())));
+    for (const r of results.filter((r) => r.status === 'rejected'))
+      expect(r.reason).toBeInstanceOf(EffectInProgressError);
+    await handle(raced, delivery({ attempt: 2 }));
 
+    expect(email.sent.map((m) => m.tags?.orderId)).toEqual(['PO-2002', 'PO-2003']);
     expect(await readdir(outbox)).toHaveLength(2);
     expect((await streamOf('PO-2002')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
     expect((await streamOf('PO-2003')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
+  });
+
+  it('a delivery that finds the email sent but not recorded (the sender crashed in between) records it without sending', async () => {
+    const event = aDteIssuedEvent({ orderId: 'PO-2010' });
+    const key = customerEmailKey('PO-2010', event.metadata.eventId);
+    // The crashed delivery: its claim completed with SES's message id, then the process died.
+    await engine.claims.once('customer-email', key, async () => ({ messageId: 'ses-first' }));
+    await handle(event, delivery({ attempt: 2 }));
+    expect(email.sent).toEqual([]);
+    const [notified] = await streamOf('PO-2010');
+    expect(notified).toMatchObject({ type: CustomerNotifiedV1.detailType, data: { messageId: 'ses-first' } });
   });
 
   it('never emails twice for an order already notified, even for a different DteIssued', async () => {

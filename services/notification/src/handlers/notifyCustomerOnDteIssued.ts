@@ -3,6 +3,7 @@ import {
   type Cause,
   type CommandHandlerDeps,
   commandHandler,
+  type EffectClaims,
   type EventHandler,
   loadForEffect,
 } from '@mtd/platform';
@@ -17,6 +18,8 @@ export interface NotifyCustomerOnDteIssuedDeps extends CommandHandlerDeps {
   from: string;
   /** Renders the document's printed form, attached as a PDF (off the event loop locally). */
   pdf: DtePdfRenderer;
+  /** The service's effect claims: one email per DteIssued, however many deliveries race. */
+  claims: EffectClaims;
 }
 
 const handleNotification = commandHandler(notificationDecider);
@@ -31,8 +34,12 @@ const handleNotification = commandHandler(notificationDecider);
  *   exception); a transient one is thrown, so the runner retries with backoff and dead-letters
  *   after 10 attempts.
  *
- * A crash between sending and recording re-sends on redelivery with the same idempotency key: the
- * outbox overwrites the same file; SES may deliver a second copy (at-least-once email).
+ * The send is claimed first (platform `EffectClaims`, keyed by order id and DteIssued event id):
+ * concurrent deliveries of one DteIssued send one email, and a delivery after the email went out but
+ * before CustomerNotified was appended gets the first send's message id and only records it. Only a
+ * crash in the middle of the send itself sends again, once the claim's lease runs out; that copy
+ * carries the same Message-ID (`X-MTD-Message-ID` on SES, which sets its own Message-ID), so it is
+ * recognisable as the same email.
  */
 export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): EventHandler {
   return async (event, context) => {
@@ -64,7 +71,9 @@ export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): 
 
     let messageId: string;
     try {
-      ({ messageId } = await deps.email.send(message));
+      ({ messageId } = await deps.claims.once('customer-email', message.idempotencyKey, () =>
+        deps.email.send(message),
+      ));
     } catch (error) {
       if (!(error instanceof EmailSendFailedError) || !error.permanent) throw error;
       await handleNotification(deps, streamId, cause, (current) =>

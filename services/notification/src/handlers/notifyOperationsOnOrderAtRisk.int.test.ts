@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrderAtRiskV1 } from '@mtd/contracts';
 import { anEventOf } from '@mtd/platform/aws/testing';
+import { inMemoryEffectClaims } from '@mtd/platform/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { outboxEmailSender } from '#adapters/outboxEmailSender';
 import { notifyOperationsOnOrderAtRisk } from '#handlers/notifyOperationsOnOrderAtRisk';
@@ -32,6 +33,7 @@ describe('the operations digest in the local outbox', () => {
       email: outboxEmailSender({ dir, clock }),
       from: 'MTD Alertas <alertas@mtd.example.cl>',
       operations: 'operaciones@mtd.example.cl',
+      claims: inMemoryEffectClaims(),
     });
     const events = ['PO-1', 'PO-2', 'PO-3', 'PO-4'].map(warning);
     const context = { subscription: 'notifyOperationsOnOrderAtRisk' };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type MtdEvent, OrderAtRiskV1 } from '@mtd/contracts';
-import type { PageContext, PageHandler } from '@mtd/platform';
+import type { EffectClaims, PageContext, PageHandler } from '@mtd/platform';
 import type { EmailSender } from '#adapters/emailSender';
 import { renderOperationsDigest } from '#domain/operationsAlert';
 
@@ -12,6 +12,8 @@ export interface NotifyOperationsOnOrderAtRiskDeps {
   operations: string;
   /** The portal, for a link to each order; optional. */
   portalUrl?: string;
+  /** The service's effect claims: one digest per page of warnings, however many deliveries race. */
+  claims: EffectClaims;
 }
 
 type OrderAtRiskEvent = Extract<MtdEvent, { type: typeof OrderAtRiskV1.detailType }>;
@@ -37,9 +39,10 @@ export function operationsDigestKey(warnings: readonly OrderAtRiskEvent[]): stri
  * Subscription `notifyOperationsOnOrderAtRisk`, a page handler: one email to the operations address
  * per page of OrderAtRisk warnings (the SLA watcher appends one per order and stage at each run, so
  * a page is roughly one run's findings), listing every order at risk in it, instead of one email per
- * order. A redelivered page rewrites the same outbox file (see {@link operationsDigestKey}); a page
- * the runner re-delivers one event at a time after a failure becomes digests of one. It records no
- * event: the warnings are the facts, the email a copy for people. Replays never email.
+ * order. The send is claimed under the digest's key ({@link operationsDigestKey}): a page delivered
+ * several times, at once or later, sends one email; a page the runner re-delivers one event at a
+ * time after a failure becomes digests of one. It records no event: the warnings are the facts, the
+ * email a copy for people. Replays never email.
  */
 export function notifyOperationsOnOrderAtRisk(deps: NotifyOperationsOnOrderAtRiskDeps): PageHandler {
   return {
@@ -52,13 +55,16 @@ export function notifyOperationsOnOrderAtRisk(deps: NotifyOperationsOnOrderAtRis
         unique.map((w) => w.data),
         deps.portalUrl,
       );
-      await deps.email.send({
-        from: deps.from,
-        to: [deps.operations],
-        ...content,
-        idempotencyKey: operationsDigestKey(unique),
-        tags: { kind: 'order-at-risk', orders: String(new Set(unique.map((w) => w.data.orderId)).size) },
-      });
+      const idempotencyKey = operationsDigestKey(unique);
+      await deps.claims.once('operations-digest', idempotencyKey, () =>
+        deps.email.send({
+          from: deps.from,
+          to: [deps.operations],
+          ...content,
+          idempotencyKey,
+          tags: { kind: 'order-at-risk', orders: String(new Set(unique.map((w) => w.data.orderId)).size) },
+        }),
+      );
     },
   };
 }

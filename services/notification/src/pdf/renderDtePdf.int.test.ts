@@ -85,6 +85,7 @@ describe('notifyCustomerOnDteIssued attaches the PDF', () => {
       email: outboxEmailSender({ dir: outbox }),
       from: 'MTD Boletas <boletas@mtd.example.cl>',
       pdf: renderer,
+      claims: engine.claims,
     });
     await handler(aDteIssuedEvent({ ted }), { subscription: 'notifyCustomerOnDteIssued', attempt: 1 });
     const [file] = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
@@ -103,6 +104,7 @@ describe('notifyCustomerOnDteIssued attaches the PDF', () => {
       email: outboxEmailSender({ dir: outbox }),
       from: 'MTD Boletas <boletas@mtd.example.cl>',
       pdf: renderer,
+      claims: engine.claims,
     });
     await handler(aDteIssuedEvent({ orderId: 'PO-OLD', ted: null }), { subscription: 'n', attempt: 1 });
     const file = readdirSync(outbox).find((f) => f.startsWith('PO-OLD'));
