@@ -8,7 +8,12 @@ import { backofficeUsersTable, signInAttemptsTable } from '@mtd/backoffice';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable } from '@mtd/dte';
 import { createIntake, startInboxWatcher } from '@mtd/intake';
-import { createNotification, notifyOperationsOnOrderAtRisk, outboxEmailSender } from '@mtd/notification';
+import {
+  createNotification,
+  type EmailSender,
+  notifyOperationsOnOrderAtRisk,
+  outboxEmailSender,
+} from '@mtd/notification';
 import {
   AppendFence,
   type BackoffPolicy,
@@ -19,6 +24,8 @@ import {
   DynamoDeadLetters,
   DynamoEventStore,
   deadLetterTable,
+  dynamoEffectClaims,
+  effectClaimsTable,
   ensureTables,
   eventStoreTable,
   type FeedFollower,
@@ -78,6 +85,8 @@ export interface RuntimeOptions {
   random?: () => number;
   /** Replace a subscription's handler (fault-injection tests). */
   wrapHandler?: (name: SubscriptionName, handler: SubscriptionHandler) => SubscriptionHandler;
+  /** Wrap the outbox (tests that count sends: the outbox overwrites a repeated email's file). */
+  wrapEmail?: (sender: EmailSender) => EmailSender;
   log?: (line: string) => void;
   /** The first admin's password (else env MTD_ADMIN_PASSWORD, else generated and shown once). */
   adminPassword?: string;
@@ -146,6 +155,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ledgerTable(tableNames.ledger),
     backofficeUsersTable(tableNames.users),
     signInAttemptsTable(tableNames.signInAttempts),
+    // Created on the first start after an upgrade too: an existing data folder just gains them.
+    effectClaimsTable(tableNames.dteEffectClaims),
+    effectClaimsTable(tableNames.notificationEffectClaims),
   ]);
 
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
@@ -190,15 +202,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ids,
     random,
     folios: dynamoFolioLedger({ client, tableName: tableNames.folios }),
+    claims: dynamoEffectClaims({ client, tableName: tableNames.dteEffectClaims }),
     ...(await localDteDeps({ dataDir, clock, taxAuthorityUrl, ...(simulator ? { simulator } : {}), log })),
     broadcast: broadcastPolicy,
   });
+  // One email per cause, even when deliveries race (a redrive, a replay with external effects).
+  const notificationClaims = dynamoEffectClaims({ client, tableName: tableNames.notificationEffectClaims });
+  const outboxSender = outboxEmailSender({ dir: outbox });
+  const email = options.wrapEmail?.(outboxSender) ?? outboxSender;
   const notification = createNotification({
     store: storeFor(Sources.notification),
     clock,
     ids,
-    email: outboxEmailSender({ dir: outbox }),
+    email,
     from: 'MTD Boletas <boletas@mtd.example.cl>',
+    claims: notificationClaims,
   });
   // The audit ledger over the store itself (platform's, never rebuilt): one writer follows the feed.
   // Its signing key and leaf salt are kept like the auth secret, 0600 in the data folder.
@@ -255,9 +273,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     retryDteOnExceptionRetryRequested: dte.retryDteOnExceptionRetryRequested,
     notifyCustomerOnDteIssued: notification.notifyCustomerOnDteIssued,
     notifyOperationsOnOrderAtRisk: notifyOperationsOnOrderAtRisk({
-      email: outboxEmailSender({ dir: outbox }),
+      email,
       from: 'MTD Alertas <alertas@mtd.example.cl>',
       operations: options.operationsEmail ?? 'operaciones@mtd.example.cl',
+      claims: notificationClaims,
     }),
     projectOrderOnEvent: projection.projectOrderOnEvent,
   };

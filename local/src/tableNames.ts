@@ -16,6 +16,9 @@ export const tableNames = {
   users: 'mtd-backoffice-users',
   /** Added with the back-office service; made on the first start of an older data folder. */
   signInAttempts: 'mtd-backoffice-sign-in-attempts',
+  /** A claim per upload to the tax authority (dte's) and per email (notification's). */
+  dteEffectClaims: 'mtd-dte-effect-claims',
+  notificationEffectClaims: 'mtd-notification-effect-claims',
 } as const;
 
 /** The local audit ledger: the name its checkpoints carry, and where its keys are kept (0600). */

@@ -179,13 +179,36 @@ describe('the SII simulator over loopback HTTP', () => {
     });
   });
 
-  it('answers a resend of the same document with its track id, and refuses other content under its folio', async () => {
-    const { caf, send } = await start();
+  it('receives a folio once, as the SII does: a repeat of an accepted document is refused as repeated (the client reads it as already accepted), other content under its folio is a 409', async () => {
+    const { caf, send, verdict, simulator: sii } = await start();
     const boletas = caf(39);
     const document = aDocument('PO-7', boletas, 1);
     const first = await send(39, [document]);
-    // The same signed document in a new envelope (signed again, a later TmstFirmaEnv): same track id.
-    await expect(send(39, [document])).resolves.toEqual(first);
+    // The same signed document in a new envelope (signed again, a later TmstFirmaEnv): a new track id,
+    // whose verdict waits for the first one's.
+    const repeat = await send(39, [document]);
+    expect(repeat.trackId).not.toBe(first.trackId);
+    await expect(verdict(first.trackId)).resolves.toEqual({ kind: 'accepted', siiStatus: 'EPR' });
+    // Over the wire the SII rejects the repeat (DTE-3-100); MTD's client takes that as "already sent".
+    const answers: string[] = [];
+    const watched = httpTaxAuthority({
+      baseUrl: sii.url,
+      timeoutMs: 5000,
+      credentials: credentialsSource,
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        answers.push(await response.clone().text());
+        return response;
+      },
+    });
+    let answer = await watched.status(repeat.trackId, localIssuer.rut);
+    while (answer.kind === 'pending') answer = await watched.status(repeat.trackId, localIssuer.rut);
+    expect(answer).toEqual({ kind: 'accepted', siiStatus: 'EPR' });
+    expect(answers.at(-1)).toMatch(/<RECHAZADOS>1<\/RECHAZADOS>/);
+    expect(answers.at(-1)).toMatch(/DTE Repetido \(DTE-3-100\)/);
+    expect(sii.received()).toBe(1);
+    expect(sii.submissions()).toBe(2);
+
     const otherOrder = {
       ...anOrder('PO-8'),
       lines: [{ sku: 'X', description: 'Otra', quantity: 1, unitPrice: 5 }],
@@ -199,7 +222,7 @@ describe('the SII simulator over loopback HTTP', () => {
     const refused = send(39, [different]);
     await expect(refused).rejects.toBeInstanceOf(TaxAuthorityRejectedError);
     await expect(refused).rejects.toMatchObject({ siiStatus: 'HTTP-409' });
-    expect(simulator?.received()).toBe(1);
+    expect(sii.received()).toBe(1);
   });
 
   it('refuses a token request whose seed signature does not hold, and an upload without a token', async () => {

@@ -34,8 +34,11 @@ export interface TaxAuthoritySimulatorOptions {
 export interface ReceivedDte {
   dteType: number;
   folio: number;
+  /** The envelope that holds the folio (the first one received that was not rejected). */
   trackId: string;
   receivedAt: string;
+  /** Envelopes that carried this folio, repeats included. */
+  submissions: number;
 }
 
 export interface TaxAuthoritySimulator {
@@ -43,6 +46,8 @@ export interface TaxAuthoritySimulator {
   url: string;
   /** Distinct documents received (a resend is not counted twice). */
   received(): number;
+  /** Envelopes received (every upload answered with a track id), repeats included. */
+  submissions(): number;
   setFailureRate(rate: number): void;
   /** The simulator's SII key: the one that signs (FRMA) the CAFs it issues. */
   authorityPublicKey: KeyObject;
@@ -236,9 +241,11 @@ function loadOrCreateKey(stateDir: string | undefined): KeyObject {
  *   checked): a token for an hour. The seed is single use.
  * - `POST /sii/upload?rutSender=…&rutCompany=…` with the token as the `TOKEN` cookie and the signed envelope
  *   (EnvioDTE / EnvioBOLETA, ISO-8859-1) as the body: `<RECEPCIONDTE>` with STATUS 0 and a TRACKID (5: not
- *   authenticated). 503 with probability `failureRate` (failure injection). A resend of documents it already
- *   received answers their track id (idempotent per type and folio, as MTD's at-least-once broadcast needs);
- *   different content under a folio it has (and did not reject) is a 409.
+ *   authenticated). 503 with probability `failureRate` (failure injection). A folio is received once, as at
+ *   the SII: an envelope repeating a document whose folio it already holds gets its own track id, and once
+ *   the holder's verdict is in, a verdict that rejects the repeat ("DTE Repetido", the SII's DTE-3-100)
+ *   if the holder was accepted (a rejected holder frees the folio, and the repeat is judged as new).
+ *   Different content under a folio it holds is a 409 (MTD never reuses a folio; that would be a bug).
  * - `GET /sii/estado/<trackId>`: `REC` for the first `processingPolls` queries, then the verdict: `RSC`
  *   (schema, validated against the SII's XSDs), `RFR` (envelope signature), `RCT` (carátula), or `EPR` with
  *   the documents accepted, rejected (their signature, their TED, the folio against the CAF) and with
@@ -263,6 +270,7 @@ export async function startTaxAuthoritySimulator(
   const envelopes = new Map<string, Envelope>();
   const documents = new Map<string, ReceivedDte & { xml: string }>();
   let nextTrackId = 1;
+  let submissionCount = 0;
 
   const cafCounterPath = options.stateDir ? join(options.stateDir, 'caf-counters.json') : undefined;
   const cafCounters: Record<string, number> = (() => {
@@ -356,14 +364,20 @@ export async function startTaxAuthoritySimulator(
         });
       }
     }
-    // Everything already received, identically: the track id it was received under.
-    const first = known[0];
-    if (first && known.every((k) => k?.trackId === first.trackId))
-      return reception(0, `<TRACKID>${first.trackId}</TRACKID>`);
     const trackId = String(nextTrackId++);
+    submissionCount++;
     const receivedAt = new Date().toISOString();
-    for (const doc of inside) documents.set(`${doc.dteType}:${doc.folio}`, { ...doc, trackId, receivedAt });
-    const verdict = judge(envelope, rutSender, authorityPublicKey, validate);
+    const repeats: { doc: (typeof inside)[number]; holder: ReceivedDte }[] = [];
+    for (const [i, doc] of inside.entries()) {
+      const holder = known[i];
+      if (holder) {
+        holder.submissions++;
+        repeats.push({ doc, holder });
+      } else documents.set(`${doc.dteType}:${doc.folio}`, { ...doc, trackId, receivedAt, submissions: 1 });
+    }
+    const verdict = judge(envelope, rutSender, authorityPublicKey, validate).then((v) =>
+      judgeRepeats(v, repeats, trackId, receivedAt),
+    );
     // A rejected document does not hold its folio: the issuer may send it again, corrected.
     verdict.then(
       (v) => {
@@ -376,6 +390,41 @@ export async function startTaxAuthoritySimulator(
     );
     envelopes.set(trackId, { trackId, polls: 0, verdict });
     reception(0, `<TRACKID>${trackId}</TRACKID>`);
+  }
+
+  /**
+   * The SII receives a folio once: a document of this envelope whose folio an earlier envelope holds
+   * is rejected as repeated once that holder is accepted; if the holder was rejected, the folio is
+   * free again and this document (judged like any other) takes it.
+   */
+  async function judgeRepeats(
+    verdict: Verdict,
+    repeats: { doc: { dteType: number; folio: number; xml: string }; holder: ReceivedDte }[],
+    trackId: string,
+    receivedAt: string,
+  ): Promise<Verdict> {
+    for (const { doc, holder } of repeats) {
+      const id = `T${doc.dteType}F${doc.folio}`;
+      const holderVerdict = await envelopes.get(holder.trackId)?.verdict.catch(() => undefined);
+      const holderAccepted = holderVerdict?.estado === 'EPR' && !holderVerdict.rejected.includes(id);
+      const key = `${doc.dteType}:${doc.folio}`;
+      if (!holderAccepted) {
+        if (!documents.has(key) && !verdict.rejected.includes(id))
+          documents.set(key, { ...doc, trackId, receivedAt, submissions: holder.submissions });
+        continue;
+      }
+      if (verdict.estado !== 'EPR' || verdict.rejected.includes(id)) continue;
+      verdict.aceptados--;
+      verdict.rechazados++;
+      verdict.errors.push(
+        `${id}: DTE Repetido (DTE-3-100): el folio ya fue recibido en el envío ${holder.trackId}`,
+      );
+      verdict.rejected.push(id);
+      const objections = verdict.objections.filter((o) => !o.startsWith(`${id}:`));
+      verdict.reparos -= verdict.objections.length - objections.length;
+      verdict.objections = objections;
+    }
+    return verdict;
   }
 
   async function estado(request: IncomingMessage, response: ServerResponse, trackId: string): Promise<void> {
@@ -455,6 +504,7 @@ export async function startTaxAuthoritySimulator(
   return {
     url: `http://127.0.0.1:${port}`,
     received: () => documents.size,
+    submissions: () => submissionCount,
     setFailureRate(rate) {
       failureRate = rate;
     },

@@ -99,7 +99,9 @@ describe('effect claims (Powertools Idempotency on the embedded engine)', () => 
       );
     });
     vi.setSystemTime(new Date('2026-11-24T10:00:29Z'));
-    await expect(retry.once('email', 'PO-5-evt-1', sent.effect)).rejects.toBeInstanceOf(EffectInProgressError);
+    await expect(retry.once('email', 'PO-5-evt-1', sent.effect)).rejects.toBeInstanceOf(
+      EffectInProgressError,
+    );
     vi.setSystemTime(new Date('2026-11-24T10:00:31Z'));
     expect(await retry.once('email', 'PO-5-evt-1', sent.effect)).toEqual({ run: 1 });
     expect(sent.runs()).toBe(1);

@@ -63,7 +63,8 @@ export interface DynamoEffectClaimsOptions {
   /**
    * How long a claim protects its effect while the effect runs, when no Lambda context says how
    * long the invocation may last (the local runtime): a process killed mid-effect blocks its
-   * cause's retries this long, then a retry does the effect. Default 60 s.
+   * cause's retries this long, then a retry does the effect. Default 30 s (the local effects, an
+   * outbox write and an upload with a 5-second timeout, take well under a second).
    */
   leaseMs?: number;
   /**
@@ -81,7 +82,7 @@ export interface DynamoEffectClaimsOptions {
  * UpdateItem with the result (`COMPLETED`); a failed effect deletes it.
  */
 export function dynamoEffectClaims(options: DynamoEffectClaimsOptions): EffectClaims {
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? 30_000;
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: options.tableName,
     awsSdkV3Client: options.client,

@@ -5,6 +5,7 @@ import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
 import { commitItem } from './dynamoEventStore';
+import { EffectInProgressError } from './effectClaims';
 import { SubscriptionRunner } from './subscriptionRunner';
 import { anOrderAccepted, startTestEngine, type TestEngine } from './testing';
 
@@ -221,5 +222,36 @@ describe('SubscriptionRunner', { timeout: 30_000 }, () => {
     expect(dead.map((l) => l.lastError).filter((e) => e.includes('PAGE-'))).toEqual([
       'Error: boom on PAGE-4',
     ]);
+  });
+
+  it('looks again at an event whose effect another delivery holds, without spending its attempts', async () => {
+    const store = engine.storeFor(Sources.intake);
+    await store.append(Streams.order('CLAIMED-1'), [accepted('CLAIMED-1')], { expectedVersion: 'no-stream' });
+    let looks = 0;
+    let handled = false;
+    let eventId = '';
+    const runner = new SubscriptionRunner({
+      subscription: subscriptionNamed('issueDteOnOrderAccepted'),
+      handler: async (event: MtdEvent) => {
+        if (event.data.orderId !== 'CLAIMED-1') return;
+        eventId = event.metadata.eventId;
+        // More "in progress" answers than the 10 attempts a failing event gets.
+        if (++looks <= 12) throw new EffectInProgressError('customer-email', 'CLAIMED-1-evt');
+        handled = true;
+      },
+      reader: engine.reader,
+      checkpoints,
+      deadLetters,
+      clock: systemClock,
+      random: Math.random,
+      backoff: { baseMs: 5, maxMs: 20 },
+      pollMs: 10,
+      inProgressRetryMs: 5,
+    });
+    await runner.start();
+    await until(() => handled);
+    await runner.stop();
+    expect(looks).toBe(13);
+    expect((await deadLetters.list({})).filter((l) => l.eventId === eventId)).toEqual([]);
   });
 });

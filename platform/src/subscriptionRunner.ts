@@ -4,6 +4,7 @@ import { type BackoffPolicy, backoffDelayMs } from './backoff';
 import type { DynamoCheckpoints } from './checkpoints';
 import type { Clock } from './clock';
 import type { DeadLetter, DynamoDeadLetters } from './deadLetters';
+import { EffectInProgressError } from './effectClaims';
 import { fromEventBridgeEvent, toEventBridgeEvent } from './eventBridgeEvent';
 import { matchesPattern, validateEventPattern } from './eventPattern';
 import type { Commit, EventStoreReader } from './eventStore';
@@ -36,6 +37,11 @@ export interface SubscriptionRunnerOptions {
   checkpointEveryMs?: number;
   /** Without any letter scheduled, how often to look for letters parked by another process. */
   deadLetterPollMs?: number;
+  /**
+   * How soon a delivery whose effect another delivery has claimed ({@link EffectInProgressError})
+   * looks again; such a look spends no attempt. Default 1 s.
+   */
+  inProgressRetryMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -363,6 +369,20 @@ export class SubscriptionRunner {
     } catch (error) {
       const now = clock.now();
       const base = letter ?? newLetter(subscription.name, event.metadata.eventId, detail, now, replayName);
+      if (error instanceof EffectInProgressError) {
+        // Not a failure: another delivery of this event holds the effect's claim. Look again soon,
+        // without spending an attempt (after a crash the claim's lease has to run out first).
+        const next = new Date(now.getTime() + (this.options.inProgressRetryMs ?? 1_000));
+        await deadLetters.put({
+          ...base,
+          status: 'retrying',
+          attempts: failedBefore,
+          lastError: describe(error),
+          nextAttemptAt: next.toISOString(),
+        });
+        this.nextDueAt = Math.min(this.nextDueAt, next.getTime());
+        return;
+      }
       const history = [...base.history, { attempt, at: now.toISOString(), error: describe(error) }];
       if (attempt >= this.maxAttempts) {
         await deadLetters.put({

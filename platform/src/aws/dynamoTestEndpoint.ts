@@ -17,7 +17,9 @@ export interface DynamoTestEndpoint {
  * (`AWS_ENDPOINT_URL_DYNAMODB`) and they meet real conditional writes, as on AWS. Tests only: the
  * runtime's engine is called in process and never listens.
  */
-export async function startDynamoTestEndpoint(tables: CreateTableCommandInput[]): Promise<DynamoTestEndpoint> {
+export async function startDynamoTestEndpoint(
+  tables: CreateTableCommandInput[],
+): Promise<DynamoTestEndpoint> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,4 +1,4 @@
 export * from './deciderSpec';
+export * from './inMemoryEffectClaims';
 export * from './newEvents';
 export * from './testEngine';
-export * from './inMemoryEffectClaims';

@@ -21,9 +21,11 @@ export interface AttemptPlan {
  * One broadcast attempt: put the document in its envelope (EnvioDTE / EnvioBOLETA, with the Carátula),
  * sign the envelope, upload it, then record the outcome: received with a track id (the verdict is
  * queried later, checkDteStatusOnDteBroadcast), or a failed attempt. Looks at the stream first so a
- * redelivered or stale trigger sends nothing. If the process dies after the upload but before the
- * append, the redelivered trigger uploads again; the envelope holds the same signed document, and the
- * tax authority answers a resend of a document it has with the track id it gave it.
+ * redelivered or stale trigger sends nothing, and claims the upload (platform `EffectClaims`, keyed
+ * by order and cause) so that deliveries of one trigger racing past that look upload once: the others
+ * get the first upload's outcome, or retry later while it is in progress. Only a process that dies in
+ * the middle of the upload leaves it to be done again, once its claim lapses; the SII then refuses the
+ * folio it already holds ("DTE Repetido"), which the tax-authority client reads as already received.
  */
 export async function attemptBroadcast(
   deps: DteDeps,
@@ -36,7 +38,9 @@ export async function attemptBroadcast(
   const next = plan(state);
   if (!next) return;
 
-  const result = await upload(deps, state);
+  const result = await deps.claims.once('tax-upload', `${orderId}:${cause.causationId}`, () =>
+    upload(deps, state),
+  );
   const now = deps.clock.now();
   const delay = backoffDelayMs(next.attemptInRound, deps.broadcast, deps.random);
   await handleDte(deps, streamId, cause, (current) =>

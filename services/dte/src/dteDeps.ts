@@ -1,4 +1,4 @@
-import type { Clock, EventStore, IdGenerator } from '@mtd/platform';
+import type { Clock, EffectClaims, EventStore, IdGenerator } from '@mtd/platform';
 import type { CafStore } from '#adapters/cafStore';
 import type { FolioLedger } from '#adapters/folioLedger';
 import type { CredentialsSource } from '#adapters/issuerCredentials';
@@ -21,6 +21,8 @@ export interface DteDeps {
   /** The issuer's certificate and key: they sign every document, envelope and token request. */
   credentials: CredentialsSource;
   taxAuthority: TaxAuthority;
+  /** Claims taken before each upload, so one cause uploads at most once (platform `EffectClaims`). */
+  claims: EffectClaims;
   /** The emitter printed on every DTE and envelope. */
   issuer: Issuer;
   /** Folios running low or out, the certificate near its end. */

@@ -94,6 +94,9 @@ function decodeAnswer(bytes: Buffer, contentType: string | null): string {
     : bytes.toString('utf8');
 }
 
+/** The SII's refusal of a folio it already holds (error DTE-3-100, "DTE Repetido"). */
+const isRepeatedDocument = (error: string) => /DTE Repetido|DTE-3-100/i.test(error);
+
 const asList = (value: unknown): string[] =>
   (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String).filter((s) => s.length > 0);
 
@@ -214,6 +217,11 @@ export function httpTaxAuthority(options: HttpTaxAuthorityOptions): TaxAuthority
         const errors = asList(body.ERROR);
         const objections = asList(body.REPARO);
         if (estado === 'EPR') {
+          // MTD sends one document per envelope and never reuses a folio, so a document refused only
+          // as repeated was already received and accepted under an earlier envelope (an upload that
+          // was redone after a crash): already sent, not a rejection.
+          if (Number(body.RECHAZADOS ?? 0) > 0 && errors.length > 0 && errors.every(isRepeatedDocument))
+            return { kind: 'accepted', siiStatus: estado };
           if (Number(body.RECHAZADOS ?? 0) > 0)
             return { kind: 'rejected', siiStatus: estado, reasons: errors };
           if (Number(body.REPAROS ?? 0) > 0)

@@ -155,6 +155,31 @@ describe('httpTaxAuthority (the SII reception)', () => {
     ).toBe(true);
   });
 
+  it('reads a document refused only as repeated (DTE-3-100) as already received and accepted; repeated among other errors stays a rejection', async () => {
+    const sii = fakeSii({
+      estado: [
+        respuesta(
+          '<ESTADO>EPR</ESTADO>',
+          '<ACEPTADOS>0</ACEPTADOS><RECHAZADOS>1</RECHAZADOS><ERROR>T39F12: DTE Repetido (DTE-3-100)</ERROR>',
+        ),
+        respuesta(
+          '<ESTADO>EPR</ESTADO>',
+          '<ACEPTADOS>0</ACEPTADOS><RECHAZADOS>1</RECHAZADOS><ERROR>T39F12: DTE Repetido</ERROR><ERROR>T39F12: TED inválido</ERROR>',
+        ),
+      ],
+    });
+    const authority = client(sii);
+    await expect(authority.status('8', '76543210-3')).resolves.toEqual({
+      kind: 'accepted',
+      siiStatus: 'EPR',
+    });
+    await expect(authority.status('8', '76543210-3')).resolves.toEqual({
+      kind: 'rejected',
+      siiStatus: 'EPR',
+      reasons: ['T39F12: DTE Repetido', 'T39F12: TED inválido'],
+    });
+  });
+
   it('counts an answer slower than the timeout as unavailable', async () => {
     const slow = (async (_url: string | URL | Request, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {

@@ -107,6 +107,8 @@ export function validDteSettings(settings: unknown): DteSettings {
 export const dteEnvironmentVariables = {
   eventStoreTable: 'EVENT_STORE_TABLE',
   folioTable: 'FOLIO_TABLE',
+  /** A claim per upload to the tax authority (platform `EffectClaims`, Powertools Idempotency). */
+  effectClaimsTable: 'EFFECT_CLAIMS_TABLE',
   taxAuthorityUrl: 'TAX_AUTHORITY_URL',
   /** `{ privateKeyPem, certificatePem }`: the issuer's certificate; it signs documents and buys SII tokens. */
   certificateSecretArn: 'CERTIFICATE_SECRET_ARN',
@@ -122,6 +124,7 @@ export const dteEnvironmentVariables = {
 export function dteEnvironment(resources: {
   eventStoreTable: string;
   folioTable: string;
+  effectClaimsTable: string;
   taxAuthorityUrl: string;
   certificateSecretArn: string;
   cafSecretArn: string;
@@ -131,6 +134,7 @@ export function dteEnvironment(resources: {
   return {
     [v.eventStoreTable]: resources.eventStoreTable,
     [v.folioTable]: resources.folioTable,
+    [v.effectClaimsTable]: resources.effectClaimsTable,
     [v.taxAuthorityUrl]: resources.taxAuthorityUrl,
     [v.certificateSecretArn]: resources.certificateSecretArn,
     [v.cafSecretArn]: resources.cafSecretArn,
@@ -142,6 +146,7 @@ export function dteEnvironment(resources: {
 export interface DteLambdaConfig {
   eventStoreTable: string;
   folioTable: string;
+  effectClaimsTable: string;
   taxAuthorityUrl: string;
   certificateSecretArn: string;
   cafSecretArn: string;
@@ -160,6 +165,7 @@ export function dteConfigFromEnv(env: NodeJS.ProcessEnv): DteLambdaConfig {
   const resources = {
     eventStoreTable: required(v.eventStoreTable),
     folioTable: required(v.folioTable),
+    effectClaimsTable: required(v.effectClaimsTable),
     taxAuthorityUrl: required(v.taxAuthorityUrl),
     certificateSecretArn: required(v.certificateSecretArn),
     cafSecretArn: required(v.cafSecretArn),

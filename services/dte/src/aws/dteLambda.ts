@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources, type SubscriptionName } from '@mtd/contracts';
-import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
+import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from '@mtd/platform';
 import { type SqsLambdaHandler, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { secretsManagerCafStore } from '#adapters/cafStore';
 import { dynamoFolioLedger } from '#adapters/folioLedger';
@@ -18,7 +18,8 @@ import { dteConfigFromEnv } from './dteConfig';
  * validated by `dteConfigFromEnv`: a missing or wrong setting fails the cold start naming it):
  * the event store and folio tables, the SII's URL, the certificate secret (`{ privateKeyPem,
  * certificatePem }`: it signs every document and buys the SII token), the CAF secret (`{ cafs: [CAF
- * files] }`) and the stage's settings (issuer, folio and certificate warnings, broadcast retries).
+ * files] }`), the effect-claims table (a claim per upload, Powertools Idempotency) and the stage's
+ * settings (issuer, folio and certificate warnings, broadcast retries).
  */
 const config = dteConfigFromEnv(process.env);
 const { settings } = config;
@@ -28,6 +29,8 @@ const sqs = new SQSClient({});
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 const credentials = secretsManagerCredentials({ secrets, secretId: config.certificateSecretArn, clock });
+// A claim before every upload: concurrent deliveries of one trigger upload the document once.
+const claims = dynamoEffectClaims({ client: dynamo, tableName: config.effectClaimsTable });
 
 const dte = createDte({
   store: new DynamoEventStore({
@@ -44,6 +47,7 @@ const dte = createDte({
   cafs: secretsManagerCafStore({ secrets, secretId: config.cafSecretArn }),
   credentials,
   taxAuthority: httpTaxAuthority({ baseUrl: config.taxAuthorityUrl, timeoutMs: 5_000, credentials }),
+  claims,
   issuer: settings.issuer,
   alerts: embeddedMetricAlerts(),
   folioLowWater: settings.folioLowWater,
@@ -53,7 +57,7 @@ const dte = createDte({
 });
 
 const lambdaFor = (subscriptionName: keyof typeof dte & SubscriptionName): SqsLambdaHandler =>
-  sqsEventBridgeHandler({ subscriptionName, handler: dte[subscriptionName], sqs });
+  sqsEventBridgeHandler({ subscriptionName, handler: dte[subscriptionName], sqs, claims });
 
 export const issueDteOnOrderAccepted = lambdaFor('issueDteOnOrderAccepted');
 export const broadcastDteOnDteIssued = lambdaFor('broadcastDteOnDteIssued');

@@ -28,6 +28,7 @@ const cafSecretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-d
 const env = dteEnvironment({
   eventStoreTable: 'mtd-dev-events',
   folioTable: 'mtd-dev-dte-folios',
+  effectClaimsTable: 'mtd-dev-dte-effect-claims',
   taxAuthorityUrl: 'https://sii.example.cl/recepcion',
   certificateSecretArn,
   cafSecretArn,

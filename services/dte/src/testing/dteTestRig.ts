@@ -39,6 +39,7 @@ export async function startDteRig(
     cafs,
     credentials: testCredentialsSource,
     taxAuthority,
+    claims: engine.claims,
     issuer,
     alerts,
     ...(options.folioLowWater === undefined ? {} : { folioLowWater: options.folioLowWater }),

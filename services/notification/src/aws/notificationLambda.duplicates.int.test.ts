@@ -79,15 +79,12 @@ describe('notification Lambdas under concurrent duplicate delivery', () => {
 
   it('one DteIssued 3 times in one batch: one customer email, one CustomerNotified', async () => {
     const [record] = sqsEventOf(aDteIssuedEvent({ orderId: 'DUP-BATCH-1' })).Records;
-    const response = await lambda.notifyCustomerOnDteIssued(
-      { Records: copiesOf(record!, 3) },
-      lambdaContext,
-    );
+    const response = await lambda.notifyCustomerOnDteIssued({ Records: copiesOf(record!, 3) }, lambdaContext);
     // SQS hands the failed copies out again later: they find the email recorded.
     if (failedIds([response]).length > 0) {
-      expect(failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)])).toEqual(
-        [],
-      );
+      expect(
+        failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)]),
+      ).toEqual([]);
     }
     expect(emailsTo('ana@example.cl')).toHaveLength(1);
     const stream = await notificationStream('DUP-BATCH-1');
@@ -101,12 +98,16 @@ describe('notification Lambdas under concurrent duplicate delivery', () => {
       [1, 2, 3].map(() => lambda.notifyCustomerOnDteIssued({ Records: [{ ...record! }] }, lambdaContext)),
     );
     for (const id of failedIds(responses)) expect(id).toBe(record!.messageId);
-    expect(failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)])).toEqual([]);
+    expect(
+      failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)]),
+    ).toEqual([]);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
     expect((await notificationStream('DUP-PAR-1')).map((e) => e.type)).toEqual(['CustomerNotified']);
     // The email carries the cause's stable Message-ID, in a header SES keeps.
     const headers = ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Content?.Simple?.Headers ?? [];
-    expect(headers.find((h) => h.Name === 'X-MTD-Message-ID')?.Value).toMatch(/^<DUP-PAR-1-[0-9A-Z]+@mtd\.example\.cl>$/);
+    expect(headers.find((h) => h.Name === 'X-MTD-Message-ID')?.Value).toMatch(
+      /^<DUP-PAR-1-[0-9A-Z]+@mtd\.example\.cl>$/,
+    );
   });
 
   it('one page of OrderAtRisk warnings 3 times in one batch and to 3 parallel invocations: one digest each', async () => {
@@ -125,7 +126,9 @@ describe('notification Lambdas under concurrent duplicate delivery', () => {
     });
     const otherRecord = anSqsRecord(JSON.parse(sqsEventOf(other).Records[0]!.body));
     const responses = await Promise.all(
-      [1, 2, 3].map(() => lambda.notifyOperationsOnOrderAtRisk({ Records: [{ ...otherRecord }] }, lambdaContext)),
+      [1, 2, 3].map(() =>
+        lambda.notifyOperationsOnOrderAtRisk({ Records: [{ ...otherRecord }] }, lambdaContext),
+      ),
     );
     // A copy told "in progress" is failed for SQS to hand out again; then it is a no-op.
     if (failedIds(responses).length > 0)
@@ -144,11 +147,15 @@ describe('notification Lambdas under concurrent duplicate delivery', () => {
       .rejectsOnce(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }))
       .resolves({ MessageId: 'ses-after-throttle' });
     const [record] = sqsEventOf(aDteIssuedEvent({ orderId: 'DUP-THROTTLE-1' })).Records;
-    expect(failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)])).toEqual([
-      record!.messageId,
-    ]);
-    expect(failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)])).toEqual([]);
+    expect(
+      failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)]),
+    ).toEqual([record!.messageId]);
+    expect(
+      failedIds([await lambda.notifyCustomerOnDteIssued({ Records: [record!] }, lambdaContext)]),
+    ).toEqual([]);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
-    expect((await notificationStream('DUP-THROTTLE-1'))[0]!.data).toMatchObject({ messageId: 'ses-after-throttle' });
+    expect((await notificationStream('DUP-THROTTLE-1'))[0]!.data).toMatchObject({
+      messageId: 'ses-after-throttle',
+    });
   });
 });

@@ -130,9 +130,10 @@ describe('notification Lambda entry point', () => {
     });
     expect(emails[0]?.Content?.Simple?.Subject?.Data).toBe('3 pedidos en riesgo (3 etapas fuera de plazo)');
     // It records no event: its only DynamoDB calls are its claim (taken, then completed).
-    expect(
-      dynamo.calls().map((c) => (c.args[0].input as { TableName?: string }).TableName),
-    ).toEqual(['mtd-dev-notification-effect-claims', 'mtd-dev-notification-effect-claims']);
+    expect(dynamo.calls().map((c) => (c.args[0].input as { TableName?: string }).TableName)).toEqual([
+      'mtd-dev-notification-effect-claims',
+      'mtd-dev-notification-effect-claims',
+    ]);
 
     const record = JSON.parse(sqsEventOf(warningOf('PO-4')).Records[0]!.body);
     await lambda.notifyOperationsOnOrderAtRisk(
