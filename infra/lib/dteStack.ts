@@ -48,6 +48,8 @@ export class DteStack extends ServiceStack {
       removalPolicy: this.settings.removalPolicy,
     });
 
+    const claims = this.addEffectClaimsTable();
+
     const certificate = new Secret(this, 'TaxAuthorityCredentials', {
       secretName: resourceName(stage, 'dte', 'tax-authority'),
       description:
@@ -89,6 +91,7 @@ export class DteStack extends ServiceStack {
     const environment = dteEnvironment({
       eventStoreTable: this.eventStoreTableName,
       folioTable: folios.ref,
+      effectClaimsTable: claims.ref,
       taxAuthorityUrl: endpoint.stringValue,
       certificateSecretArn: certificate.secretArn,
       cafSecretArn: cafs.secretArn,
@@ -114,6 +117,7 @@ export class DteStack extends ServiceStack {
       );
       certificate.grantRead(consumer.fn);
       cafs.grantRead(consumer.fn);
+      this.grantEffectClaims(consumer, claims);
     }
     this.addOperationsAlarms();
   }

@@ -108,6 +108,7 @@ export class NotificationStack extends ServiceStack {
     );
     deadLetterAlarm(this, 'SesFeedbackDlqAlarm', feedback.dlq, this.alarmTopic);
 
+    const claims = this.addEffectClaimsTable();
     const entry = lambdaEntry('services/notification/src/aws/notificationLambda.ts');
     for (const subscription of this.ownSubscriptions()) {
       const consumer = this.addConsumer(subscription, {
@@ -117,8 +118,10 @@ export class NotificationStack extends ServiceStack {
           EMAIL_FROM: this.settings.emailFrom,
           SES_CONFIGURATION_SET: configurationSet.configurationSetName,
           OPERATIONS_EMAIL: this.settings.operationsEmail,
+          EFFECT_CLAIMS_TABLE: claims.ref,
         },
       });
+      this.grantEffectClaims(consumer, claims);
       this.grantEventStore(consumer, Sources.notification, ['notification-']);
       consumer.fn.addToRolePolicy(
         new PolicyStatement({

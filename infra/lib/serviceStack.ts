@@ -1,6 +1,9 @@
 import { type ServiceName, type Source, type Subscription, subscriptions } from '@mtd/contracts';
+import { effectClaimsTable, effectClaimsTtlAttribute } from '@mtd/platform';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -8,6 +11,7 @@ import { grantEventStoreAccess, tableArnOf } from './eventStoreAccess';
 import { alarmTopic } from './monitoring';
 import { discoveryParameters, resourceName, type StageSettings } from './stage';
 import { SubscriptionConsumer } from './subscriptionConsumer';
+import { tableFromDefinition } from './tableFromDefinition';
 
 export interface ServiceStackProps extends StackProps {
   settings: StageSettings;
@@ -89,8 +93,36 @@ export abstract class ServiceStack extends Stack {
     return consumer;
   }
 
+  /**
+   * The service's effect claims (platform `EffectClaims`, Powertools Idempotency): a claim per
+   * outside effect, so concurrent deliveries of one event do it once. Items expire through TTL.
+   * Give its name to the Lambdas as EFFECT_CLAIMS_TABLE and {@link grantEffectClaims} to each.
+   */
+  protected addEffectClaimsTable(): CfnTable {
+    return tableFromDefinition(this, 'EffectClaims', effectClaimsTable('effect-claims'), {
+      tableName: resourceName(this.settings.stage, this.service, 'effect-claims'),
+      // Claims are worth nothing after a day: nothing to protect, nothing to restore.
+      deletionProtection: false,
+      removalPolicy: this.settings.removalPolicy,
+      timeToLiveAttribute: effectClaimsTtlAttribute,
+    });
+  }
+
+  /** What Powertools Idempotency's DynamoDB layer calls: claim, read, complete, release. */
+  protected grantEffectClaims(
+    consumer: { fn: { addToRolePolicy(statement: PolicyStatement): void } },
+    table: CfnTable,
+  ): void {
+    consumer.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [table.attrArn],
+      }),
+    );
+  }
+
   protected grantEventStore(
-    consumer: { fn: { grantPrincipal: import('aws-cdk-lib/aws-iam').IPrincipal } },
+    consumer: { fn: { grantPrincipal: IPrincipal } },
     source: Source,
     readPrefixes: readonly string[],
   ): void {

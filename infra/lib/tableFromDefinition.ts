@@ -17,6 +17,8 @@ export function tableFromDefinition(
     deletionProtection: boolean;
     removalPolicy: RemovalPolicy;
     stream?: 'NEW_IMAGE';
+    /** The attribute (epoch seconds) after which DynamoDB deletes an item. */
+    timeToLiveAttribute?: string;
   },
 ): CfnTable {
   const table = new CfnTable(scope, id, {
@@ -51,6 +53,9 @@ export function tableFromDefinition(
     sseSpecification: { sseEnabled: true },
     deletionProtectionEnabled: options.deletionProtection,
     ...(options.stream ? { streamSpecification: { streamViewType: options.stream } } : {}),
+    ...(options.timeToLiveAttribute
+      ? { timeToLiveSpecification: { attributeName: options.timeToLiveAttribute, enabled: true } }
+      : {}),
   });
   table.applyRemovalPolicy(options.removalPolicy);
   return table;

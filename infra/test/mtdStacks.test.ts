@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sources, streamPrefixesBySource, subscriptions } from '@mtd/contracts';
 import { folioLedgerTable } from '@mtd/dte';
-import { eventStoreTable, schemaNameOf } from '@mtd/platform';
+import { effectClaimsTable, effectClaimsTtlAttribute, eventStoreTable, schemaNameOf } from '@mtd/platform';
 import { projectionTables } from '@mtd/projection';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { schemaSnapshotDir } from '../lib/platformStack';
@@ -271,6 +271,49 @@ describe('the dev stage', () => {
       timeline: 'mtd-dev-projection-timeline',
     })) {
       check('mtd-dev-projection', definition);
+    }
+  });
+
+  it('gives dte and notification an effect-claims table (TTL) that every one of their Lambdas uses', () => {
+    for (const service of ['dte', 'notification']) {
+      const stack = `mtd-dev-${service}`;
+      const definition = effectClaimsTable(`mtd-dev-${service}-effect-claims`);
+      const tables = resourcesOf(tpl(stack), 'AWS::DynamoDB::Table').filter(
+        ([, t]) => t.Properties?.TableName === definition.TableName,
+      );
+      expect(tables).toHaveLength(1);
+      const [logicalId, table] = tables[0]!;
+      expect(table.Properties).toMatchObject({
+        KeySchema: definition.KeySchema,
+        AttributeDefinitions: definition.AttributeDefinitions,
+        TimeToLiveSpecification: { AttributeName: effectClaimsTtlAttribute, Enabled: true },
+      });
+      const functions = resourcesOf(tpl(stack), 'AWS::Lambda::Function').filter(
+        ([, fn]) =>
+          (fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables
+            ?.EVENT_STORE_TABLE,
+      );
+      expect(functions.length).toBeGreaterThan(0);
+      for (const [, fn] of functions) {
+        expect(
+          (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
+            .EFFECT_CLAIMS_TABLE,
+        ).toEqual({
+          Ref: logicalId,
+        });
+      }
+      const claimStatements = statementsOf(stack).filter(
+        (st) => JSON.stringify(st.Resource) === JSON.stringify({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+      );
+      expect(claimStatements.length).toBe(functions.length);
+      for (const st of claimStatements) {
+        expect([...actionsOf(st)].sort()).toEqual([
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ]);
+      }
     }
   });
 
