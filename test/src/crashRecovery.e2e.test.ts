@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomerNotifiedV1, DteIssuedV1, OrderAcceptedV1, OrderReceivedV1 } from '@mtd/contracts';
-import { orderXml, sampleOrder, seededRandom } from '@mtd/local';
+import { batchXml, orderXml, sampleOrder, seededRandom } from '@mtd/local';
 import { DynamoEventStore, fromEventBridgeEvent, toEventBridgeEvent } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import { evolveOrderView, type OrderView } from '@mtd/projection';
@@ -14,9 +14,21 @@ describe('kill -9 mid-flow', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mtd-crash-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('completes every order that got its 202, with no effect twice and no event skipped', async () => {
+  it('completes every order that got its 202 or was dropped in the inbox, with no effect twice and no event skipped', async () => {
     const random = seededRandom(99);
     const orders = Array.from({ length: 240 }, (_, i) => sampleOrder({ orderId: `CRASH-${i}`, random }));
+    // Batch files, as a partner's file drop: 8 files of 10 orders. A file renamed into the inbox is
+    // accepted; every order in it must complete however the kill falls.
+    const batches = Array.from({ length: 8 }, (_, f) => ({
+      name: `crash-batch-${f}.xml`,
+      orders: Array.from({ length: 10 }, (_, i) => sampleOrder({ orderId: `CRASH-B${f}-${i}`, random })),
+    }));
+    const inbox = join(dataDir, 'inbox');
+    const drop = (batch: (typeof batches)[number]) => {
+      const partial = join(dataDir, `${batch.name}.part`);
+      writeFileSync(partial, batchXml(batch.orders.map(orderXml)));
+      renameSync(partial, join(inbox, batch.name));
+    };
     const first = await startChildRuntime(dataDir);
     const acknowledged = new Set<string>();
     let next = 0;
@@ -38,16 +50,23 @@ describe('kill -9 mid-flow', () => {
         }
       }
     });
+    // Half the files go in while the orders flow, the rest just before the kill.
+    for (const batch of batches.slice(0, 4)) drop(batch);
     await eventually(
       '80 orders acknowledged before the kill',
       () => acknowledged.size,
       (n) => n >= 80,
       60_000,
     );
+    for (const batch of batches.slice(4)) drop(batch);
     await stopChild(first.child, 'SIGKILL');
     killed = true;
     await Promise.all(senders);
     expect(first.child.signalCode).toBe('SIGKILL');
+    // Files in flight at the kill: still in the inbox, or taken into processing/ but not done.
+    const inFlight = batches.filter((b) => !existsSync(join(inbox, 'done', `${b.name}.report.json`)));
+    expect(inFlight.length).toBeGreaterThan(0);
+    for (const batch of batches) for (const order of batch.orders) acknowledged.add(order.orderId);
 
     const second = await startChildRuntime(dataDir);
     target = second.url;
@@ -57,6 +76,12 @@ describe('kill -9 mid-flow', () => {
       return ((await response.json()) as { order: { stage: string } }).order.stage;
     };
     const get = async (path: string) => JSON.stringify(await (await authedFetch(second.url, path)).json());
+    await eventually(
+      'a report in done/ for every batch file',
+      () => batches.filter((b) => existsSync(join(inbox, 'done', `${b.name}.report.json`))).length,
+      (n) => n === batches.length,
+      120_000,
+    );
     for (const orderId of acknowledged) {
       try {
         await eventually(
