@@ -3,6 +3,7 @@ export * from '#adapters/authSecretFile';
 export * from '#adapters/dynamoSignInAttempts';
 export * from '#adapters/dynamoUsers';
 export * from '#adapters/passwordHashing';
+export * from '#adapters/portalBundle';
 export * from '#adapters/projectionQueryClient';
 export * from '#domain/accessPolicy';
 export * from '#domain/retryDecision';

@@ -72,14 +72,14 @@ export interface ProjectionQueries {
    * last match's key, so the next page starts right after it.
    */
   listOrders(options: ListOrdersOptions): Promise<OrderPage>;
-  /** Statistics of the days from..to (inclusive), recomputed from their views. */
-  statsForPeriod(from: string, to: string): Promise<PeriodStatistics>;
+  /** Statistics of the days from..to (inclusive), recomputed from their views; dispatch as of `asOf`. */
+  statsForPeriod(from: string, to: string, asOf: Date): Promise<PeriodStatistics>;
   /** Every view of the days from..to (inclusive): charts and recounts. */
   viewsOfDays(from: string, to: string): Promise<OrderView[]>;
   getOrder(orderId: string): Promise<OrderView | undefined>;
   timeline(orderId: string): Promise<TimelineItem[]>;
-  /** Recomputed from the day's order views on every call: exact and idempotent. */
-  statsForDay(day: string): Promise<DayStatistics>;
+  /** Recomputed from the day's order views on every call: exact and idempotent (for one `asOf`). */
+  statsForDay(day: string, asOf: Date): Promise<DayStatistics>;
   /** The audit ledger's leaves, newest first (the ledger is platform's; projection only reads it). */
   auditEntries(options: { limit?: number; cursor?: string }): Promise<LedgerEntriesPage>;
   /** Recomputes the ledger from the event store and names every break. */
@@ -149,11 +149,12 @@ export function createProjectionQueries(deps: {
         next = page.nextCursor;
       }
     },
-    statsForPeriod: async (from, to) => computePeriodStatistics(from, to, await viewsOfDays(from, to)),
+    statsForPeriod: async (from, to, asOf) =>
+      computePeriodStatistics(from, to, await viewsOfDays(from, to), asOf),
     viewsOfDays,
     getOrder: (orderId) => deps.orders.get(orderId),
     timeline: (orderId) => deps.timeline.list(orderId),
-    statsForDay: async (day) => computeDayStatistics(day, await deps.orders.listDay(day)),
+    statsForDay: async (day, asOf) => computeDayStatistics(day, await deps.orders.listDay(day), asOf),
     auditEntries: async ({ limit, cursor }) => {
       if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new InvalidCursorError(cursor);
       return ledger().entries({ limit: pageSize(limit), ...(cursor ? { cursor } : {}) });

@@ -239,6 +239,8 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
   app.get('/api/users', async (c) =>
     c.json({
       items: (await deps.users.list()).map(({ passwordHash: _h, ...user }) => user),
+      // The roles a new user may get, so the portal keeps no copy of the list.
+      roles,
     }),
   );
 

@@ -38,11 +38,25 @@ export interface DayStatistics {
     issuedToNotified: LatencySummary;
   };
   exceptionsOpen: number;
-  /**
-   * Accepted orders (each has a dispatchBy) and those completed (broadcast and notified) no later than
-   * their dispatchBy; `share` = onTime / due rounded to 4 decimals, null when none is due.
-   */
-  dispatch: { due: number; onTime: number; share: number | null };
+  /** Dispatch compliance as of the instant the statistics were asked for. */
+  dispatch: DispatchCompliance;
+}
+
+/**
+ * Dispatch compliance over the deadlines that have passed: `due` accepted orders whose dispatchBy is
+ * at or before `asOf`, `onTime` of them completed (broadcast and notified) no later than it, `late`
+ * the rest; `share` = onTime / due rounded to 4 decimals, null when none is due yet. `pending`:
+ * accepted orders whose deadline is still ahead (shown apart, never counted in the share), of which
+ * `pendingCompleted` are already done.
+ */
+export interface DispatchCompliance {
+  asOf: string;
+  due: number;
+  onTime: number;
+  late: number;
+  share: number | null;
+  pending: number;
+  pendingCompleted: number;
 }
 
 /** Integer division rounded half-up, exact for non-negative integers (no float rounding of .5). */
@@ -80,15 +94,26 @@ function compareStrings(a: string, b: string): number {
  * duplicates and is independent of arrival order, the statistics are exact and a re-run gives the
  * same numbers; nothing is incremented per event. Views of other days are ignored.
  */
-export function computeDayStatistics(day: string, views: readonly OrderView[]): DayStatistics {
-  return { day, ...computeStatistics(views.filter((v) => v.day === day)) };
+export function computeDayStatistics(day: string, views: readonly OrderView[], asOf: Date): DayStatistics {
+  return {
+    day,
+    ...computeStatistics(
+      views.filter((v) => v.day === day),
+      asOf,
+    ),
+  };
 }
 
 /** Statistics of a range of business days, both ends included; views outside the range are ignored. */
 export interface PeriodStatistics extends Omit<DayStatistics, 'day'> {
   from: string;
   to: string;
+  /** One entry per day of the range, in order (days without orders included): the daily charts. */
+  daily: DailyFigures[];
 }
+
+/** A day's sales and orders inside a period. */
+export type DailyFigures = Pick<DayStatistics, 'day' | 'orders' | 'issued' | 'revenue' | 'averageOrderValue'>;
 
 /**
  * The statistics of the days `from`..`to` (YYYY-MM-DD, inclusive), computed like a day's over the
@@ -98,12 +123,20 @@ export function computePeriodStatistics(
   from: string,
   to: string,
   views: readonly OrderView[],
+  asOf: Date,
 ): PeriodStatistics {
-  return {
-    from,
-    to,
-    ...computeStatistics(views.filter((v) => v.day !== null && v.day >= from && v.day <= to)),
-  };
+  const inRange = views.filter((v) => v.day !== null && v.day >= from && v.day <= to);
+  const byDay = new Map<string, OrderView[]>();
+  for (const view of inRange) byDay.set(view.day!, [...(byDay.get(view.day!) ?? []), view]);
+  const daily = daysBetween(from, to).map((day) => {
+    const { orders, issued, revenue, averageOrderValue } = computeDayStatistics(
+      day,
+      byDay.get(day) ?? [],
+      asOf,
+    );
+    return { day, orders, issued, revenue, averageOrderValue };
+  });
+  return { from, to, ...computeStatistics(inRange, asOf), daily };
 }
 
 /** Every day from `from` to `to` inclusive (YYYY-MM-DD), in calendar order. */
@@ -127,7 +160,7 @@ export function ordersPerHour(views: readonly OrderView[], timeZone: string): nu
   return hours;
 }
 
-function computeStatistics(views: readonly OrderView[]): Omit<DayStatistics, 'day'> {
+function computeStatistics(views: readonly OrderView[], asOf: Date): Omit<DayStatistics, 'day'> {
   const ofDay = [...views].sort((a, b) => compareStrings(a.orderId, b.orderId));
   const byStage = Object.fromEntries(orderStages.map((s) => [s, 0])) as Record<OrderStage, number>;
   const products = new Map<string, TopProduct>();
@@ -142,6 +175,8 @@ function computeStatistics(views: readonly OrderView[]): Omit<DayStatistics, 'da
   let exceptionsOpen = 0;
   let due = 0;
   let onTime = 0;
+  let pending = 0;
+  let pendingCompleted = 0;
 
   for (const view of ofDay) {
     byStage[view.stage] += 1;
@@ -171,8 +206,15 @@ function computeStatistics(views: readonly OrderView[]): Omit<DayStatistics, 'da
     const n = between(view.issuedAt, view.notifiedAt);
     if (n !== null) issuedToNotified.push(n);
     if (view.acceptedAt && view.dispatchBy) {
-      due += 1;
-      if (view.completedAt && Date.parse(view.completedAt) <= Date.parse(view.dispatchBy)) onTime += 1;
+      const deadline = Date.parse(view.dispatchBy);
+      const done = view.completedAt !== null && Date.parse(view.completedAt) <= deadline;
+      if (deadline > asOf.getTime()) {
+        pending += 1;
+        if (done) pendingCompleted += 1;
+      } else {
+        due += 1;
+        if (done) onTime += 1;
+      }
     }
   }
 
@@ -200,7 +242,15 @@ function computeStatistics(views: readonly OrderView[]): Omit<DayStatistics, 'da
       issuedToNotified: summarize(issuedToNotified),
     },
     exceptionsOpen,
-    dispatch: { due, onTime, share: due === 0 ? null : Math.round((onTime / due) * 10_000) / 10_000 },
+    dispatch: {
+      asOf: asOf.toISOString(),
+      due,
+      onTime,
+      late: due - onTime,
+      share: due === 0 ? null : Math.round((onTime / due) * 10_000) / 10_000,
+      pending,
+      pendingCompleted,
+    },
   };
 }
 
@@ -223,9 +273,13 @@ export function dayStatisticsToCsv(stats: DayStatistics | PeriodStatistics): str
     ['revenue', stats.revenue],
     ['averageOrderValue', stats.averageOrderValue],
     ['exceptionsOpen', stats.exceptionsOpen],
+    ['dispatch.asOf', stats.dispatch.asOf],
     ['dispatch.due', stats.dispatch.due],
     ['dispatch.onTime', stats.dispatch.onTime],
+    ['dispatch.late', stats.dispatch.late],
     ['dispatch.share', stats.dispatch.share],
+    ['dispatch.pending', stats.dispatch.pending],
+    ['dispatch.pendingCompleted', stats.dispatch.pendingCompleted],
   ];
   for (const stage of orderStages) rows.push([`stage.${stage}`, stats.byStage[stage]]);
   for (const [name, summary] of Object.entries(stats.latencies)) {
@@ -243,5 +297,13 @@ export function dayStatisticsToCsv(stats: DayStatistics | PeriodStatistics): str
     });
   products('topByQuantity', stats.topProductsByQuantity);
   products('topByRevenue', stats.topProductsByRevenue);
+  if ('daily' in stats) {
+    for (const d of stats.daily) {
+      rows.push([`daily.${d.day}.orders`, d.orders]);
+      rows.push([`daily.${d.day}.issued`, d.issued]);
+      rows.push([`daily.${d.day}.revenue`, d.revenue]);
+      rows.push([`daily.${d.day}.averageOrderValue`, d.averageOrderValue]);
+    }
+  }
   return `${['metric,value', ...rows.map(([k, v]) => `${csvCell(k)},${csvCell(v)}`)].join('\n')}\n`;
 }

@@ -1,7 +1,13 @@
 import type { MtdEvent } from '@mtd/contracts';
 import { describe, expect, it } from 'vitest';
 import { evolveOrderView, type OrderView } from '#domain/orderView';
-import { computeDayStatistics, dayStatisticsToCsv, divideRoundHalfUp, percentile } from '#domain/statistics';
+import {
+  computeDayStatistics,
+  computePeriodStatistics,
+  dayStatisticsToCsv,
+  divideRoundHalfUp,
+  percentile,
+} from '#domain/statistics';
 import { anOrder } from '#src/testing/orderHistory';
 
 const config = { timeZone: 'America/Santiago' };
@@ -55,8 +61,11 @@ const views = [
   viewOf(anOrder('E').received(at('01:00:00')).accepted(at('01:00:01')).issued(at('01:00:02')).events),
 ];
 
+// Every deadline of the fixtures has passed by then.
+const later = new Date('2026-11-26T00:00:00.000Z');
+
 describe('day statistics', () => {
-  const stats = computeDayStatistics(day, views);
+  const stats = computeDayStatistics(day, views, later);
 
   it('counts the orders of the day by stage and by fact', () => {
     expect(stats.orders).toBe(4);
@@ -115,12 +124,53 @@ describe('day statistics', () => {
     ).toBe(95);
   });
 
-  it('shares the accepted orders completed by their dispatchBy', () => {
-    expect(stats.dispatch).toEqual({ due: 3, onTime: 1, share: 0.3333 });
+  it('shares the accepted orders completed by their dispatchBy, once every deadline passed', () => {
+    expect(stats.dispatch).toEqual({
+      asOf: later.toISOString(),
+      due: 3,
+      onTime: 1,
+      late: 2,
+      share: 0.3333,
+      pending: 0,
+      pendingCompleted: 0,
+    });
+  });
+
+  it('counts only deadlines that have passed; orders whose deadline is ahead are pending, apart', () => {
+    // 16:00Z: D's deadline (15:00) passed and it was late; A (18:00, done) and B (tomorrow) are ahead.
+    const asOf = new Date(at('16:00:00'));
+    expect(computeDayStatistics(day, views, asOf).dispatch).toEqual({
+      asOf: asOf.toISOString(),
+      due: 1,
+      onTime: 0,
+      late: 1,
+      share: 0,
+      pending: 2,
+      pendingCompleted: 1,
+    });
+    // Before any deadline: no share at all, not 100 % or 33 %.
+    const early = computeDayStatistics(day, views, new Date(at('14:59:59')));
+    expect(early.dispatch).toMatchObject({ due: 0, share: null, pending: 3 });
+  });
+
+  it('gives a period a daily series, days without orders included', () => {
+    const period = computePeriodStatistics('2026-11-23', '2026-11-25', views, later);
+    expect(period.daily.map((d) => [d.day, d.orders, d.issued])).toEqual([
+      ['2026-11-23', 1, 1],
+      ['2026-11-24', 4, 3],
+      ['2026-11-25', 0, 0],
+    ]);
+    expect(period.daily[1]).toMatchObject({
+      revenue: stats.revenue,
+      averageOrderValue: stats.averageOrderValue,
+    });
+    expect(period.daily[2]!.averageOrderValue).toBeNull();
+    expect(period.orders).toBe(5);
+    expect(dayStatisticsToCsv(period)).toContain('daily.2026-11-24.orders,4');
   });
 
   it('gives empty statistics for a day without orders', () => {
-    const empty = computeDayStatistics('2026-01-01', views);
+    const empty = computeDayStatistics('2026-01-01', views, later);
     expect(empty).toMatchObject({
       orders: 0,
       revenue: 0,

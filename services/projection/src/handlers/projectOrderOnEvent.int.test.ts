@@ -180,7 +180,7 @@ describe('projectOrderOnEvent on dynalite', () => {
   });
 
   it('computes the day statistics from the stored views', async () => {
-    const stats = await projection.queries.statsForDay('2026-11-24');
+    const stats = await projection.queries.statsForDay('2026-11-24', new Date('2026-11-26T00:00:00.000Z'));
     expect(stats.orders).toBe(6 + 1 + 5);
     expect(stats.byStage.completed).toBe(6);
     expect(stats.byStage.accepted).toBe(6);

@@ -42,7 +42,8 @@ function parseLimit(raw: string | undefined): number | undefined {
  * - `GET /api/exceptions?limit=&cursor=`: orders with an open exception;
  * - `GET /api/orders/:orderId`: `{ order, timeline }`;
  * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone)
- *   plus `ordersPerHour` and `atRiskOpen` in JSON; `?from=&to=` for a range of days;
+ *   plus `ordersPerHour` (hours of the business day in the time zone) and `atRiskOpen` in JSON;
+ *   `?from=&to=` for a range of days, with a `daily` series; dispatch compliance as of now;
  * - `GET /api/audit?limit=&cursor=` (the audit ledger's leaves, newest first) and `GET /api/audit/verify`
  *   (the ledger recomputed from the event store: `{ ok, treeSize, problems }`);
  * - `GET /api/audit/checkpoints?limit=`: the signed checkpoints, newest first, `{ total, items }`;
@@ -121,7 +122,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
       if (Date.parse(to) - Date.parse(from) > 92 * 86_400_000) {
         throw new QueryRequestError(400, 'a range covers at most 93 days; ask for a shorter one');
       }
-      const stats = await queries.statsForPeriod(from, to);
+      const stats = await queries.statsForPeriod(from, to, now());
       if (format === 'csv') {
         return c.body(dayStatisticsToCsv(stats), 200, {
           'content-type': 'text/csv; charset=utf-8',
@@ -133,7 +134,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
     const day = c.req.query('day') || businessDayOf(now(), timeZone);
     if (!isBusinessDay(day))
       throw new QueryRequestError(400, `day must be a date like 2026-11-24, got "${day}"`);
-    const stats = await queries.statsForDay(day);
+    const stats = await queries.statsForDay(day, now());
     if (format === 'csv') {
       return c.body(dayStatisticsToCsv(stats), 200, {
         'content-type': 'text/csv; charset=utf-8',
