@@ -9,7 +9,8 @@ export default defineConfig({
     include: ['cloud/**/*.cloud.test.ts'],
     // One set of emulators per file; the files run one after another on 2 cores.
     fileParallelism: false,
-    testTimeout: 30_000,
+    // A journey drains every queue through the bundles; a busy 2-core machine needs minutes.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
   },
 });

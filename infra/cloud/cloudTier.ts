@@ -16,3 +16,8 @@ export function emulatedTarget(sqsEndpoint: string): DeploymentTarget {
     queueUrl: (queueName) => `${sqsEndpoint}/${emulatedAccount}/${queueName}`,
   };
 }
+
+/** Where the journey test writes the call log of its measured orders (read by scripts/capacity.ts). */
+export const cloudRunLogPath = fileURLToPath(
+  new URL('../../node_modules/.cache/mtd-cloud/last-run.json', import.meta.url),
+);

@@ -251,6 +251,7 @@ const nameProperty: Record<string, string> = {
   'AWS::SecretsManager::Secret': 'Name',
   'AWS::SSM::Parameter': 'Name',
   'AWS::SES::ConfigurationSet': 'Name',
+  'AWS::SES::EmailIdentity': 'EmailIdentity',
   'AWS::EventSchemas::Registry': 'RegistryName',
   'AWS::Scheduler::Schedule': 'Name',
 };

@@ -156,7 +156,14 @@ export class PlatformStack extends Stack {
         sid: 'PublishMtdSourcesOnly',
         actions: ['events:PutEvents'],
         resources: [this.bus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': Object.values(Sources) } },
+        // events:source is multivalued (ArrayOfString: one value per entry of the PutEvents call), so
+        // it needs a set operator; a plain StringEquals never matches an array in IAM's evaluation
+        // (found by the emulated cloud's IAM check). Null false: ForAllValues alone would also allow
+        // a request without the key.
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': Object.values(Sources) },
+          Null: { 'events:source': 'false' },
+        },
       }),
     );
     acknowledge(

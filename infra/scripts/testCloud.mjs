@@ -34,7 +34,8 @@ if (!existsSync(manifest) || Math.max(...sources.map(newestSource)) > statSync(m
   console.error('test:cloud: cdk.out is missing or older than the sources; synthesising with bundling');
   check(spawnSync('npm', ['run', 'synth'], { cwd: infraDir, stdio: 'inherit' }), 'synth');
 }
-const { node24 } = cloudRuntime();
+const { node24, dynamodbLocal } = cloudRuntime();
 const vitest = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 const args = [vitest, 'run', '-c', 'vitest.cloud.config.ts', ...process.argv.slice(2)];
-check(spawnSync(node24, args, { cwd: infraDir, stdio: 'inherit' }), 'vitest');
+const env = { ...process.env, MTD_DYNAMODB_LOCAL_DIR: dynamodbLocal };
+check(spawnSync(node24, args, { cwd: infraDir, stdio: 'inherit', env }), 'vitest');

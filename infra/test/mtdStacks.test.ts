@@ -186,7 +186,10 @@ describe('the dev stage', () => {
       actionsOf(s).includes('events:PutEvents'),
     );
     expect(putEvents).toHaveLength(1);
-    expect(putEvents[0]!.Condition).toEqual({ StringEquals: { 'events:source': Object.values(Sources) } });
+    expect(putEvents[0]!.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'events:source': Object.values(Sources) },
+      Null: { 'events:source': 'false' },
+    });
     expect(JSON.stringify(putEvents[0]!.Resource)).toContain('Bus');
   });
 

@@ -123,7 +123,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
           ...(context.replayName ? { replayName: context.replayName } : {}),
         })
     : (options.handler as EventHandler);
-  const sqs = options.sqs ?? new SQSClient({});
+  const sqs = options.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false });
   const logger = options.logger ?? new Logger({ serviceName: subscriptionName });
   const clock = options.clock ?? systemClock;
   const namespace = options.metricsNamespace ?? 'MTD';

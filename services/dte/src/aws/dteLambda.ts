@@ -25,7 +25,9 @@ const config = dteConfigFromEnv(process.env);
 const { settings } = config;
 const dynamo = new DynamoDBClient({});
 const secrets = new SecretsManagerClient({});
-const sqs = new SQSClient({});
+// The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
+// regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 const credentials = secretsManagerCredentials({ secrets, secretId: config.certificateSecretArn, clock });

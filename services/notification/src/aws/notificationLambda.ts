@@ -19,7 +19,9 @@ import {
  */
 const dynamo = new DynamoDBClient({});
 const ses = new SESv2Client({});
-const sqs = new SQSClient({});
+// The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
+// regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 

@@ -21,7 +21,9 @@ import { createProjection } from '#src/index';
  * API is not given it on AWS yet, so its audit routes answer 503 there.
  */
 const dynamo = new DynamoDBClient({});
-const sqs = new SQSClient({});
+// The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
+// regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const cloudWatch = new CloudWatchClient({});
 const logger = new Logger({ serviceName: 'projection' });
 
