@@ -49,7 +49,8 @@ const sampler = setInterval(() => {
 }, 250);
 const calls = countDynamoCalls(runtime.client);
 const callsBefore = calls.snapshot();
-const rssBefore = process.memoryUsage().rss;
+const memoryBefore = process.memoryUsage();
+const rssBefore = memoryBefore.rss;
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const result = await runtime.projections.rebuild();
@@ -87,6 +88,9 @@ console.log(
   `DynamoDB calls        ${Object.entries(rebuildCalls)
     .map(([operation, n]) => `${operation} ${n.toLocaleString('en')}`)
     .join(', ')}`,
+);
+console.log(
+  `memory before         heap ${mb(memoryBefore.heapUsed)} of ${mb(memoryBefore.heapTotal)} MB, external ${mb(memoryBefore.external)} MB, array buffers ${mb(memoryBefore.arrayBuffers)} MB`,
 );
 console.log(`RSS                   ${mb(rssBefore)} MB before, peak ${mb(peakRss)} MB`);
 console.log(
