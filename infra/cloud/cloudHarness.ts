@@ -44,6 +44,9 @@ import {
 } from './lambdaFunctions';
 import { type BusEvent, type BusRule, startLocalAws } from './localAws';
 
+/** The caller name of EventBridge's own deliveries to queues (a service principal, checked by queue policies). */
+export const eventBridgePrincipal = 'events.amazonaws.com';
+
 /** One invocation of a function, for the capacity figures. */
 export interface Invocation {
   functionName: string;
@@ -113,6 +116,7 @@ export class CloudHarness {
   private readonly baseEnv = { ...process.env };
   private root = '';
   private sqs!: SQSClient;
+  private asEventBridge!: SQSClient;
   private streams!: DynamoDBStreamsClient;
   s3!: S3Client;
   private endpoints: Record<string, string> = {};
@@ -189,6 +193,11 @@ export class CloudHarness {
       credentials: { accessKeyId: accessKeyOf('harness'), secretAccessKey: 'emulated' },
     };
     this.sqs = new SQSClient({ ...harnessClient, endpoint: this.endpoints.AWS_ENDPOINT_URL_SQS });
+    this.asEventBridge = new SQSClient({
+      region,
+      endpoint: this.endpoints.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: accessKeyOf(eventBridgePrincipal), secretAccessKey: 'emulated' },
+    });
     this.s3 = new S3Client({
       ...harnessClient,
       endpoint: this.endpoints.AWS_ENDPOINT_URL_S3,
@@ -577,8 +586,9 @@ export class CloudHarness {
   private async deliver(event: BusEvent, rule: BusRule): Promise<void> {
     for (const target of rule.targets) {
       if (target.startsWith('arn:aws:sqs:')) {
-        // EventBridge delivers with its service principal, allowed by the queue policy.
-        await this.sqs.send(
+        // EventBridge delivers with its service principal (allowed by the queue policy, not a role),
+        // signed as such so the call log counts these SQS requests apart from the test's own.
+        await this.asEventBridge.send(
           new SendMessageCommand({
             QueueUrl: this.queueUrl(target.split(':').at(-1) ?? ''),
             MessageBody: JSON.stringify(event),
