@@ -4,8 +4,8 @@ export interface TopProduct {
   sku: string;
   description: string;
   quantity: number;
-  /** Σ lineTotal of the product on issued DTEs, in pesos. */
-  revenue: number;
+  /** Σ lineTotal of the product on issued DTEs, in pesos (exact: a bigint). */
+  revenue: bigint;
 }
 
 /** Nearest-rank percentiles in whole milliseconds; null when no order has both ends of the stage. */
@@ -26,10 +26,13 @@ export interface DayStatistics {
   rejected: number;
   /** Orders with an issued DTE. */
   issued: number;
-  /** Σ total of the issued DTEs, in pesos. */
-  revenue: number;
+  /**
+   * Σ total of the issued DTEs, in pesos. A bigint: a sum of many orders can pass 2^53, where a
+   * number silently rounds; the query API writes it as an exact JSON integer.
+   */
+  revenue: bigint;
   /** revenue / issued, rounded half-up to whole pesos; null when nothing was issued. */
-  averageOrderValue: number | null;
+  averageOrderValue: bigint | null;
   topProductsByQuantity: TopProduct[];
   topProductsByRevenue: TopProduct[];
   latencies: {
@@ -59,9 +62,9 @@ export interface DispatchCompliance {
   pendingCompleted: number;
 }
 
-/** Integer division rounded half-up, exact for non-negative integers (no float rounding of .5). */
-export function divideRoundHalfUp(numerator: number, denominator: number): number {
-  return Math.floor((2 * numerator + denominator) / (2 * denominator));
+/** Integer division rounded half-up, exact for non-negative integers of any size (bigint). */
+export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  return (2n * numerator + denominator) / (2n * denominator);
 }
 
 /** Nearest-rank percentile of sorted values: the smallest value with at least p% of values ≤ it. */
@@ -87,6 +90,10 @@ function between(from: string | null, to: string | null): number | null {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareDescending(a: number | bigint, b: number | bigint): number {
+  return a > b ? -1 : a < b ? 1 : 0;
 }
 
 /**
@@ -171,7 +178,7 @@ function computeStatistics(views: readonly OrderView[], asOf: Date): Omit<DaySta
   let accepted = 0;
   let rejected = 0;
   let issued = 0;
-  let revenue = 0;
+  let revenue = 0n;
   let exceptionsOpen = 0;
   let due = 0;
   let onTime = 0;
@@ -186,16 +193,16 @@ function computeStatistics(views: readonly OrderView[], asOf: Date): Omit<DaySta
     if (view.exception) exceptionsOpen += 1;
     if (view.issuedAt && view.total !== null) {
       issued += 1;
-      revenue += view.total;
+      revenue += BigInt(view.total);
       for (const line of view.lines) {
         const product = products.get(line.sku) ?? {
           sku: line.sku,
           description: line.description,
           quantity: 0,
-          revenue: 0,
+          revenue: 0n,
         };
         product.quantity += line.quantity;
-        product.revenue += line.lineTotal;
+        product.revenue += BigInt(line.lineTotal);
         products.set(line.sku, product);
       }
     }
@@ -221,7 +228,7 @@ function computeStatistics(views: readonly OrderView[], asOf: Date): Omit<DaySta
   const all = [...products.values()];
   const top = (key: 'quantity' | 'revenue') =>
     [...all]
-      .sort((x, y) => y[key] - x[key] || compareStrings(x.sku, y.sku))
+      .sort((x, y) => compareDescending(x[key], y[key]) || compareStrings(x.sku, y.sku))
       .slice(0, 3)
       .map((p) => ({ ...p }));
 
@@ -233,7 +240,7 @@ function computeStatistics(views: readonly OrderView[], asOf: Date): Omit<DaySta
     rejected,
     issued,
     revenue,
-    averageOrderValue: issued === 0 ? null : divideRoundHalfUp(revenue, issued),
+    averageOrderValue: issued === 0 ? null : divideRoundHalfUp(revenue, BigInt(issued)),
     topProductsByQuantity: top('quantity'),
     topProductsByRevenue: top('revenue'),
     latencies: {
@@ -254,14 +261,27 @@ function computeStatistics(views: readonly OrderView[], asOf: Date): Omit<DaySta
   };
 }
 
-function csvCell(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+/**
+ * Characters that make a spreadsheet read a cell as a formula when they lead it (OWASP, CSV
+ * Injection; ASVS 1.2.10): = + - @, tab, CR, LF and NUL, and their full-width forms, which some
+ * locales' spreadsheets also take for operators.
+ */
+const formulaTriggers = /^[=+\-@\t\r\n\0＝＋－＠]/;
+
+/**
+ * One CSV cell (RFC 4180 quoting). Text that a spreadsheet would take for a formula gets a leading
+ * `'` (shown as text, never evaluated) and is always quoted; numbers are written as they are.
+ */
+export function csvCell(value: string | number | bigint | null): string {
+  if (value === null) return '';
+  if (typeof value !== 'string') return String(value);
+  const text = formulaTriggers.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(text) || text !== value ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** The statistics as `metric,value` CSV rows (one flat, spreadsheet-friendly table). */
 export function dayStatisticsToCsv(stats: DayStatistics | PeriodStatistics): string {
-  const rows: [string, string | number | null][] = [
+  const rows: [string, string | number | bigint | null][] = [
     ...('day' in stats
       ? [['day', stats.day] as [string, string]]
       : [['from', stats.from] as [string, string], ['to', stats.to] as [string, string]]),

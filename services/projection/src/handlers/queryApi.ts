@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { LedgerCorruptError, LedgerProofError } from '@mtd/platform/ledger';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuditLedgerUnavailableError, InvalidCursorError } from '#adapters/projectionErrors';
 import { businessDayOf, isBusinessDay } from '#domain/businessDay';
@@ -129,7 +130,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
           'content-disposition': `attachment; filename="mtd-stats-${from}_${to}.csv"`,
         });
       }
-      return c.json(stats);
+      return statisticsJson(c, stats);
     }
     const day = c.req.query('day') || businessDayOf(now(), timeZone);
     if (!isBusinessDay(day))
@@ -142,7 +143,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
       });
     }
     const views = await queries.viewsOfDays(day, day);
-    return c.json({
+    return statisticsJson(c, {
       ...stats,
       ordersPerHour: ordersPerHour(views, timeZone),
       atRiskOpen: views.filter((v) => v.atRisk.length > 0).length,
@@ -197,4 +198,19 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
   });
 
   return app;
+}
+
+/**
+ * Statistics as JSON, with every bigint (the money sums) written as an exact JSON integer: JSON
+ * numbers have no size limit, so a reader with big-number parsing gets the exact sum, and a plain
+ * `JSON.parse` still gets a number (exact up to 2^53, as before).
+ */
+function statisticsJson(c: Context, value: unknown): Response {
+  // A marker no input can forge (a fresh random token per answer): a description that looks like
+  // one stays a string.
+  const marker = `bigint:${randomUUID()}:`;
+  const text = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${marker}${v}` : v));
+  return c.body(text.replaceAll(new RegExp(`"${marker}(-?\\d+)"`, 'g'), '$1'), 200, {
+    'content-type': 'application/json; charset=UTF-8',
+  });
 }
