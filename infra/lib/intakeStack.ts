@@ -1,5 +1,5 @@
 import { Sources } from '@mtd/contracts';
-import { maxOrderBytes } from '@mtd/intake';
+import { maxOrderBytes, validUsagePlan } from '@mtd/intake';
 import { type CfnElement, Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -7,6 +7,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   PassthroughBehavior,
+  Period,
   RequestValidator,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -116,8 +117,9 @@ export class IntakeStack extends ServiceStack {
       cloudWatchRole: false,
       deployOptions: {
         stageName: stage,
-        throttlingRateLimit: this.settings.intakeThrottle.rateLimit * this.settings.intakeClients.length,
-        throttlingBurstLimit: this.settings.intakeThrottle.burstLimit * this.settings.intakeClients.length,
+        // The stage carries every partner at its plan's limits at once; each key is held to its own.
+        throttlingRateLimit: sum(this.settings.intakeClients.map((c) => c.usagePlan.rateLimit)),
+        throttlingBurstLimit: sum(this.settings.intakeClients.map((c) => c.usagePlan.burstLimit)),
         loggingLevel: MethodLoggingLevel.ERROR,
         metricsEnabled: true,
         tracingEnabled: true,
@@ -180,13 +182,16 @@ export class IntakeStack extends ServiceStack {
       },
       methodResponses: [{ statusCode: '202' }, { statusCode: '413' }, { statusCode: '503' }],
     });
-    const plan = api.addUsagePlan('Partners', {
-      name: resourceName(stage, 'intake', 'partners'),
-      description: 'Per-client throttling of raw orders (seed: 500 orders/min at peak)',
-      throttle: this.settings.intakeThrottle,
-      apiStages: [{ api, stage: api.deploymentStage }],
-    });
+    // One usage plan per partner (its own rate, burst and daily quota), as `mtd partners add` locally.
     for (const client of this.settings.intakeClients) {
+      const { rateLimit, burstLimit, quotaPerDay } = validUsagePlan(client.usagePlan);
+      const plan = api.addUsagePlan(`Plan${client.name}`, {
+        name: resourceName(stage, 'intake', 'partner', client.name),
+        description: `Partner ${client.name}: ${rateLimit} orders/s, burst ${burstLimit}${quotaPerDay ? `, ${quotaPerDay}/day` : ''}`,
+        throttle: { rateLimit, burstLimit },
+        ...(quotaPerDay ? { quota: { limit: quotaPerDay, period: Period.DAY } } : {}),
+        apiStages: [{ api, stage: api.deploymentStage }],
+      });
       plan.addApiKey(
         api.addApiKey(`Key${client.name}`, { apiKeyName: resourceName(stage, 'intake', client.name) }),
       );
@@ -289,4 +294,8 @@ export class IntakeStack extends ServiceStack {
     deadLetterAlarm(this, 'BatchFailuresDlqAlarm', batchFailures.dlq, this.alarmTopic);
     lambdaAlarms(this, 'ReceiveBatch', receiveBatch, receiveBatchName, this.alarmTopic, this.settings);
   }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

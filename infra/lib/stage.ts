@@ -1,3 +1,4 @@
+import { defaultPartnerUsagePlan, type PartnerUsagePlan } from '@mtd/intake';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
@@ -28,13 +29,24 @@ export const stageConfigSchema = z
       .refine((d) => logRetentionDays.includes(d), `one of ${logRetentionDays.join(', ')}`),
     /** How long the bus archive keeps events for replay. */
     archiveRetentionDays: z.int().min(1).max(3650),
-    /** Intake API throttling per client (usage plan; each API key gets its own bucket). */
-    intakeThrottle: z
-      .strictObject({ rateLimit: z.number().positive(), burstLimit: z.int().positive() })
-      .refine((t) => t.burstLimit >= t.rateLimit, 'burstLimit must be at least rateLimit'),
-    /** Partners of the intake API: one API key each, all under the partner usage plan. */
+    /**
+     * Partners of the intake API: one API key and one usage plan each (rate, burst, daily quota),
+     * the shape `mtd partners add --rate --burst --quota` gives a partner of the local runtime. The
+     * stage's own throttle is the sum of the plans.
+     */
     intakeClients: z
-      .array(z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'lower-case, 2-31 chars') }))
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'lower-case, 2-31 chars'),
+          usagePlan: z
+            .strictObject({
+              rateLimit: z.int().positive(),
+              burstLimit: z.int().positive(),
+              quotaPerDay: z.int().positive().optional(),
+            })
+            .refine((t) => t.burstLimit >= t.rateLimit, 'burstLimit must be at least rateLimit'),
+        }),
+      )
       .min(1)
       .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, 'client names must be unique'),
     /** Oldest message in a subscription queue older than this → alarm. */
@@ -89,8 +101,7 @@ export interface StageSettings {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: RetentionDays;
   readonly archiveRetention: Duration;
-  readonly intakeThrottle: { readonly rateLimit: number; readonly burstLimit: number };
-  readonly intakeClients: readonly { readonly name: string }[];
+  readonly intakeClients: readonly { readonly name: string; readonly usagePlan: PartnerUsagePlan }[];
   readonly maxMessageAge: Duration;
   readonly lambdaErrorsThreshold: number;
   readonly outboxRetryAttempts: number;
@@ -104,12 +115,19 @@ export interface StageSettings {
   readonly apiLatencyP99: Duration;
 }
 
-/** Seed load: 500 orders/min at peak ≈ 8.3 requests/s; each client gets that with headroom. */
-const seedRatePerSecond = 10;
+/**
+ * Seed load: 500 orders/min at peak ≈ 8.3 requests/s; each partner gets that with headroom (10/s,
+ * `defaultPartnerUsagePlan`, which dev and the local runtime use as is). Bursts grow with the stage
+ * (a partner's retry storm after an outage); daily quotas stop a runaway client within the day: dev
+ * 20,000 (40 min at peak), qa 100,000 (a load test), prod 300,000 (10 h at peak per partner).
+ */
+const partnersWith = (usagePlan: PartnerUsagePlan): StageConfig['intakeClients'] => [
+  { name: 'web', usagePlan },
+  { name: 'marketplace', usagePlan },
+];
 
 const common = {
   earlyWarningSchedule: 'rate(5 minutes)',
-  intakeClients: [{ name: 'web' }, { name: 'marketplace' }],
 } satisfies Partial<StageConfig>;
 
 /** The stages' parameters. Change them here; `stageSettings` refuses a bad one at synth. */
@@ -121,7 +139,7 @@ export const stageConfigs: Record<StageName, StageConfig> = {
     retainData: false,
     logRetentionDays: 7,
     archiveRetentionDays: 7,
-    intakeThrottle: { rateLimit: seedRatePerSecond, burstLimit: 20 },
+    intakeClients: partnersWith(defaultPartnerUsagePlan),
     maxMessageAgeMinutes: 30,
     lambdaErrorsThreshold: 5,
     outboxRetryAttempts: 5,
@@ -140,7 +158,7 @@ export const stageConfigs: Record<StageName, StageConfig> = {
     retainData: true,
     logRetentionDays: 30,
     archiveRetentionDays: 30,
-    intakeThrottle: { rateLimit: seedRatePerSecond, burstLimit: 50 },
+    intakeClients: partnersWith({ rateLimit: 10, burstLimit: 50, quotaPerDay: 100_000 }),
     maxMessageAgeMinutes: 15,
     lambdaErrorsThreshold: 3,
     outboxRetryAttempts: 10,
@@ -159,7 +177,7 @@ export const stageConfigs: Record<StageName, StageConfig> = {
     retainData: true,
     logRetentionDays: 365,
     archiveRetentionDays: 365,
-    intakeThrottle: { rateLimit: seedRatePerSecond, burstLimit: 100 },
+    intakeClients: partnersWith({ rateLimit: 10, burstLimit: 100, quotaPerDay: 300_000 }),
     maxMessageAgeMinutes: 5,
     lambdaErrorsThreshold: 1,
     outboxRetryAttempts: 20,
@@ -199,7 +217,6 @@ export function parseStageConfig(raw: unknown, where = 'stage config'): StageSet
     removalPolicy: c.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     logRetention: c.logRetentionDays as RetentionDays,
     archiveRetention: Duration.days(c.archiveRetentionDays),
-    intakeThrottle: c.intakeThrottle,
     intakeClients: c.intakeClients,
     maxMessageAge: Duration.minutes(c.maxMessageAgeMinutes),
     lambdaErrorsThreshold: c.lambdaErrorsThreshold,

@@ -2,10 +2,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sources, streamPrefixesBySource, subscriptions } from '@mtd/contracts';
 import { folioLedgerTable } from '@mtd/dte';
+import { defaultPartnerUsagePlan } from '@mtd/intake';
 import { effectClaimsTable, effectClaimsTtlAttribute, eventStoreTable, schemaNameOf } from '@mtd/platform';
 import { projectionTables } from '@mtd/projection';
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { schemaSnapshotDir } from '../lib/platformStack';
+import { stageSettings } from '../lib/stage';
 import { resourcesOf, type Synthesized, synthMtd } from './synthMtd';
 
 const serviceStackNames = ['mtd-dev-intake', 'mtd-dev-dte', 'mtd-dev-notification', 'mtd-dev-projection'];
@@ -362,10 +365,30 @@ describe('the dev stage', () => {
     expect(templates['application/xml']).toContain(
       "MessageGroupId=$util.urlEncode($input.params('X-Order-Id'))",
     );
-    intake.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: 10, BurstLimit: 20 },
+    // One plan per partner, with the stage's numbers (dev: the default plan, which the local runtime
+    // gives `mtd partners add` too), and the stage throttle carrying both partners at once.
+    expect(resourcesOf(intake, 'AWS::ApiGateway::UsagePlan')).toHaveLength(2);
+    for (const partner of ['web', 'marketplace'])
+      intake.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: `mtd-dev-intake-partner-${partner}`,
+        Throttle: {
+          RateLimit: defaultPartnerUsagePlan.rateLimit,
+          BurstLimit: defaultPartnerUsagePlan.burstLimit,
+        },
+        Quota: { Limit: defaultPartnerUsagePlan.quotaPerDay, Period: 'DAY' },
+      });
+    intake.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
+      ]),
     });
     expect(resourcesOf(intake, 'AWS::ApiGateway::ApiKey')).toHaveLength(2);
+    expect(resourcesOf(intake, 'AWS::ApiGateway::UsagePlanKey')).toHaveLength(2);
+    const prod = stageSettings('prod').intakeClients;
+    expect(prod.map((c) => c.usagePlan)).toEqual([
+      { rateLimit: 10, burstLimit: 100, quotaPerDay: 300_000 },
+      { rateLimit: 10, burstLimit: 100, quotaPerDay: 300_000 },
+    ]);
     intake.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },

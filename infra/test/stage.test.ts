@@ -16,7 +16,7 @@ describe('stage parameters', () => {
   it('fails with every bad field named, and where it is', () => {
     const bad = {
       ...stageConfigs.prod,
-      intakeThrottle: { rateLimit: 50, burstLimit: 10 },
+      intakeClients: [{ name: 'web', usagePlan: { rateLimit: 50, burstLimit: 10 } }],
       emailFrom: 'MTD <boletas@otro.example.cl>',
       alarmEmails: ['not an email'],
       logRetentionDays: 8,
@@ -32,7 +32,7 @@ describe('stage parameters', () => {
     expect(error).toBeInstanceOf(InvalidStageConfigError);
     const message = (error as Error).message;
     expect(message).toContain('stage prod (infra/lib/stage.ts) is invalid');
-    expect(message).toMatch(/intakeThrottle: burstLimit must be at least rateLimit/);
+    expect(message).toMatch(/intakeClients\.0\.usagePlan: burstLimit must be at least rateLimit/);
     expect(message).toMatch(/alarmEmails\.0: /);
     expect(message).toMatch(/logRetentionDays: one of 1, 3, 5, 7/);
     expect(message).toMatch(/taxAuthorityUrl: /);

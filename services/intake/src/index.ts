@@ -1,5 +1,6 @@
 import type { Clock, EventStore, IdGenerator } from '@mtd/platform';
 import type { Hono } from 'hono';
+import type { PartnerKeys } from '#adapters/partnerKeys';
 import type { IntakePolicy } from '#domain/validateOrder';
 import { createIntakeHttpApp, type IntakeHttpOptions } from '#handlers/receiveOrderOverHttp';
 import {
@@ -7,6 +8,7 @@ import {
   type BatchReport,
   receiveOrdersFromBatchFile,
 } from '#handlers/receiveOrdersFromBatchFile';
+import { requirePartnerKey } from '#handlers/requirePartnerKey';
 
 export { type InboxWatcher, type InboxWatcherOptions, startInboxWatcher } from '#adapters/inboxWatcher';
 export {
@@ -17,6 +19,27 @@ export {
   OrderDocumentError,
   PayloadTooLargeError,
 } from '#adapters/orderDocumentParser';
+export {
+  InvalidPartnerNameError,
+  type KeyIdentity,
+  newPartnerKey,
+  type Partner,
+  PartnerExistsError,
+  PartnerKeys,
+  PartnerNotFoundError,
+  partnerKeyHash,
+  partnerKeysTable,
+  partnerNamePattern,
+} from '#adapters/partnerKeys';
+export {
+  type Admission,
+  defaultPartnerUsagePlan,
+  InvalidUsagePlanError,
+  localPartnerUsagePlan,
+  PartnerThrottle,
+  type PartnerUsagePlan,
+  validUsagePlan,
+} from '#domain/partnerUsagePlan';
 export { OrderConflictError } from '#domain/receiveOrder';
 export { defaultIntakePolicy, dteLimits, type IntakePolicy } from '#domain/validateOrder';
 export { type IntakeHandlerDeps, maxCommitBytes, type OrderOutcome } from '#handlers/receiveCandidateOrder';
@@ -33,6 +56,7 @@ export type {
   BatchReport,
 } from '#handlers/receiveOrdersFromBatchFile';
 export { receiveOrdersFromBatchFile } from '#handlers/receiveOrdersFromBatchFile';
+export { requirePartnerKey } from '#handlers/requirePartnerKey';
 
 export interface IntakeDeps {
   /** A store appending as `mtd.intake` (it may only write `order-*` streams). */
@@ -42,6 +66,11 @@ export interface IntakeDeps {
   /** Plausibility settings (clock skew, earliest placedAt); {@link defaultIntakePolicy} otherwise. */
   policy?: Partial<IntakePolicy>;
   http?: IntakeHttpOptions;
+  /**
+   * Partner keys and usage plans, checked on `POST /orders` where no API Gateway stands in front
+   * (the local runtime). Batch files in the inbox are not HTTP and need no key.
+   */
+  partnerKeys?: PartnerKeys;
 }
 
 export interface Intake {
@@ -60,7 +89,10 @@ export interface Intake {
  */
 export function createIntake(deps: IntakeDeps): Intake {
   return {
-    httpApp: createIntakeHttpApp(deps, deps.http),
+    httpApp: createIntakeHttpApp(deps, {
+      ...deps.http,
+      ...(deps.partnerKeys ? { gate: requirePartnerKey({ keys: deps.partnerKeys, clock: deps.clock }) } : {}),
+    }),
     receiveBatchFile: (file) => receiveOrdersFromBatchFile(deps, file),
   };
 }

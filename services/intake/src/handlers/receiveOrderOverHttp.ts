@@ -1,4 +1,4 @@
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import {
   decodeUtf8,
   maxOrderBytes,
@@ -30,6 +30,8 @@ export const httpServerLimits = {
   headersTimeout: 10_000,
   /** An idle keep-alive connection is closed after 5 s. */
   keepAliveTimeout: 5_000,
+  /** How often Node looks for connections past those timeouts (its default, 30 s, lets them linger). */
+  connectionsCheckingInterval: 1_000,
   /** Headers over 16 KiB are refused with 431. */
   maxHeaderSize: 16 * 1024,
 } as const;
@@ -38,6 +40,11 @@ export const httpServerLimits = {
 export interface IntakeHttpOptions {
   /** The body must arrive within this, or 408 (the server's own `requestTimeout` is the outer bound). */
   bodyTimeoutMs?: number;
+  /**
+   * Runs before anything else on `POST /orders`: the partner key check where no API Gateway does it
+   * (`requirePartnerKey`). Behind API Gateway (the Lambda) there is none: the gateway checked the key.
+   */
+  gate?: MiddlewareHandler;
 }
 
 /**
@@ -65,6 +72,7 @@ const defaultBodyTimeoutMs = 20_000;
 export function createIntakeHttpApp(deps: IntakeHandlerDeps, options: IntakeHttpOptions = {}): Hono {
   const app = new Hono();
   const bodyTimeoutMs = options.bodyTimeoutMs ?? defaultBodyTimeoutMs;
+  if (options.gate) app.use('/orders', options.gate);
 
   app.post('/orders', async (c) => {
     const requestId = deps.ids.next();
