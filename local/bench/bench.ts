@@ -141,6 +141,7 @@ const resources = startResourceWindow();
 const started = performance.now();
 const load = await sendOrders({
   url: runtime.url,
+  ...(runtime.intakeApiKey ? { apiKey: runtime.intakeApiKey } : {}),
   orders: options.orders,
   rate: options.rate,
   concurrency: options.concurrency,

@@ -6,6 +6,8 @@ export interface BenchOrder {
 
 export interface LoadOptions {
   url: string;
+  /** The intake API key (the runtime's own, `Runtime.intakeApiKey`). */
+  apiKey?: string;
   orders: number;
   /** Orders per second, open loop (sent on schedule whatever the answers); undefined: unpaced. */
   rate: number | undefined;
@@ -44,7 +46,10 @@ export async function sendOrders(options: LoadOptions): Promise<LoadResult> {
       const response = await fetch(`${options.url}/orders`, {
         method: 'POST',
         body: order.body,
-        headers: { 'content-type': order.contentType },
+        headers: {
+          'content-type': order.contentType,
+          ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
+        },
       });
       await response.arrayBuffer();
       status = response.status;

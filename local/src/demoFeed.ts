@@ -12,6 +12,8 @@ export type DemoFeedRuntime = Pick<Runtime, 'runners' | 'onCommit' | 'onOrderCha
 export interface DemoFeedOptions {
   url: string;
   inbox: string;
+  /** The intake API key the demo sends (the runtime's own, `Runtime.intakeApiKey`). */
+  apiKey?: string;
   random: () => number;
   /** Target orders per second over HTTP; the demo goes slower while the runtime is behind. */
   ratePerSecond: number;
@@ -144,7 +146,7 @@ export function startDemoFeed(options: DemoFeedOptions): DemoFeed {
       const response = await fetch(`${url}/orders`, {
         method: 'POST',
         body,
-        headers: { 'content-type': type },
+        headers: { 'content-type': type, ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}) },
       });
       const result = (await response.json().catch(() => ({}))) as { orderId?: string; duplicate?: boolean };
       if (response.status === 202 && (result.duplicate || !orderId)) counts.duplicates++;

@@ -7,7 +7,13 @@ import { serve } from '@hono/node-server';
 import { backofficeUsersTable, signInAttemptsTable } from '@mtd/backoffice';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable } from '@mtd/dte';
-import { createIntake, startInboxWatcher } from '@mtd/intake';
+import {
+  createIntake,
+  httpServerLimits,
+  PartnerKeys,
+  partnerKeysTable,
+  startInboxWatcher,
+} from '@mtd/intake';
 import {
   createNotification,
   type EmailSender,
@@ -55,10 +61,14 @@ import {
   projectionTables,
 } from '@mtd/projection';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { adminApi } from './adminApi';
 import { startBackoffice } from './backoffice';
+import { secureDataFolder } from './dataFolderPermissions';
 import { deadLetterApi } from './deadLetterApi';
 import { dteApi, localDteDeps, localDtePaths } from './localDte';
+import { ensureLocalIntakeKey, localPartnerName } from './localIntakeKey';
+import { partnersApi } from './partnersApi';
 import { ProjectionVersions } from './projectionVersions';
 import { type SlaWatcherOptions, startSlaWatcher } from './slaWatcher';
 import { localLedger, tableNames } from './tableNames';
@@ -90,6 +100,8 @@ export interface RuntimeOptions {
   log?: (line: string) => void;
   /** The first admin's password (else env MTD_ADMIN_PASSWORD, else generated and shown once). */
   adminPassword?: string;
+  /** The local partner's intake API key (else env MTD_INTAKE_API_KEY, else generated and shown once). */
+  intakeApiKey?: string;
   /** SLA deadlines (ms after acceptance) and how often the watcher checks them. */
   sla?: Pick<SlaWatcherOptions, 'deadlines' | 'checkEveryMs'>;
   /** Where early warnings are emailed. */
@@ -120,6 +132,13 @@ export interface Runtime {
   onOrderChanged(listener: (view: OrderView) => void): () => void;
   /** Set on the start that created the first admin: print it once, store it nowhere. */
   initialAdmin?: { username: string; password: string; generated: boolean };
+  /**
+   * The key of partner `local` for this machine's own clients (the demo, the bench, tests; the CLI
+   * reads it from `DATA/intake-api-key`). Undefined when an operator revoked it.
+   */
+  intakeApiKey?: string;
+  /** Set on the start that made the local key: print it once. */
+  initialIntakeKey?: { partner: string; key: string; generated: boolean };
   /** The tax-authority simulator's failure rate (no-op with an external tax authority). */
   setTaxFailureRate(rate: number): void;
   /** Runs the SLA watcher now. */
@@ -128,6 +147,9 @@ export interface Runtime {
 }
 
 export { localLedger, tableNames } from './tableNames';
+
+/** The largest body any `/api` route reads. */
+export const maxApiBodyBytes = 64 * 1024;
 
 /**
  * The whole choreography in one process on the embedded default: dynalite for DynamoDB, the
@@ -142,7 +164,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const dataDir = resolve(options.dataDir);
   const inbox = join(dataDir, 'inbox');
   const outbox = join(dataDir, 'outbox');
-  for (const dir of [dataDir, inbox, outbox]) mkdirSync(dir, { recursive: true });
+  secureDataFolder(dataDir);
+  for (const dir of [inbox, outbox]) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
   const dynamo = await startDynalite(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') });
   const { client } = dynamo;
@@ -158,7 +181,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Created on the first start after an upgrade too: an existing data folder just gains them.
     effectClaimsTable(tableNames.dteEffectClaims),
     effectClaimsTable(tableNames.notificationEffectClaims),
+    partnerKeysTable(tableNames.partners),
   ]);
+  // The intake API's partners (API Gateway's keys and usage plans, locally) and this machine's key.
+  const partnerKeys = await PartnerKeys.open({ client, tableName: tableNames.partners });
+  const chosenKey = options.intakeApiKey ?? process.env.MTD_INTAKE_API_KEY;
+  const localKey = await ensureLocalIntakeKey({
+    dataDir,
+    keys: partnerKeys,
+    now: clock.now(),
+    ...(chosenKey ? { chosen: chosenKey } : {}),
+  });
 
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
   // settle delay is needed, and a reader woken right after an append sees it.
@@ -195,7 +228,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.taxAuthority && 'url' in options.taxAuthority ? options.taxAuthority.url : simulator!.url;
 
   const broadcastPolicy = options.broadcast ?? { maxAttempts: 5, baseMs: 500, maxMs: 10_000 };
-  const intake = createIntake({ store: storeFor(Sources.intake), clock, ids });
+  const intake = createIntake({ store: storeFor(Sources.intake), clock, ids, partnerKeys });
   const dte = createDte({
     store: storeFor(Sources.dte),
     clock,
@@ -357,6 +390,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       subscriptions: followers.map((r) => ({ name: r.name, caughtUp: r.caughtUp, handled: r.handled })),
     }),
   );
+  // Every /api body is a small JSON document (sign-in, a user, a replay request, a partner): over
+  // 64 KiB is refused before it is read (routes may be stricter). POST /orders has intake's limits.
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: maxApiBodyBytes,
+      onError: (c) =>
+        c.json(
+          {
+            error: 'PayloadTooLarge',
+            message: `the body is over the ${maxApiBodyBytes / 1024} KiB limit of /api`,
+          },
+          413,
+        ),
+    }),
+  );
   // Every /api route below needs a token and a role (the back office's domain/accessPolicy.ts).
   app.use('/api/*', backoffice.guard);
   app.route('/', intake.httpApp);
@@ -365,6 +414,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.route('/', backoffice.app);
   app.route('/', deadLetterApi({ deadLetters, clock }));
   app.route('/', dteApi({ reader }));
+  app.route('/api/admin/partners', partnersApi({ keys: partnerKeys, clock }));
   app.route(
     '/api/admin',
     adminApi({
@@ -376,7 +426,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       audit: { ledger, events: storedEvents },
     }),
   );
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }) as Server;
+  // Body limits are the routes'; the server cuts off slow clients (headers, bodies, idle keep-alive).
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port ?? 0,
+    hostname: '127.0.0.1',
+    serverOptions: { ...httpServerLimits },
+  }) as Server;
   await new Promise<void>((resolveListen, reject) => {
     if (server.listening) resolveListen();
     server.once('listening', () => resolveListen());
@@ -397,6 +453,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   writeFileSync(
     join(dataDir, 'runtime.json'),
     `${JSON.stringify({ url, pid: process.pid, inbox, outbox }, null, 2)}\n`,
+    { mode: 0o600 },
   );
 
   return {
@@ -418,6 +475,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return () => orderListeners.delete(listener);
     },
     ...(backoffice.initialAdmin ? { initialAdmin: backoffice.initialAdmin } : {}),
+    ...(localKey ? { intakeApiKey: localKey.key } : {}),
+    ...(localKey?.created
+      ? { initialIntakeKey: { partner: localPartnerName, key: localKey.key, generated: localKey.generated } }
+      : {}),
     setTaxFailureRate: (rate) => simulator?.setFailureRate(rate),
     checkSla: () => slaWatcher.checkSla(),
     async stop() {

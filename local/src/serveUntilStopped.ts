@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandFailedError } from './cliErrors';
 import { type DemoFeed, startDemoFeed } from './demoFeed';
+import { localIntakeKeyFile } from './localIntakeKey';
 import { type Runtime, startRuntime } from './runtime';
 
 export interface ServeOptions {
@@ -44,6 +45,11 @@ export async function serveUntilStopped(options: ServeOptions): Promise<void> {
     log(`First start: created user "admin" with password ${runtime.initialAdmin.password}
   It is shown only now and stored nowhere (only its scrypt hash is kept); note it, then sign in.`);
   }
+  if (runtime.initialIntakeKey?.generated) {
+    log(`First start: created the intake API key of partner "${runtime.initialIntakeKey.partner}": ${runtime.initialIntakeKey.key}
+  Send it as the x-api-key header of POST /orders; "mtd send" reads it from ${localIntakeKeyFile(runtime.dataDir)} (0600).
+  "mtd partners add <name>" issues a key for each partner's system.`);
+  }
   log(banner(runtime, options));
   const demo = options.demo
     ? startDemoFeed({
@@ -51,6 +57,7 @@ export async function serveUntilStopped(options: ServeOptions): Promise<void> {
         inbox: runtime.inbox,
         random: Math.random,
         ratePerSecond: options.demo.ratePerSecond,
+        ...(runtime.intakeApiKey ? { apiKey: runtime.intakeApiKey } : {}),
         ...(options.demo.maxOrders !== undefined ? { maxOrders: options.demo.maxOrders } : {}),
         runtime,
         log,

@@ -19,6 +19,7 @@ export const tableNames = {
   /** A claim per upload to the tax authority (dte's) and per email (notification's). */
   dteEffectClaims: 'mtd-dte-effect-claims',
   notificationEffectClaims: 'mtd-notification-effect-claims',
+  partners: 'mtd-intake-partner-keys',
 } as const;
 
 /** The local audit ledger: the name its checkpoints carry, and where its keys are kept (0600). */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, testAdminPassword } from './harness';
+import { eventually, testAdminPassword, testIntakeApiKey } from './harness';
 
 /** The compiled CLI, as `npx mtd` runs it (it builds itself first when its sources changed). */
 export const mtdBin = join(import.meta.dirname, '..', '..', 'local', 'bin', 'mtd.mjs');
@@ -16,11 +16,20 @@ export interface ChildRuntime {
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
-/** `mtd start` as a real child process on a data folder, as `npm start` runs it. */
-export function startChildRuntime(dataDir: string, args: string[] = []): Promise<ChildRuntime> {
+/**
+ * `mtd start` as a real child process on a data folder, as `npm start` runs it. `env` replaces the
+ * test defaults (MTD_ADMIN_PASSWORD, MTD_INTAKE_API_KEY); a variable set to undefined is left out.
+ */
+export function startChildRuntime(
+  dataDir: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildRuntime> {
   return startAndWait(dataDir, () =>
     spawn(process.execPath, [mtdBin, 'start', '--data', dataDir, '--port', '0', ...args], {
-      env: runtimeEnv(),
+      env: Object.fromEntries(
+        Object.entries({ ...runtimeEnv(), ...env }).filter(([, value]) => value !== undefined),
+      ),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -38,7 +47,7 @@ export function startWithNpm(dataDir: string, args: string[] = []): Promise<Chil
 }
 
 function runtimeEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, MTD_ADMIN_PASSWORD: testAdminPassword };
+  return { ...process.env, MTD_ADMIN_PASSWORD: testAdminPassword, MTD_INTAKE_API_KEY: testIntakeApiKey };
 }
 
 /**

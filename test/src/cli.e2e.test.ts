@@ -184,6 +184,56 @@ describe('the mtd CLI against a running runtime', () => {
     expect(again.code).toBe(1);
   });
 
+  it('adds, lists and revokes intake partners; a key is shown once and held to its usage plan', async () => {
+    const added = await mtd(['partners', 'add', 'acme', '--rate', '50', '--burst', '50', '--quota', '2']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^added partner acme: 50 requests\/s, burst 50, 2 requests per UTC day$/m);
+    const key = /API key \(shown once; send it as the x-api-key header\): (mtdk_\S+)$/m.exec(
+      added.stdout,
+    )?.[1];
+    expect(key).toBeDefined();
+    expect((await mtd(['partners', 'add', 'acme'])).stderr).toMatch(
+      /a partner named "acme" has a key already/,
+    );
+    expect((await mtd(['partners', 'add', 'acme2', '--rate', '0'])).code).toBe(2);
+
+    const listed = await mtd(['partners', 'list', '--json']);
+    expect(listed.stdout).not.toContain(key);
+    expect(JSON.parse(listed.stdout).items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'acme',
+          status: 'active',
+          rateLimit: 50,
+          burstLimit: 50,
+          quotaPerDay: 2,
+        }),
+        expect.objectContaining({ name: 'local', status: 'active' }),
+      ]),
+    );
+    expect((await mtd(['partners', 'list'])).stdout).toMatch(/^acme\s+active\s+50\s+50\s+2\s/m);
+
+    // mtd send with the partner's key (MTD_API_KEY): two orders fit the day's quota of 2, a third does not.
+    const dir = runtime.dataDir;
+    const files = ['P-1', 'P-2', 'P-3'].map((orderId) => {
+      const file = join(dir, `${orderId}.xml`);
+      writeFileSync(file, orderXml(sampleOrder({ orderId, random })));
+      return file;
+    });
+    const sent = await mtd(['send', ...files], { MTD_API_KEY: key! });
+    expect(sent.code).toBe(1);
+    expect(sent.stdout).toMatch(/P-1\.xml: 202 /);
+    expect(sent.stdout).toMatch(/P-2\.xml: 202 /);
+    expect(sent.stdout).toMatch(/P-3\.xml: 429 .*"error":"LimitExceeded".*quota of 2 requests/);
+
+    const revoked = await mtd(['partners', 'revoke', 'acme']);
+    expect(revoked.stdout).toMatch(/^revoked partner acme at \S+$/m);
+    const refused = await mtd(['send', files[2]!], { MTD_API_KEY: key! });
+    expect(refused.stdout).toMatch(/P-3\.xml: 403 .*partner \\"acme\\" was revoked/);
+    // The runtime's own key (DATA/intake-api-key) still works for everyone else.
+    expect((await mtd(['send', files[2]!])).stdout).toMatch(/P-3\.xml: 202 /);
+  });
+
   it('renews an expired session by itself: with the refresh token, else with MTD_PASSWORD; else says what to do', async () => {
     const file = join(runtime.dataDir, 'session.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);

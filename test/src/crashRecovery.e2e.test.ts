@@ -8,7 +8,7 @@ import { startDynalite } from '@mtd/platform/dynalite';
 import { evolveOrderView, type OrderView } from '@mtd/projection';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildRuntime, stopChild } from './childRuntime';
-import { allEvents, authedFetch, caughtUp, eventually } from './harness';
+import { allEvents, authedFetch, caughtUp, eventually, orderHeaders } from './harness';
 
 describe('kill -9 mid-flow', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mtd-crash-'));
@@ -42,7 +42,7 @@ describe('kill -9 mid-flow', () => {
           const response = await fetch(`${target}/orders`, {
             method: 'POST',
             body: orderXml(order),
-            headers: { 'content-type': 'application/xml' },
+            headers: orderHeaders('application/xml'),
           });
           if (response.status === 202) acknowledged.add(order.orderId);
         } catch {

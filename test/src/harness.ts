@@ -25,6 +25,17 @@ export async function eventually<T>(
 /** The first admin's password in every test runtime (the runtime generates one when none is given). */
 export const testAdminPassword = 'test-admin-password-0123';
 
+/**
+ * The intake API key of partner `local` in every test runtime (given to in-process runtimes as
+ * `intakeApiKey`, to child runtimes as MTD_INTAKE_API_KEY), so a test posts orders as a partner does.
+ */
+export const testIntakeApiKey = 'mtdk_test-intake-key-0123456789abcdefghijklmnopqrstu';
+
+/** The headers of a partner's `POST /orders`. */
+export function orderHeaders(contentType: string, apiKey = testIntakeApiKey): Record<string, string> {
+  return { 'content-type': contentType, 'x-api-key': apiKey };
+}
+
 const tokens = new Map<string, string>();
 
 /** Signs in at `url` and returns the token (cached per url, user and password). */
@@ -73,6 +84,7 @@ export async function startTestRuntime(
     pollMs: 50,
     inboxPollMs: 50,
     adminPassword: testAdminPassword,
+    intakeApiKey: testIntakeApiKey,
     ...overrides,
   });
   return {
@@ -101,7 +113,7 @@ export async function postOrder(
   body: string,
   type: string,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}/orders`, { method: 'POST', body, headers: { 'content-type': type } });
+  const response = await fetch(`${url}/orders`, { method: 'POST', body, headers: orderHeaders(type) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

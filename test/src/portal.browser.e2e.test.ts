@@ -153,6 +153,7 @@ describe('the back-office portal in Chromium: every page, charts with real data,
     const demo = startDemoFeed({
       url: runtime.url,
       inbox: runtime.inbox,
+      ...(runtime.intakeApiKey ? { apiKey: runtime.intakeApiKey } : {}),
       random,
       ratePerSecond: 4,
       batchSize: 2,

@@ -59,6 +59,10 @@ const expectations: Record<string, (result: ReadmeResult, dataDir: string) => vo
   },
   'npx mtd users add ana --role analyst': (r) =>
     expect(r.stdout).toMatch(/^created ana \(analyst\); password \(shown once\): \S{24}\n$/),
+  'npx mtd partners add web': (r) =>
+    expect(r.stdout).toMatch(
+      /^added partner web: 10 requests\/s, burst 20, 20000 requests per UTC day\nAPI key \(shown once; send it as the x-api-key header\): mtdk_[\w-]{43}\n$/,
+    ),
   'npx mtd rules test examples/pattern.json examples/event.json': (r) => expect(r.stdout).toBe('match\n'),
   'npx mtd schemas check': (r) => expect(r.stdout).toMatch(/^schemas check: \d+ schemas, 0 problems\n$/),
   'npx mtd schemas export': (r, dataDir) => {

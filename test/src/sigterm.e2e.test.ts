@@ -5,7 +5,7 @@ import { OrderAcceptedV1, OrderReceivedV2 } from '@mtd/contracts';
 import { orderXml, type Runtime, sampleOrder, seededRandom, startRuntime } from '@mtd/local';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWithNpm, withoutNpmMachineWarnings } from './childRuntime';
-import { allEvents, authedFetch, caughtUp, eventually, testAdminPassword } from './harness';
+import { allEvents, authedFetch, caughtUp, eventually, orderHeaders, testAdminPassword } from './harness';
 
 function processIsAlive(pid: number): boolean {
   try {
@@ -43,7 +43,7 @@ describe('npm start -- --demo, then SIGTERM under load', () => {
           const response = await fetch(`${running.url}/orders`, {
             method: 'POST',
             body: orderXml(order),
-            headers: { 'content-type': 'application/xml' },
+            headers: orderHeaders('application/xml'),
           });
           if (response.status === 202) acknowledged.add(order.orderId);
         } catch {

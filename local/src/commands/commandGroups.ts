@@ -6,6 +6,7 @@ import { dte } from './dte';
 import { jobs } from './jobs';
 import { login } from './login';
 import { orders } from './orders';
+import { partners } from './partners';
 import { projections } from './projections';
 import { replay } from './replay';
 import { rules } from './rules';
@@ -32,6 +33,7 @@ export const commandGroups: readonly CommandGroup[] = [
   audit,
   jobs,
   users,
+  partners,
   rules,
   schemas,
 ];

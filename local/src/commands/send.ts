@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, rename } from 'node:fs/promises';
+import { chmod, copyFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Cli } from '../cliContext';
 import { ExitCode, RuntimeUnavailableError } from '../cliErrors';
+import { readLocalIntakeKey } from '../localIntakeKey';
 import type { ProgressDisplay } from '../progressDisplay';
 import { processIsAlive } from '../runtimeClient';
 import type { CommandGroup } from './commandGroup';
@@ -32,6 +33,8 @@ export const send: CommandGroup = {
       .option('--json', 'one JSON object per file')
       .action(async (files, options) => {
         const runtime = cli.runtime();
+        // The intake API wants a partner key: MTD_API_KEY, else the local key MTD saved at its start.
+        const apiKey = readLocalIntakeKey(cli.dataDir(), cli.io.env);
         const display = cli.io.stderr.isTTY && files.length > 1 ? cli.progress('send') : undefined;
         const say = (line: string) => (display ? display.note(line) : cli.log(line));
         let refused = 0;
@@ -50,12 +53,16 @@ export const send: CommandGroup = {
               );
             continue;
           }
-          const response = await runtime.send('/orders', {
-            method: 'POST',
-            body,
-            contentType: body.trimStart().startsWith('<') ? 'application/xml' : 'application/json',
-            auth: false,
-          });
+          const response = await runtime.send(
+            '/orders',
+            {
+              method: 'POST',
+              body,
+              contentType: body.trimStart().startsWith('<') ? 'application/xml' : 'application/json',
+              auth: false,
+            },
+            apiKey ? { 'x-api-key': apiKey } : {},
+          );
           const result = (await response.json().catch(() => ({}))) as Record<string, unknown>;
           if (response.status >= 400) refused++;
           if (options.json) cli.print({ file: typed, status: response.status, ...result });
@@ -89,6 +96,8 @@ async function placeBatch(
   const reportDirs = [join(inbox, 'done'), join(inbox, 'failed')];
   const before = new Set(reportDirs.flatMap((dir) => reports(dir)));
   await copyFile(file, join(inbox, `${name}.tmp`));
+  await chmod(join(inbox, `${name}.tmp`), 0o600); // copyFile keeps the source's mode
+
   await rename(join(inbox, `${name}.tmp`), join(inbox, name));
   if (!wait) {
     const line = `${typed}: batch placed in the inbox; its report will be in ${join(inbox, 'done')}`;

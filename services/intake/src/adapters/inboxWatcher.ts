@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type BatchFile, type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
 
@@ -53,7 +53,9 @@ export async function startInboxWatcher(options: InboxWatcherOptions): Promise<I
   const processingDir = join(dir, 'processing');
   const doneDir = join(dir, 'done');
   const failedDir = join(dir, 'failed');
-  await Promise.all([processingDir, doneDir, failedDir].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(
+    [processingDir, doneDir, failedDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
+  );
 
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -115,7 +117,7 @@ export async function startInboxWatcher(options: InboxWatcherOptions): Promise<I
     const targetName = await freeName(targetDir, name);
     // The report first: a crash before the move leaves the file in processing/, to be redone on start.
     const reportPath = join(targetDir, `${targetName}.report.json`);
-    await writeFile(`${reportPath}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(`${reportPath}.tmp`, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
     await rename(`${reportPath}.tmp`, reportPath);
     await rename(path, join(targetDir, targetName));
     onReport?.(report);
@@ -142,6 +144,8 @@ export async function startInboxWatcher(options: InboxWatcherOptions): Promise<I
       } catch {
         continue; // taken or removed by someone else since the listing
       }
+      // A taken file holds customers' data: owner-only, whatever mode its writer gave it.
+      await chmod(join(processingDir, name), 0o600).catch(() => {});
       await processFile(name);
     }
   };

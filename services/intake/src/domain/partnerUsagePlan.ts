@@ -77,7 +77,7 @@ const dayMs = 86_400_000;
  *
  * Hand-written rather than rate-limiter-flexible: its limiters are fixed windows (its
  * BurstyRateLimiter is two windows, not a bucket), its windows start at the first request rather
- * than at UTC midnight, and it reads `Date.now()` itself, so neither API Gateway's semantics nor a
+ * than at UTC midnight, and it reads the system clock itself, so neither API Gateway's semantics nor a
  * test clock would hold.
  */
 export class PartnerThrottle {
