@@ -94,6 +94,9 @@ beforeAll(async () => {
     dynamodbLocalDir,
     // The one setting the harness replaces: the SII lives outside AWS; its simulator stands in.
     environmentOverrides: { TAX_AUTHORITY_URL: simulator.url },
+    // CloudWatch answers every metric with 0 now: the projection is caught up (queue age 0, no
+    // publisher lag), so the early-warning check judges instead of skipping.
+    metricValue: () => 0,
     secrets: (deployment) => {
       const { issuer } = dteSettings(deployment);
       const caf = (dteType: 33 | 39) =>
@@ -160,26 +163,42 @@ describe('the emulated cloud: the bundles in cdk.out against emulated AWS', () =
     expect(checked.allowed).toBeGreaterThan(50);
   });
 
-  it('fails the IAM check when one needed statement is removed from a copy of the template', async () => {
-    const publisher = principals.find((p) => p.name === 'mtd-dev-outbox-publisher');
-    if (!publisher) throw new Error('no publisher role');
-    const withoutPutEvents: Principal = {
-      ...publisher,
-      policies: publisher.policies.map((policy) => ({
+  it('runs the scheduled early-warning check within its role', async () => {
+    const fn = harness.fn('mtd-dev-projection-early-warning');
+    const callsBefore = harness.calls.length;
+    // EventBridge Scheduler invokes it with no input (the schedule's target sets none).
+    const result = (await harness.invoke(fn, {}, 'eventbridge')) as { status: string; ordersRead: number };
+    expect(result.status).not.toBe('watermark-unknown');
+    const calls = harness.calls.slice(callsBefore);
+    expect(calls.map((call) => `${call.service} ${call.operation}`)).toEqual(
+      expect.arrayContaining(['local GetMetricData', 'dynamodb Query']),
+    );
+    expect((await checkCalls(calls, principals)).denied).toEqual([]);
+  });
+
+  it.each([
+    ['mtd-dev-outbox-publisher', 'events:PutEvents'],
+    ['mtd-dev-projection-early-warning', 'dynamodb:Query'],
+  ])('fails the IAM check when %s loses its %s statement in a copy of its policy', async (caller, action) => {
+    const principal = principals.find((p) => p.name === caller);
+    if (!principal) throw new Error(`no role for ${caller}`);
+    const without: Principal = {
+      ...principal,
+      policies: principal.policies.map((policy) => ({
         ...policy,
         document: {
           ...policy.document,
-          Statement: policy.document.Statement.filter((s) => ![s.Action].flat().includes('events:PutEvents')),
+          Statement: policy.document.Statement.filter((s) => ![s.Action].flat().includes(action)),
         },
       })),
     };
+    expect((await checkCalls(harness.calls, principals)).denied).toEqual([]);
     const checked = await checkCalls(
       harness.calls,
-      principals.map((p) => (p === publisher ? withoutPutEvents : p)),
+      principals.map((p) => (p === principal ? without : p)),
     );
-    expect(checked.denied.length).toBeGreaterThan(0);
     expect(new Set(checked.denied.map((d) => `${d.caller} ${d.action}`))).toEqual(
-      new Set(['mtd-dev-outbox-publisher events:PutEvents']),
+      new Set([`${caller} ${action}`]),
     );
   });
 
