@@ -136,6 +136,7 @@ console.log(
   `bench: ${options.orders} orders, ${options.rate ? `${options.rate}/s paced` : `unpaced, ${options.concurrency} clients`}, engine ${options.memory ? 'in memory' : 'on disk'}…`,
 );
 const callsBefore = counter.snapshot();
+const callsByTableBefore = counter.snapshotByTable();
 measuring = true;
 const resources = startResourceWindow();
 const started = performance.now();
@@ -162,6 +163,7 @@ const ended = timedOut ? performance.now() : Math.max(lastDoneAt, load.lastAnswe
 measuring = false;
 const usage = resources.stop();
 const callsAfter = counter.snapshot();
+const callsByTableAfter = counter.snapshotByTable();
 clearInterval(checker);
 clearTimeout(deadline);
 
@@ -176,6 +178,7 @@ if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
 const done = tracker.done;
 const seconds = (ended - started) / 1000;
 const calls = callsBetween(callsBefore, callsAfter);
+const callsByTable = callsBetween(callsByTableBefore, callsByTableAfter);
 const callTotal = Object.values(calls).reduce((a, b) => a + b, 0);
 const perOrder = (n: number) => (done === 0 ? Number.NaN : n / done);
 const rawPutItem = timedOut
@@ -232,6 +235,9 @@ const result: BenchResult = {
     callsByOperation: calls,
     callsPerOrder: perOrder(callTotal),
     callsPerOrderByOperation: Object.fromEntries(Object.entries(calls).map(([op, n]) => [op, perOrder(n)])),
+    callsPerOrderByTable: Object.fromEntries(
+      Object.entries(callsByTable).map(([table, n]) => [table, perOrder(n)]),
+    ),
   },
   cpu: {
     seconds: usage.cpuSeconds,

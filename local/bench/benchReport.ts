@@ -52,6 +52,8 @@ export interface BenchResult {
     callsByOperation: CallsByOperation;
     callsPerOrder: number;
     callsPerOrderByOperation: Record<string, number>;
+    /** `table operation` → calls per order: which component spends the budget. */
+    callsPerOrderByTable: Record<string, number>;
   };
   cpu: {
     seconds: number;
@@ -137,6 +139,9 @@ export function formatBenchTable(r: BenchResult): string {
   );
   for (const [operation, perOrder] of Object.entries(r.dynamodb.callsPerOrderByOperation))
     row(`  ${operation}`, number(perOrder, 2));
+  row('  by table (≥ 0.05)', '');
+  for (const [table, perOrder] of Object.entries(r.dynamodb.callsPerOrderByTable ?? {}))
+    if (perOrder >= 0.05) row(`    ${table}`, number(perOrder, 2));
   row(
     'CPU per order',
     `${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU (${number(r.cpu.ordersPerCpuSecond)} orders per CPU-second; ${number(r.cpu.seconds)} CPU-s in all)`,

@@ -5,6 +5,8 @@ export type CallsByOperation = Record<string, number>;
 export interface DynamoCallCounter {
   /** Calls so far, by operation (`PutItem`, `Query`, …). */
   snapshot(): CallsByOperation;
+  /** Calls so far, by table and operation (`mtd-events PutItem`): which component makes them. */
+  snapshotByTable(): CallsByOperation;
   remove(): void;
 }
 
@@ -18,16 +20,20 @@ const middlewareName = 'mtdBenchCallCounter';
  */
 export function countDynamoCalls(client: DynamoDBClient): DynamoCallCounter {
   const counts = new Map<string, number>();
+  const byTable = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => (args) => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       counts.set(operation, (counts.get(operation) ?? 0) + 1);
+      const key = `${tablesOf(args.input as TableInput).join('+') || '(no table)'} ${operation}`;
+      byTable.set(key, (byTable.get(key) ?? 0) + 1);
       return next(args);
     },
     { step: 'initialize', name: middlewareName, override: true },
   );
   return {
     snapshot: () => Object.fromEntries(counts),
+    snapshotByTable: () => Object.fromEntries(byTable),
     remove: () => {
       client.middlewareStack.remove(middlewareName);
     },
@@ -42,4 +48,21 @@ export function callsBetween(before: CallsByOperation, after: CallsByOperation):
       .filter(([, n]) => n > 0)
       .sort((a, b) => b[1] - a[1]),
   );
+}
+
+interface TableInput {
+  TableName?: string;
+  RequestItems?: Record<string, unknown>;
+  TransactItems?: Record<string, { TableName?: string }>[];
+}
+
+/** The tables a call touches: its TableName, a batch's RequestItems, a transaction's actions. */
+function tablesOf(input: TableInput | undefined): string[] {
+  if (!input) return [];
+  if (input.TableName) return [input.TableName];
+  if (input.RequestItems) return Object.keys(input.RequestItems).sort();
+  const tables = new Set<string>();
+  for (const action of input.TransactItems ?? [])
+    for (const part of Object.values(action)) if (part?.TableName) tables.add(part.TableName);
+  return [...tables].sort();
 }
