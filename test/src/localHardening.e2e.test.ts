@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -160,6 +161,33 @@ describe('the local runtime in its own process', () => {
     expect(
       readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml')).length,
     ).toBeGreaterThanOrEqual(3);
+  });
+
+  it('listens on no port but its HTTP API and the tax-authority simulator (the engine is in-process)', async () => {
+    const pid = running.child.pid!;
+    const sockets = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined; // closed since the listing
+          }
+        })
+        .filter((inode): inode is string => inode !== undefined),
+    );
+    const listening = ['tcp', 'tcp6'].flatMap((table) =>
+      readFileSync(`/proc/${pid}/net/${table}`, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((f) => f[3] === '0A' && sockets.has(f[9]!)) // 0A: LISTEN
+        .map((f) => Number.parseInt(f[1]!.split(':')[1]!, 16)),
+    );
+    const simulator = /Tax authority\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(running.output())?.[1];
+    expect(simulator).toBeDefined();
+    expect(listening.sort()).toEqual([Number(new URL(running.url).port), Number(simulator)].sort());
   });
 
   it('answers 413 to a 50 MB order: the client reads the answer, no dropped connection', async () => {

@@ -107,8 +107,9 @@ describe("the README's commands, as written, against a running MTD", () => {
       'npm run lint',
       'npm run bench -- --orders 5000',
       'npm run synth',
+      'npm run test:cloud',
     ]);
-    for (const command of ['npm test', 'npm run lint', 'npm run synth'])
+    for (const command of ['npm test', 'npm run lint', 'npm run synth', 'npm run test:cloud'])
       expect(ci).toMatch(new RegExp(`^${command}\\b`, 'm'));
   });
 
