@@ -4,7 +4,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventValidationError, type MtdEvent } from '@mtd/contracts';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock';
-import type { EffectClaims } from '../effectClaims';
+import { type EffectClaims, EffectInProgressError } from '../effectClaims';
 import { type EventBridgeEvent, fromEventBridgeEvent } from '../eventBridgeEvent';
 import { type EventHandler, type HandlerContext, isPageHandler, type SubscriptionHandler } from '../handler';
 import { emitLatencyMetric } from './latencyMetric';
@@ -152,14 +152,22 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
     try {
       result = await handler(event, context);
     } catch (error) {
-      logger.error('handler failed; SQS redelivers the message', {
-        subscription: subscriptionName,
-        messageId: record.messageId,
-        eventId: event.metadata.eventId,
-        eventType: event.metadata.eventType,
-        attempt: context.attempt,
-        error: error as Error,
-      });
+      // Another delivery of this message holds the effect's claim (a duplicate): not an error.
+      const duplicate = error instanceof EffectInProgressError;
+      (duplicate ? logger.info : logger.error).call(
+        logger,
+        duplicate
+          ? 'a duplicate delivery is doing the effect now; SQS redelivers the message'
+          : 'handler failed; SQS redelivers the message',
+        {
+          subscription: subscriptionName,
+          messageId: record.messageId,
+          eventId: event.metadata.eventId,
+          eventType: event.metadata.eventType,
+          attempt: context.attempt,
+          error: error as Error,
+        },
+      );
       throw error;
     }
     const now = clock.now();
