@@ -42,6 +42,7 @@ import {
   systemClock,
   timeOfPosition,
   ulidGenerator,
+  upgradeFeedIndex,
 } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import {
@@ -192,6 +193,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     now: clock.now(),
     ...(chosenKey ? { chosen: chosenKey } : {}),
   });
+
+  // A data folder written before the feed was sharded: move its commits into the shards before any
+  // reader looks (one Query when there is nothing to do).
+  await upgradeFeedIndex(client, tableNames.events, { log: (line) => log(line) });
 
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
   // settle delay is needed, and a reader woken right after an append sees it.

@@ -5,6 +5,8 @@ import {
   type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandOutput,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   type EventMetadata,
@@ -17,7 +19,7 @@ import {
   upcastToLatest,
 } from '@mtd/contracts';
 import { decodeTime } from 'ulid';
-import { AppendFence } from './appendFence';
+import { AppendFence, successorOf } from './appendFence';
 import { type Clock, type IdGenerator, systemClock, ulidGenerator } from './clock';
 import { batchGetAll } from './dynamoTables';
 import { EventTooLargeError, StreamOwnershipError, StreamVersionConflictError } from './errors';
@@ -33,7 +35,12 @@ import type {
 import type { LiveFeed } from './liveFeed';
 import type { StreamCache } from './streamCache';
 
-/** The event store table: one item per commit; the `feed` index orders commits by time (DESIGN §3). */
+/**
+ * The event store table: one item per commit; the `feed` index orders commits by time (DESIGN §3).
+ * Its partition key attribute is still named `day`, but since the feed was sharded it holds
+ * `<day>#<shard>` (see {@link feedPartitionOf}); keeping the attribute kept the index itself, which
+ * DynamoDB cannot re-key in place.
+ */
 export function eventStoreTable(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
@@ -64,6 +71,16 @@ export function eventStoreTable(tableName: string): CreateTableCommandInput {
 export const feedIndex = 'feed';
 /** Items of this pseudo-stream list the days that hold commits, so a reader can walk the feed. */
 const daysStream = '$days';
+
+/**
+ * How many feed partitions a day's commits are spread over. One partition per day took every
+ * commit of the day, and a DynamoDB partition (the index's too) takes about 1,000 write units/s:
+ * with commits of 1-3 KB that is 300-1,000 commits/s, about 50-150 orders/s. Eight shards give
+ * eight times that; a reader pays one Query per shard per page (in parallel), appends pay nothing.
+ * Each day's marker records the count its commits were written with, so a later change applies to
+ * new days without re-keying old ones.
+ */
+export const feedShards = 8;
 /** DynamoDB's item limit is 400 KB; leave room for keys and attribute names. */
 const maxCommitBytes = 380 * 1024;
 
@@ -292,37 +309,83 @@ export class DynamoEventStore implements EventStore {
     if (tail) return { commits: tail, position: tail.at(-1)?.commitId ?? position };
     const days = await this.daysFrom(position ? dayOf(position) : undefined, dayOf(horizon));
     const commits: Commit[] = [];
-    for (const day of days) {
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: feedIndex,
-            KeyConditionExpression: '#day = :day AND commitId BETWEEN :after AND :before',
-            ExpressionAttributeNames: { '#day': 'day' },
-            ExpressionAttributeValues: {
-              ':day': { S: day },
-              ':after': { S: position ?? '0' },
-              ':before': { S: horizon },
-            },
-            Limit: limit - commits.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const commit = commitOf(item, { latest: false });
-          // BETWEEN is inclusive; the position was read already and the horizon is not settled.
-          if (commit.commitId !== position && commit.commitId !== horizon) commits.push(commit);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && commits.length < limit);
+    let after = position;
+    for (const { day, shards } of days) {
+      for (;;) {
+        const read = await this.readDay(partitionsOfDay(day, shards), after, horizon, limit - commits.length);
+        commits.push(...read.commits);
+        after = commits.at(-1)?.commitId ?? after;
+        if (read.exhausted || commits.length >= limit) break;
+      }
       if (commits.length >= limit) break;
     }
     const stored = await this.storedCommitIds(commits);
     return {
       commits: commits.filter((c) => stored.get(`${c.streamId}\u0000${c.version}`) === c.commitId),
       position: commits.at(-1)?.commitId ?? position,
+    };
+  }
+
+  /**
+   * Up to `want` commits of one day after `after` and below `horizon`, merged from the day's
+   * partitions in commit-id order. Each partition is asked for about twice its share (in parallel);
+   * a partition that had more stops the merge at the last id it returned, since the next id of the
+   * feed could be its next one. So the result is always the feed's exact next commits (never one
+   * skipped), and `exhausted` says that nothing of the day is left below the horizon after them.
+   */
+  private async readDay(
+    partitions: string[],
+    after: string | undefined,
+    horizon: string,
+    want: number,
+  ): Promise<{ commits: Commit[]; exhausted: boolean }> {
+    const perPartition = Math.min(want, Math.ceil((2 * want) / partitions.length) + 1);
+    const pages = await Promise.all(
+      partitions.map(async (partition) => {
+        let startKey: Record<string, AttributeValue> | undefined;
+        for (;;) {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: feedIndex,
+              KeyConditionExpression: '#day = :day AND commitId BETWEEN :after AND :before',
+              ExpressionAttributeNames: { '#day': 'day' },
+              ExpressionAttributeValues: {
+                ':day': { S: partition },
+                // BETWEEN is inclusive: start right after the position (read already); the horizon
+                // itself (not settled) is dropped below.
+                ':after': { S: after ? successorOf(after) : '0' },
+                ':before': { S: horizon },
+              },
+              Limit: perPartition,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          startKey = page.LastEvaluatedKey;
+          const items = page.Items ?? [];
+          // Nothing follows the horizon: a partition that reached it has nothing more to give.
+          const more = !!startKey && items.at(-1)?.commitId?.S !== horizon;
+          // A page can come back empty with more to read only past DynamoDB's 1 MB; read on then.
+          if (items.length > 0 || !startKey) return { items, more };
+        }
+      }),
+    );
+    let bound: string | undefined;
+    for (const page of pages) {
+      const last = page.items.at(-1)?.commitId?.S;
+      if (page.more && last !== undefined && (bound === undefined || last < bound)) bound = last;
+    }
+    const items = pages
+      .flatMap((page) => page.items)
+      .filter((item) => {
+        const commitId = item.commitId!.S!;
+        return commitId !== horizon && (bound === undefined || commitId <= bound);
+      })
+      .sort((a, b) => (a.commitId!.S! < b.commitId!.S! ? -1 : 1));
+    const taken = items.slice(0, want);
+    return {
+      commits: taken.map((item) => commitOf(item, { latest: false })),
+      exhausted: bound === undefined && taken.length === items.length,
     };
   }
 
@@ -355,29 +418,51 @@ export class DynamoEventStore implements EventStore {
    */
   async headPosition(): Promise<string | undefined> {
     const days = await this.daysFrom(undefined, '9999-12-31');
-    for (const day of days.reverse()) {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: feedIndex,
-          KeyConditionExpression: '#day = :day',
-          ExpressionAttributeNames: { '#day': 'day' },
-          ExpressionAttributeValues: { ':day': { S: day } },
-          ScanIndexForward: false,
-          Limit: 1,
-          ProjectionExpression: 'commitId',
+    for (const { day, shards } of days.reverse()) {
+      const lasts = await Promise.all(
+        partitionsOfDay(day, shards).map(async (partition) => {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: feedIndex,
+              KeyConditionExpression: '#day = :day',
+              ExpressionAttributeNames: { '#day': 'day' },
+              ExpressionAttributeValues: { ':day': { S: partition } },
+              ScanIndexForward: false,
+              Limit: 1,
+              ProjectionExpression: 'commitId',
+            }),
+          );
+          return page.Items?.[0]?.commitId?.S;
         }),
       );
-      const last = page.Items?.[0]?.commitId?.S;
+      const last = lasts.reduce<string | undefined>(
+        (max, id) => (id && (!max || id > max) ? id : max),
+        undefined,
+      );
       if (last) return last;
     }
     return undefined;
   }
 
-  private async daysFrom(fromDay: string | undefined, toDay: string): Promise<string[]> {
-    const result = await this.client.send(
+  private async daysFrom(fromDay: string | undefined, toDay: string): Promise<FeedDay[]> {
+    return feedDays(this.client, this.tableName, fromDay, toDay);
+  }
+}
+
+/** The feed's days from `fromDay` to `toDay` (inclusive), as their markers list them. */
+async function feedDays(
+  client: DynamoDBClient,
+  tableName: string,
+  fromDay: string | undefined,
+  toDay: string,
+): Promise<FeedDay[]> {
+  const days: FeedDay[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const result: QueryCommandOutput = await client.send(
       new QueryCommand({
-        TableName: this.tableName,
+        TableName: tableName,
         KeyConditionExpression: 'streamId = :s AND version BETWEEN :from AND :to',
         ExpressionAttributeValues: {
           ':s': { S: daysStream },
@@ -385,13 +470,124 @@ export class DynamoEventStore implements EventStore {
           ':to': { N: toDay.replaceAll('-', '') },
         },
         ConsistentRead: true,
+        ExclusiveStartKey: startKey,
       }),
     );
-    return (result.Items ?? []).map((item) => {
+    for (const item of result.Items ?? []) {
       const d = item.version!.N!;
-      return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
-    });
+      const shards = item.feedShards?.N;
+      days.push({
+        day: `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`,
+        shards: shards === undefined ? undefined : Number(shards),
+      });
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return days;
+}
+
+export interface FeedIndexUpgrade {
+  /** Days whose commits were moved from their one old partition into the shards. */
+  days: string[];
+  /** Commit items re-keyed. */
+  commits: number;
+}
+
+/**
+ * The upgrade of a store written before the feed was sharded (an old local data folder, a deployed
+ * stage): every commit still in its day's one old partition (`day` = `YYYY-MM-DD`) is re-keyed to its
+ * shard (`YYYY-MM-DD#n`, one UpdateItem each, conditioned on the old value so a re-run or a racing
+ * upgrade changes nothing twice), then the day's marker records the shard count, which tells readers
+ * to stop reading the old partition. The index itself does not change (same name, same key
+ * attributes); DynamoDB re-indexes each updated item. Idempotent: a store already upgraded costs one
+ * Query of the day markers. Updates are MODIFY records on the table's stream, which the outbox
+ * publisher ignores (it publishes INSERTs only), so nothing is published twice.
+ *
+ * On AWS the index is eventually consistent, so a day is marked only once a fresh read of its old
+ * partition finds it empty.
+ */
+export async function upgradeFeedIndex(
+  client: DynamoDBClient,
+  tableName: string,
+  options: {
+    concurrency?: number;
+    /**
+     * Look into the old partition of days already marked too (one Query each): on a deployed stage,
+     * a function still running the old code during the deploy may have written one there after
+     * an earlier run marked the day.
+     */
+    recheckMarkedDays?: boolean;
+    log?: (line: string) => void;
+  } = {},
+): Promise<FeedIndexUpgrade> {
+  const upgrade: FeedIndexUpgrade = { days: [], commits: 0 };
+  const concurrency = options.concurrency ?? 16;
+  for (const { day, shards } of await feedDays(client, tableName, undefined, '9999-12-31')) {
+    if (shards !== undefined && !options.recheckMarkedDays) continue;
+    const before = upgrade.commits;
+    for (;;) {
+      const keys: { streamId: string; version: string; commitId: string }[] = [];
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page: QueryCommandOutput = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: feedIndex,
+            KeyConditionExpression: '#day = :day',
+            ExpressionAttributeNames: { '#day': 'day' },
+            ExpressionAttributeValues: { ':day': { S: day } },
+            ProjectionExpression: 'streamId, version, commitId',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? [])
+          keys.push({ streamId: item.streamId!.S!, version: item.version!.N!, commitId: item.commitId!.S! });
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      if (keys.length === 0) break;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, keys.length) }, async () => {
+          for (let i = next++; i < keys.length; i = next++) {
+            const key = keys[i]!;
+            try {
+              await client.send(
+                new UpdateItemCommand({
+                  TableName: tableName,
+                  Key: { streamId: { S: key.streamId }, version: { N: key.version } },
+                  UpdateExpression: 'SET #day = :partition',
+                  ConditionExpression: '#day = :day AND commitId = :commitId',
+                  ExpressionAttributeNames: { '#day': 'day' },
+                  ExpressionAttributeValues: {
+                    ':partition': { S: feedPartitionOf(key.commitId, key.streamId) },
+                    ':day': { S: day },
+                    ':commitId': { S: key.commitId },
+                  },
+                }),
+              );
+              upgrade.commits++;
+            } catch (error) {
+              // Moved already (a re-run, or the index lagging behind an earlier pass): nothing to do.
+              if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            }
+          }
+        }),
+      );
+    }
+    if (shards !== undefined && upgrade.commits === before) continue;
+    if (shards === undefined)
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { streamId: { S: daysStream }, version: { N: day.replaceAll('-', '') } },
+          UpdateExpression: 'SET feedShards = :shards',
+          ExpressionAttributeValues: { ':shards': { N: String(feedShards) } },
+        }),
+      );
+    upgrade.days.push(day);
+    options.log?.(`feed index: ${day}: ${upgrade.commits - before} commit(s) moved into its shards`);
   }
+  return upgrade;
 }
 
 /**
@@ -410,7 +606,7 @@ export function commitItem(commit: {
     version: { N: String(commit.version) },
     lastVersion: { N: String(commit.version + commit.envelopes.length - 1) },
     commitId: { S: commit.commitId },
-    day: { S: dayOf(commit.commitId) },
+    day: { S: feedPartitionOf(commit.commitId, commit.streamId) },
     producer: { S: commit.producer },
     events: { S: JSON.stringify(commit.envelopes.map(({ metadata, data }) => ({ metadata, data }))) },
   };
@@ -421,7 +617,41 @@ export function commitItem(commit: {
  * Tools that write commits directly (history as an older producer wrote it) write it too.
  */
 export function feedDayItem(day: string): Record<string, AttributeValue> {
-  return { streamId: { S: daysStream }, version: { N: day.replaceAll('-', '') } };
+  return {
+    streamId: { S: daysStream },
+    version: { N: day.replaceAll('-', '') },
+    feedShards: { N: String(feedShards) },
+  };
+}
+
+/**
+ * A commit's feed partition, `<day>#<shard>`: the UTC day of its id and a shard from a hash of its
+ * stream (FNV-1a), so it is computed again from the item alone (the upgrade re-keys old items so).
+ */
+export function feedPartitionOf(commitId: string, streamId: string, shards = feedShards): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < streamId.length; i++) {
+    hash ^= streamId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${dayOf(commitId)}#${hash % shards}`;
+}
+
+/**
+ * The feed partitions to read for a day. A day whose marker records its shard count is in exactly
+ * those shards. A day marked before the feed was sharded (an old data folder, or a deployed stage
+ * between the deploy and its upgrade) may hold commits in the day's one old partition and, written
+ * since the deploy, in the shards: read both until `upgradeFeedIndex` has moved it.
+ */
+function partitionsOfDay(day: string, shards: number | undefined): string[] {
+  const sharded = Array.from({ length: shards ?? feedShards }, (_, i) => `${day}#${i}`);
+  return shards === undefined ? [day, ...sharded] : sharded;
+}
+
+interface FeedDay {
+  day: string;
+  /** The shard count its marker records; undefined on a day marked before sharding. */
+  shards: number | undefined;
 }
 
 /** The UTC day of a commit id, from its ULID time: the feed index partition. */

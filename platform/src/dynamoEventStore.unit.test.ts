@@ -4,13 +4,14 @@ import {
   DynamoDBClient,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { Sources, Streams } from '@mtd/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppendFence } from './appendFence';
 import { type Clock, ulidGenerator } from './clock';
-import { DynamoEventStore } from './dynamoEventStore';
+import { DynamoEventStore, feedDayItem, feedPartitionOf } from './dynamoEventStore';
 import { StreamVersionConflictError } from './errors';
 
 const dynamo = mockClient(DynamoDBClient);
@@ -53,7 +54,7 @@ describe('DynamoEventStore calls', () => {
     expect(commit.Item).toMatchObject({
       version: { N: '4' },
       lastVersion: { N: '5' },
-      day: { S: '2026-11-24' },
+      day: { S: feedPartitionOf(commit.Item!.commitId!.S!, 'order-PO-1') },
       producer: { S: 'mtd.intake' },
     });
     const events = JSON.parse(commit.Item!.events!.S!);
@@ -79,7 +80,7 @@ describe('DynamoEventStore calls', () => {
       version: { N: '1' },
       lastVersion: { N: '1' },
       commitId: { S: commitId },
-      day: { S: '2026-11-24' },
+      day: { S: feedPartitionOf(commitId, streamId) },
       events: {
         S: JSON.stringify([
           { metadata: { ...rejected.metadata, eventType: 'OrderRejected' }, data: rejected.data },
@@ -87,20 +88,24 @@ describe('DynamoEventStore calls', () => {
       },
     });
     const [a, ghost, b, replaced, replacement] = [ids.next(), ids.next(), ids.next(), ids.next(), ids.next()];
+    const feed = [
+      item('order-A', a),
+      item('order-G', ghost),
+      item('order-B', b),
+      item('order-R', replaced),
+      // The append retried after the crash: the same key as the ghost it replaced.
+      item('order-R', replacement),
+    ];
     dynamo
       .on(QueryCommand, { IndexName: undefined })
-      .resolves({ Items: [{ streamId: { S: '$days' }, version: { N: '20261124' } }] })
+      .resolves({ Items: [feedDayItem('2026-11-24')] })
       .on(QueryCommand, { IndexName: 'feed' })
-      .resolves({
-        Items: [
-          item('order-A', a),
-          item('order-G', ghost),
-          item('order-B', b),
-          item('order-R', replaced),
-          // The append retried after the crash: the same key as the ghost it replaced.
-          item('order-R', replacement),
-        ],
-      });
+      .callsFake((input: QueryCommandInput) => ({
+        // Each shard's query gets that shard's items (no more than the Limit asked).
+        Items: feed
+          .filter((i) => i.day.S === input.ExpressionAttributeValues![':day']!.S)
+          .slice(0, input.Limit),
+      }));
     dynamo.on(BatchGetItemCommand).resolves({
       Responses: {
         events: [

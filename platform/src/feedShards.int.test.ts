@@ -1,0 +1,121 @@
+import { QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { Sources, Streams } from '@mtd/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ulidGenerator } from './clock';
+import { dayOf, feedIndex, feedShards, upgradeFeedIndex } from './dynamoEventStore';
+import type { NewEvent } from './eventStore';
+import { startTestEngine, type TestEngine } from './testing';
+
+const ids = ulidGenerator();
+const rejected = (orderId: string): NewEvent => ({
+  type: 'OrderRejected',
+  data: {
+    orderId,
+    rejectedAt: '2026-11-24T10:00:00.000Z',
+    reasons: [{ path: 'lines', code: 'empty', message: 'no lines' }],
+  },
+  metadata: {
+    eventId: ids.next(),
+    occurredAt: '2026-11-24T10:00:00.000Z',
+    correlationId: orderId,
+    causationId: 'req-1',
+    actor: 'system',
+  },
+});
+
+async function readAll(engine: TestEngine, limit: number): Promise<string[]> {
+  const seen: string[] = [];
+  let position: string | undefined;
+  for (;;) {
+    const page = await engine.reader.readFeed(position, { limit });
+    if (page.commits.length === 0) return seen;
+    expect(page.commits.length).toBeLessThanOrEqual(limit);
+    seen.push(...page.commits.map((c) => c.commitId));
+    position = page.position;
+  }
+}
+
+async function commitItems(engine: TestEngine) {
+  const items = (await engine.client.send(new ScanCommand({ TableName: 'mtd-events' }))).Items ?? [];
+  return items.filter((i) => i.commitId?.S);
+}
+
+describe('the sharded feed index', () => {
+  let engine: TestEngine;
+  const appended: string[] = [];
+  beforeAll(async () => {
+    engine = await startTestEngine();
+    const store = engine.storeFor(Sources.intake);
+    for (let i = 0; i < 120; i++) {
+      const result = await store.append(Streams.order(`S-${i}`), [rejected(`S-${i}`)], {
+        expectedVersion: 'no-stream',
+      });
+      appended.push(result.commitId);
+    }
+  });
+  afterAll(() => engine.close());
+
+  it('spreads a day’s commits over its shards, so no partition takes them all', async () => {
+    const partitions = new Map<string, number>();
+    for (const item of await commitItems(engine))
+      partitions.set(item.day!.S!, (partitions.get(item.day!.S!) ?? 0) + 1);
+    expect([...partitions.keys()].every((p) => /^\d{4}-\d{2}-\d{2}#[0-7]$/.test(p))).toBe(true);
+    expect(partitions.size).toBe(feedShards);
+    expect(Math.max(...partitions.values())).toBeLessThan(120 / 2);
+  });
+
+  it('reads every commit once, in commit-id order, whatever the page size', async () => {
+    for (const limit of [1, 3, 7, 100, 500])
+      expect(await readAll(engine, limit), `limit ${limit}`).toEqual(appended);
+  });
+
+  it('finds the head among the shards', async () => {
+    expect(await engine.reader.headPosition()).toBe(appended.at(-1));
+  });
+
+  it('upgrades a day written before sharding: re-keys its commits, marks the day, reads the same feed', async () => {
+    // The layout an older store wrote: every commit in its day's one partition, an unmarked day.
+    const items = await commitItems(engine);
+    for (const item of items)
+      await engine.client.send(
+        new UpdateItemCommand({
+          TableName: 'mtd-events',
+          Key: { streamId: item.streamId!, version: item.version! },
+          UpdateExpression: 'SET #day = :day',
+          ExpressionAttributeNames: { '#day': 'day' },
+          ExpressionAttributeValues: { ':day': { S: dayOf(item.commitId!.S!) } },
+        }),
+      );
+    const day = dayOf(appended[0]!);
+    await engine.client.send(
+      new UpdateItemCommand({
+        TableName: 'mtd-events',
+        Key: { streamId: { S: '$days' }, version: { N: day.replaceAll('-', '') } },
+        UpdateExpression: 'REMOVE feedShards',
+      }),
+    );
+    // Before the upgrade, readers still see every commit (the old partition is read too).
+    expect(await readAll(engine, 7)).toEqual(appended);
+    // A commit appended by the new code on the unmarked day lands in a shard; readers see it too.
+    const late = await engine
+      .storeFor(Sources.intake)
+      .append(Streams.order('S-late'), [rejected('S-late')], { expectedVersion: 'no-stream' });
+    const all = [...appended, late.commitId];
+    expect(await readAll(engine, 7)).toEqual(all);
+
+    const upgrade = await upgradeFeedIndex(engine.client, 'mtd-events');
+    expect(upgrade).toEqual({ days: [day], commits: 120 });
+    const legacy = await engine.client.send(
+      new QueryCommand({
+        TableName: 'mtd-events',
+        IndexName: feedIndex,
+        KeyConditionExpression: '#day = :day',
+        ExpressionAttributeNames: { '#day': 'day' },
+        ExpressionAttributeValues: { ':day': { S: day } },
+      }),
+    );
+    expect(legacy.Items).toEqual([]);
+    expect(await readAll(engine, 7)).toEqual(all);
+    expect(await upgradeFeedIndex(engine.client, 'mtd-events')).toEqual({ days: [], commits: 0 });
+  });
+});
