@@ -17,10 +17,21 @@ export interface StageReplayRequest {
 
 export interface StageReplayOutcome {
   replayName: string;
+  /** STARTING | RUNNING | CANCELLING | COMPLETED | CANCELLED | FAILED (the last one seen). */
   state: string;
   stateReason?: string;
   from: string;
   to: string;
+  /** The event time up to which EventBridge has replayed (DescribeReplay's EventLastReplayedTime). */
+  replayedThrough?: string;
+  /** When EventBridge started and ended the replay. */
+  startedAt?: string;
+  endedAt?: string;
+}
+
+/** The stage has no archive: not deployed, another account or region, or a typo in the stage. */
+export class StageArchiveNotFoundError extends Error {
+  override readonly name = 'StageArchiveNotFoundError';
 }
 
 /**
@@ -35,7 +46,15 @@ export async function replayStage(
   options: { pollMs?: number; signal?: AbortSignal } = {},
 ): Promise<StageReplayOutcome> {
   const archiveName = `mtd-${request.stage}-archive`;
-  const archive = await client.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
+  const archive = await client
+    .send(new DescribeArchiveCommand({ ArchiveName: archiveName }))
+    .catch((error: Error) => {
+      if (error.name !== 'ResourceNotFoundException') throw error;
+      throw new StageArchiveNotFoundError(
+        `archive ${archiveName} does not exist in this account and region: is stage ${request.stage} deployed (mtd-${request.stage}-platform)?`,
+        { cause: error },
+      );
+    });
   if (!archive.ArchiveArn || !archive.EventSourceArn)
     throw new Error(`archive ${archiveName} has no ARN or bus: is stage ${request.stage} deployed?`);
   await client.send(
@@ -74,6 +93,9 @@ export async function replayStage(
         ...(replay.StateReason ? { stateReason: replay.StateReason } : {}),
         from: request.from.toISOString(),
         to: request.to.toISOString(),
+        ...(through ? { replayedThrough: new Date(through).toISOString() } : {}),
+        ...(replay.ReplayStartTime ? { startedAt: replay.ReplayStartTime.toISOString() } : {}),
+        ...(replay.ReplayEndTime ? { endedAt: replay.ReplayEndTime.toISOString() } : {}),
       };
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
     if (options.signal?.aborted) throw new Error(`stopped following replay ${request.replayName}`);
