@@ -153,6 +153,12 @@ export { localLedger, tableNames } from './tableNames';
 export const maxApiBodyBytes = 64 * 1024;
 
 /**
+ * The local runtime's feed shards: 1. Sharding spreads DynamoDB's per-partition write limit; the
+ * embedded engine has none, and each shard costs a reader one Query per page (docs/decisions.md).
+ */
+export const localFeedShards = 1;
+
+/**
  * The whole choreography in one process on the embedded default: dynalite for DynamoDB, the
  * event-store feed as the bus (each subscription a catch-up reader filtered by its EventBridge
  * pattern), an .eml outbox for email and a tax-authority simulator. The handlers are the same
@@ -196,7 +202,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // A data folder written before the feed was sharded: move its commits into the shards before any
   // reader looks (one Query when there is nothing to do).
-  await upgradeFeedIndex(client, tableNames.events, { log: (line) => log(line) });
+  await upgradeFeedIndex(client, tableNames.events, {
+    feedShards: localFeedShards,
+    log: (line) => log(line),
+  });
 
   // Every writer and reader shares one fence, which makes the feed exact in this process: no
   // settle delay is needed, and a reader woken right after an append sees it.
@@ -204,7 +213,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // One feed reader for every subscription: each commit this process appends goes into the live
   // tail, and caught-up subscriptions read their pages there instead of querying the index.
   const live = new LiveFeed();
-  const head = await new DynamoEventStore({ client, tableName: tableNames.events, clock }).headPosition();
+  const head = await new DynamoEventStore({
+    client,
+    tableName: tableNames.events,
+    clock,
+    feedShards: localFeedShards,
+  }).headPosition();
   live.start(head);
   fence.settledUpTo(head);
   const ids = ulidGenerator(clock, head ? { after: head } : {});
@@ -218,6 +232,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     fence,
     live,
     streams,
+    feedShards: localFeedShards,
   });
   const storeFor = (producer: (typeof Sources)[keyof typeof Sources]) => reader.forProducer(producer);
 

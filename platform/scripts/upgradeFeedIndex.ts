@@ -1,6 +1,6 @@
 /**
  * One-off upgrade of a deployed stage's event store to the sharded feed index (docs/decisions.md,
- * 2026-12-04 "The feed index is sharded"): moves every commit still in its day's one old partition
+ * 2026-12-04 "The feed index can be sharded"): moves every commit still in its day's one old partition
  * into its shard and marks the day. Run it once after deploying the code that shards the feed, with
  * credentials that may Query and UpdateItem on the table (an operator's, not a service's: the
  * services' roles may only write their own streams):

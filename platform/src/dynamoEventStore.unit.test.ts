@@ -2,6 +2,7 @@ import {
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -68,7 +69,9 @@ describe('DynamoEventStore calls', () => {
       .on(PutItemCommand)
       .rejects(
         new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
+      )
+      .on(GetItemCommand)
+      .resolves({ Item: feedDayItem('2026-11-24') });
     await expect(
       store().append(Streams.order('PO-1'), [rejected], { expectedVersion: 'no-stream' }),
     ).rejects.toBeInstanceOf(StreamVersionConflictError);

@@ -2,7 +2,7 @@ import { QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dy
 import { Sources, Streams } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulidGenerator } from './clock';
-import { dayOf, feedIndex, feedShards, upgradeFeedIndex } from './dynamoEventStore';
+import { DynamoEventStore, dayOf, feedIndex, upgradeFeedIndex } from './dynamoEventStore';
 import type { NewEvent } from './eventStore';
 import { startTestEngine, type TestEngine } from './testing';
 
@@ -27,7 +27,14 @@ async function readAll(engine: TestEngine, limit: number): Promise<string[]> {
   const seen: string[] = [];
   let position: string | undefined;
   for (;;) {
-    const page = await engine.reader.readFeed(position, { limit });
+    // A reader configured like the writers: it reads an unmarked (pre-shard) day's shards too.
+    const reader = new DynamoEventStore({
+      client: engine.client,
+      tableName: 'mtd-events',
+      fence: engine.fence,
+      feedShards: shards,
+    });
+    const page = await reader.readFeed(position, { limit });
     if (page.commits.length === 0) return seen;
     expect(page.commits.length).toBeLessThanOrEqual(limit);
     seen.push(...page.commits.map((c) => c.commitId));
@@ -40,12 +47,20 @@ async function commitItems(engine: TestEngine) {
   return items.filter((i) => i.commitId?.S);
 }
 
+const shards = 8;
+
 describe('the sharded feed index', () => {
   let engine: TestEngine;
   const appended: string[] = [];
   beforeAll(async () => {
     engine = await startTestEngine();
-    const store = engine.storeFor(Sources.intake);
+    const store = new DynamoEventStore({
+      client: engine.client,
+      tableName: 'mtd-events',
+      producer: Sources.intake,
+      fence: engine.fence,
+      feedShards: shards,
+    });
     for (let i = 0; i < 120; i++) {
       const result = await store.append(Streams.order(`S-${i}`), [rejected(`S-${i}`)], {
         expectedVersion: 'no-stream',
@@ -60,7 +75,7 @@ describe('the sharded feed index', () => {
     for (const item of await commitItems(engine))
       partitions.set(item.day!.S!, (partitions.get(item.day!.S!) ?? 0) + 1);
     expect([...partitions.keys()].every((p) => /^\d{4}-\d{2}-\d{2}#[0-7]$/.test(p))).toBe(true);
-    expect(partitions.size).toBe(feedShards);
+    expect(partitions.size).toBe(shards);
     expect(Math.max(...partitions.values())).toBeLessThan(120 / 2);
   });
 
@@ -97,13 +112,17 @@ describe('the sharded feed index', () => {
     // Before the upgrade, readers still see every commit (the old partition is read too).
     expect(await readAll(engine, 7)).toEqual(appended);
     // A commit appended by the new code on the unmarked day lands in a shard; readers see it too.
-    const late = await engine
-      .storeFor(Sources.intake)
-      .append(Streams.order('S-late'), [rejected('S-late')], { expectedVersion: 'no-stream' });
+    const late = await new DynamoEventStore({
+      client: engine.client,
+      tableName: 'mtd-events',
+      producer: Sources.intake,
+      fence: engine.fence,
+      feedShards: shards,
+    }).append(Streams.order('S-late'), [rejected('S-late')], { expectedVersion: 'no-stream' });
     const all = [...appended, late.commitId];
     expect(await readAll(engine, 7)).toEqual(all);
 
-    const upgrade = await upgradeFeedIndex(engine.client, 'mtd-events');
+    const upgrade = await upgradeFeedIndex(engine.client, 'mtd-events', { feedShards: shards });
     expect(upgrade).toEqual({ days: [day], commits: 120 });
     const legacy = await engine.client.send(
       new QueryCommand({

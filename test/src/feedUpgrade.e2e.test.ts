@@ -8,8 +8,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CustomerNotifiedV1, Streams } from '@mtd/contracts';
-import { orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
-import { dayOf, feedShards } from '@mtd/platform';
+import { localFeedShards, orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
+import { dayOf } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allEvents, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
@@ -92,9 +92,8 @@ describe('a data folder written before the feed index was sharded', () => {
     const items = await scanEvents(runtime.client);
     const commits = items.filter((i) => i.commitId?.S);
     for (const item of commits) expect(item.day!.S).toMatch(/^\d{4}-\d{2}-\d{2}#\d+$/);
-    expect(new Set(commits.map((i) => i.day!.S)).size).toBeGreaterThan(1);
     for (const marker of items.filter((i) => i.streamId!.S === '$days'))
-      expect(marker.feedShards).toEqual({ N: String(feedShards) });
+      expect(marker.feedShards).toEqual({ N: String(localFeedShards) });
   });
 
   it('reads its whole history through the feed, in commit order', async () => {
