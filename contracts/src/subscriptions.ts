@@ -8,7 +8,7 @@ import { OrderAtRiskV1 } from './projection/OrderAtRisk.v1';
 /** An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). */
 export type EventPattern = { [field: string]: unknown };
 
-export type ServiceName = 'intake' | 'dte' | 'notification' | 'projection';
+export type ServiceName = 'intake' | 'dte' | 'notification' | 'projection' | 'backoffice';
 
 export interface Subscription {
   /** Unique; the handler's name (`<action>On<Event>`), also the local checkpoint and the AWS rule name. */

@@ -1,5 +1,6 @@
 import type { ServiceName } from '@mtd/contracts';
 import { type App, Validations } from 'aws-cdk-lib';
+import { BackofficeStack } from './backofficeStack';
 import { DteStack } from './dteStack';
 import { IntakeStack } from './intakeStack';
 import { StrictAwsSolutionsChecks } from './nag';
@@ -14,6 +15,7 @@ export const serviceNames = [
   'dte',
   'notification',
   'projection',
+  'backoffice',
 ] as const satisfies readonly ServiceName[];
 
 export interface MtdStacks {
@@ -47,5 +49,6 @@ export function addMtdStacks(
   if (wanted.has('notification'))
     services.notification = new NotificationStack(app, id('notification'), props);
   if (wanted.has('projection')) services.projection = new ProjectionStack(app, id('projection'), props);
+  if (wanted.has('backoffice')) services.backoffice = new BackofficeStack(app, id('backoffice'), props);
   return { platform, services };
 }

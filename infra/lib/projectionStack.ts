@@ -5,6 +5,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { deadLetterAlarm, functionUrlAlarms, lambdaAlarms } from './monitoring';
 import { acknowledge } from './nag';
@@ -12,7 +13,7 @@ import { lambdaEntry } from './paths';
 import { queueWithDlq } from './queues';
 import { serviceFunction } from './serviceFunction';
 import { ServiceStack, type ServiceStackProps } from './serviceStack';
-import { outboxPublisherFunctionName, resourceName } from './stage';
+import { discoveryParameters, outboxPublisherFunctionName, resourceName } from './stage';
 import { tableFromDefinition } from './tableFromDefinition';
 
 /**
@@ -81,7 +82,19 @@ export class ProjectionStack extends ServiceStack {
         ]),
       }),
     );
-    query.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    const queryUrl = query.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    // The back office finds the query API here (its only way to read the read models).
+    const discovery = discoveryParameters(stage);
+    new StringParameter(this, 'QueryUrlParameter', {
+      parameterName: discovery.projectionQueryUrl,
+      stringValue: queryUrl.url,
+      description: "projection's query API (function URL, IAM auth): the back office reads through it",
+    });
+    new StringParameter(this, 'QueryFunctionArnParameter', {
+      parameterName: discovery.projectionQueryFunctionArn,
+      stringValue: query.functionArn,
+      description: "projection's query API function: the back office may invoke its URL",
+    });
     functionUrlAlarms(
       this,
       'QueryApi',

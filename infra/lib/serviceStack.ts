@@ -48,7 +48,7 @@ export abstract class ServiceStack extends Stack {
   }
 
   /** A platform discovery value, read from SSM at deploy time (only if this stack uses it). */
-  private discovered(name: keyof ReturnType<typeof discoveryParameters>): string {
+  protected discovered(name: keyof ReturnType<typeof discoveryParameters>): string {
     const path = discoveryParameters(this.settings.stage)[name];
     let value = this.parameterCache.get(path);
     if (value === undefined) {

@@ -269,5 +269,8 @@ export function discoveryParameters(stage: StageName) {
     busArn: `/mtd/${stage}/bus-arn`,
     eventStoreTableName: `/mtd/${stage}/event-store-table-name`,
     schemaRegistryName: `/mtd/${stage}/schema-registry-name`,
+    /** Projection's query API (function URL, IAM auth) and its function, for the back office. */
+    projectionQueryUrl: `/mtd/${stage}/projection/query-url`,
+    projectionQueryFunctionArn: `/mtd/${stage}/projection/query-function-arn`,
   } as const;
 }

@@ -11,6 +11,7 @@ import { schemaSnapshotDir } from '../lib/platformStack';
 import { stageSettings } from '../lib/stage';
 import { resourcesOf, type Synthesized, synthMtd } from './synthMtd';
 
+// The services with subscriptions (queues, consumers); the back office has none (backofficeStack.test.ts).
 const serviceStackNames = ['mtd-dev-intake', 'mtd-dev-dte', 'mtd-dev-notification', 'mtd-dev-projection'];
 
 let dev: Synthesized;
@@ -41,7 +42,9 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 
 describe('the dev stage', () => {
   it('has the platform stack and one stack per service, all named mtd-dev-…', () => {
-    expect(Object.keys(dev.templates).sort()).toEqual(['mtd-dev-platform', ...serviceStackNames].sort());
+    expect(Object.keys(dev.templates).sort()).toEqual(
+      ['mtd-dev-platform', ...serviceStackNames, 'mtd-dev-backoffice'].sort(),
+    );
   });
 
   it('routes every subscription with a rule whose pattern is exactly the contract pattern', () => {
@@ -324,7 +327,7 @@ describe('the dev stage', () => {
   });
 
   it('keeps service stacks apart: no exports, no imports, platform values through SSM', () => {
-    for (const name of serviceStackNames) {
+    for (const name of [...serviceStackNames, 'mtd-dev-backoffice']) {
       const text = JSON.stringify(dev.json[name]);
       expect(text, name).not.toContain('Fn::ImportValue');
       expect(text, name).not.toContain('"Export"');

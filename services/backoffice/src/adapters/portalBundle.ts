@@ -1,6 +1,7 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build, buildSync } from 'esbuild';
 
 /** Where the portal's sources are: `web/` (index.html, portal.css, src/main.ts). */
 export const portalSourceDir = join(import.meta.dirname, '..', '..', 'web');
@@ -17,18 +18,18 @@ export interface PortalFile {
  * htm app with chart.js (esbuild, in memory, ~0.3 s). The same files are served locally and uploaded
  * to S3 on AWS, so what the browser tests check is what CloudFront serves.
  */
+const bundleOptions = {
+  entryPoints: [join(portalSourceDir, 'src', 'main.ts')],
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
 export async function buildPortal(): Promise<PortalFile[]> {
-  const result = await build({
-    entryPoints: [join(portalSourceDir, 'src', 'main.ts')],
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    outfile: 'portal.js',
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const result = await build({ ...bundleOptions, write: false, outfile: 'portal.js' });
   const script = result.outputFiles[0];
   if (!script) throw new Error('esbuild produced no portal bundle');
   return [
@@ -53,4 +54,15 @@ export async function writePortal(dir: string): Promise<void> {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, file.body);
   }
+}
+
+/**
+ * The same files written under `dir`, synchronously: CDK's local bundling of the portal asset
+ * (`tryBundle` cannot wait for a promise).
+ */
+export function writePortalSync(dir: string): void {
+  mkdirSync(join(dir, 'assets'), { recursive: true });
+  buildSync({ ...bundleOptions, outfile: join(dir, 'assets', 'portal.js') });
+  copyFileSync(join(portalSourceDir, 'index.html'), join(dir, 'index.html'));
+  copyFileSync(join(portalSourceDir, 'portal.css'), join(dir, 'assets', 'portal.css'));
 }
