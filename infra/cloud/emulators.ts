@@ -43,6 +43,10 @@ export async function startDynamoDbLocal(emulatorDir: string): Promise<RunningEm
     stderr += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A test worker that ends without its afterAll (a timeout, an exit) still takes the JVM with it.
+  const killOnExit = () => child.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid) {
