@@ -176,6 +176,20 @@ describe('query API over dynalite', () => {
     expect((await json('/api/stats?day=2026-11-24&format=xml')).status).toBe(400);
   });
 
+  it('judges dispatch compliance as of a given instant, the same whenever it is asked', async () => {
+    const asOf = '2026-11-24T12:00:00.000Z';
+    const first = await json(`/api/stats?day=2026-11-24&asOf=${asOf}`);
+    expect(first.body.dispatch.asOf).toBe(asOf);
+    expect((await json(`/api/stats?day=2026-11-24&asOf=${asOf}`)).body).toEqual(first.body);
+    expect((await json(`/api/stats?from=2026-11-24&to=2026-11-24&asOf=${asOf}`)).body.dispatch.asOf).toBe(
+      asOf,
+    );
+    expect(await json('/api/stats?day=2026-11-24&asOf=yesterday')).toMatchObject({
+      status: 400,
+      body: { message: 'asOf must be an instant like 2026-11-24T15:00:00Z, got "yesterday"' },
+    });
+  });
+
   it('pages the audit ledger, newest first, and verifies it against the event store', async () => {
     const page = await json('/api/audit?limit=3');
     expect(page.body.treeSize).toBe(8);

@@ -44,7 +44,8 @@ function parseLimit(raw: string | undefined): number | undefined {
  * - `GET /api/orders/:orderId`: `{ order, timeline }`;
  * - `GET /api/stats?day=YYYY-MM-DD[&format=csv]`: a day's statistics (default: today in the time zone)
  *   plus `ordersPerHour` (hours of the business day in the time zone) and `atRiskOpen` in JSON;
- *   `?from=&to=` for a range of days, with a `daily` series; dispatch compliance as of now;
+ *   `?from=&to=` for a range of days, with a `daily` series; dispatch compliance as of now, or as of
+ *   `asOf=` (an ISO instant: the same figures whenever they are asked for);
  * - `GET /api/audit?limit=&cursor=` (the audit ledger's leaves, newest first) and `GET /api/audit/verify`
  *   (the ledger recomputed from the event store: `{ ok, treeSize, problems }`);
  * - `GET /api/audit/checkpoints?limit=`: the signed checkpoints, newest first, `{ total, items }`;
@@ -123,7 +124,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
       if (Date.parse(to) - Date.parse(from) > 92 * 86_400_000) {
         throw new QueryRequestError(400, 'a range covers at most 93 days; ask for a shorter one');
       }
-      const stats = await queries.statsForPeriod(from, to, now());
+      const stats = await queries.statsForPeriod(from, to, asOfOf(c.req.query('asOf'), now));
       if (format === 'csv') {
         return c.body(dayStatisticsToCsv(stats), 200, {
           'content-type': 'text/csv; charset=utf-8',
@@ -135,7 +136,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
     const day = c.req.query('day') || businessDayOf(now(), timeZone);
     if (!isBusinessDay(day))
       throw new QueryRequestError(400, `day must be a date like 2026-11-24, got "${day}"`);
-    const stats = await queries.statsForDay(day, now());
+    const stats = await queries.statsForDay(day, asOfOf(c.req.query('asOf'), now));
     if (format === 'csv') {
       return c.body(dayStatisticsToCsv(stats), 200, {
         'content-type': 'text/csv; charset=utf-8',
@@ -205,6 +206,15 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
  * numbers have no size limit, so a reader with big-number parsing gets the exact sum, and a plain
  * `JSON.parse` still gets a number (exact up to 2^53, as before).
  */
+/** The instant dispatch compliance is judged at: `asOf` when given (ISO 8601), else now. */
+function asOfOf(asOf: string | undefined, now: () => Date): Date {
+  if (!asOf) return now();
+  const at = new Date(asOf);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(at.getTime()))
+    throw new QueryRequestError(400, `asOf must be an instant like 2026-11-24T15:00:00Z, got "${asOf}"`);
+  return at;
+}
+
 function statisticsJson(c: Context, value: unknown): Response {
   // A marker no input can forge (a fresh random token per answer): a description that looks like
   // one stays a string.
