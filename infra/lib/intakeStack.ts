@@ -103,7 +103,12 @@ export class IntakeStack extends ServiceStack {
     deadLetterAlarm(this, 'OrdersDlqAlarm', orders.dlq, this.alarmTopic);
     messageAgeAlarm(this, 'OrdersAgeAlarm', orders.queue, this.alarmTopic, this.settings);
     lambdaAlarms(this, 'ReceiveOrder', receiveOrder, receiveOrderName, this.alarmTopic, this.settings);
-    addConsumerWidgets(this.dashboard, { name: 'receiveOrderFromQueue', ...orders, fn: receiveOrder });
+    addConsumerWidgets(this.dashboard, {
+      name: 'receiveOrderFromQueue',
+      functionName: receiveOrderName,
+      ...orders,
+      fn: receiveOrder,
+    });
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/apigateway/${resourceName(stage, 'intake', 'api')}`,

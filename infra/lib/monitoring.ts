@@ -1,4 +1,4 @@
-import { eventLatencyMetricName } from '@mtd/platform/aws';
+import { eventLatencyMetricName, mtdMetricsNamespace } from '@mtd/platform/aws';
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -18,8 +18,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageSettings } from './stage';
 
-/** The namespace the SQS wrapper's EMF latency lines use. */
-export const metricsNamespace = 'MTD';
+/** The namespace the SQS wrapper's latency metric uses (Powertools Metrics). */
+export const metricsNamespace = mtdMetricsNamespace;
 
 const fiveMinutes = Duration.minutes(5);
 
@@ -189,13 +189,14 @@ export function lambdaAlarms(
 /** One row of the service dashboard per subscription: depth, age, errors, event-to-handled latency. */
 export function addConsumerWidgets(
   dashboard: Dashboard,
-  consumer: { name: string; queue: IQueue; dlq: IQueue; fn: IFunction },
+  consumer: { name: string; functionName: string; queue: IQueue; dlq: IQueue; fn: IFunction },
 ): void {
   const latency = (statistic: string) =>
     new Metric({
       namespace: metricsNamespace,
       metricName: eventLatencyMetricName,
-      dimensionsMap: { Subscription: consumer.name },
+      // Powertools Metrics adds the `service` dimension: the function's POWERTOOLS_SERVICE_NAME.
+      dimensionsMap: { service: consumer.functionName, Subscription: consumer.name },
       statistic,
       period: Duration.minutes(1),
       label: `latency ${statistic}`,

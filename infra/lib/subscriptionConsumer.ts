@@ -105,6 +105,7 @@ export class SubscriptionConsumer extends Construct {
     lambdaAlarms(this, 'Lambda', this.fn, name, props.alarmTopic, settings);
     addConsumerWidgets(props.dashboard, {
       name: subscription.name,
+      functionName: name,
       queue: this.queue,
       dlq: this.dlq,
       fn: this.fn,

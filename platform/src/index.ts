@@ -20,5 +20,6 @@ export * from './localSchemaRegistry';
 export * from './rebuilder';
 export * from './schemaRegistry';
 export * from './seededRandom';
+export * from './serviceLogger';
 export * from './streamCache';
 export * from './subscriptionRunner';

@@ -1,4 +1,5 @@
 export * from './lambdaEnvironment';
 export * from './latencyMetric';
+export * from './observability';
 export * from './outboxPublisherHandler';
 export * from './sqsEventBridgeHandler';

@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { MtdEvent } from '@mtd/contracts';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventBridgePublisher } from '../eventBridgePublisher';
+import { correlationIdKey } from './observability';
 
 /** The pseudo-stream of day markers in the event store: index items, not commits, never published. */
 export const daysMarkerStreamId = '$days';
@@ -20,6 +21,15 @@ export function eventsOfCommitItem(image: Record<string, AttributeValue>): MtdEv
   const commit = unmarshall(image) as StoredCommit;
   const envelopes = JSON.parse(commit.events) as Omit<MtdEvent, 'type'>[];
   return envelopes.map((e) => ({ type: e.metadata.eventType, ...e }) as MtdEvent);
+}
+
+/** The order id of a commit (its events' correlation id), for the logs; undefined if unreadable. */
+function correlationIdOf(image: Record<string, AttributeValue>): string | undefined {
+  try {
+    return eventsOfCommitItem(image)[0]?.metadata.correlationId;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface OutboxPublisherHandlerOptions {
@@ -56,6 +66,7 @@ export function outboxPublisherHandler(options: OutboxPublisherHandlerOptions): 
         await publisher.publish(events);
       } catch (error) {
         logger.error('commit not published; the stream batch is retried from this record', {
+          [correlationIdKey]: correlationIdOf(image),
           streamId: image.streamId?.S,
           version: image.version?.N,
           commitId: image.commitId?.S,

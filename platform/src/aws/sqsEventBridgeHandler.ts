@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventValidationError, type MtdEvent } from '@mtd/contracts';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -7,7 +8,8 @@ import { type Clock, systemClock } from '../clock';
 import { type EffectClaims, EffectInProgressError } from '../effectClaims';
 import { type EventBridgeEvent, fromEventBridgeEvent } from '../eventBridgeEvent';
 import { type EventHandler, type HandlerContext, isPageHandler, type SubscriptionHandler } from '../handler';
-import { emitLatencyMetric } from './latencyMetric';
+import { eventLatencyMetricName } from './latencyMetric';
+import { correlationIdKey, mtdMetricsNamespace } from './observability';
 
 /**
  * SQS caps a message's visibility at 12 hours from the receive that handed it out; a minute of margin
@@ -55,9 +57,9 @@ export interface SqsEventBridgeHandlerOptions {
   /** For ChangeMessageVisibility on `{ retryAt }`; build it once at the composition root. */
   sqs?: SQSClient;
   logger?: Logger;
+  /** Powertools Metrics (namespace `MTD`): the event-time-to-handled latency per subscription. */
+  metrics?: Metrics;
   clock?: Clock;
-  /** EMF namespace of the event-time-to-handled latency metric. */
-  metricsNamespace?: string;
   /**
    * The effect claims the handler uses, told each invocation's Lambda context: a claim taken in an
    * invocation lapses when that invocation would time out (Powertools' in-progress expiry).
@@ -108,7 +110,9 @@ function parseRecord(record: SQSRecord): { raw: EventBridgeEvent; event: MtdEven
  *   the record failed: SQS hands it out again at that time. Note that in SQS this does count as a
  *   receive; handlers defer at most once per event in this design (the next broadcast attempt).
  * - `attempt` is SQS's ApproximateReceiveCount; `replayName` is EventBridge's `replay-name`.
- * - Every handled record emits the event-time → handled latency as an EMF metric.
+ * - Every handled record adds its event-time → handled latency to Powertools Metrics (namespace
+ *   `MTD`, dimension `Subscription`), flushed as one EMF line per invocation.
+ * - Every log line carries the order id as `correlation_id` (the event's `metadata.correlationId`).
  *
  * A batch whose every record failed is answered (not thrown), so deferrals do not count as Lambda
  * errors and the Errors alarm means real failures.
@@ -125,9 +129,17 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
     : (options.handler as EventHandler);
   const sqs = options.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false });
   const logger = options.logger ?? new Logger({ serviceName: subscriptionName });
+  const metrics =
+    options.metrics ?? new Metrics({ namespace: mtdMetricsNamespace, serviceName: subscriptionName });
   const clock = options.clock ?? systemClock;
-  const namespace = options.metricsNamespace ?? 'MTD';
   const processor = new BatchProcessor(EventType.SQS);
+  const recordLatency = (event: MtdEvent, now: Date) => {
+    metrics.addMetric(
+      eventLatencyMetricName,
+      MetricUnit.Milliseconds,
+      Math.max(0, now.getTime() - Date.parse(event.metadata.occurredAt)),
+    );
+  };
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     let parsed: ReturnType<typeof parseRecord>;
@@ -160,6 +172,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
           ? 'a duplicate delivery is doing the effect now; SQS redelivers the message'
           : 'handler failed; SQS redelivers the message',
         {
+          [correlationIdKey]: event.metadata.correlationId,
           subscription: subscriptionName,
           messageId: record.messageId,
           eventId: event.metadata.eventId,
@@ -184,6 +197,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
         }),
       );
       logger.info('delivery deferred', {
+        [correlationIdKey]: event.metadata.correlationId,
         subscription: subscriptionName,
         messageId: record.messageId,
         eventId: event.metadata.eventId,
@@ -192,21 +206,28 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
       });
       throw new DeliveryDeferredError(record.messageId, result.retryAt, delaySeconds);
     }
-    emitLatencyMetric({
-      namespace,
-      subscription: subscriptionName,
-      milliseconds: Math.max(0, now.getTime() - Date.parse(event.metadata.occurredAt)),
-      at: now,
-    });
+    recordLatency(event, now);
   };
 
-  const oneByOne: SqsLambdaHandler = (event, context) => {
+  const oneByOneUnflushed: SqsLambdaHandler = (event, context) => {
     if (context) options.claims?.useLambdaContext(context);
     return processPartialResponse(event, handleRecord, processor, {
       ...(context ? { context } : {}),
       throwOnFullBatchFailure: false,
     });
   };
+  /** Every invocation ends by flushing its metrics: one EMF line, whatever happened. */
+  const flushed =
+    (handle: SqsLambdaHandler): SqsLambdaHandler =>
+    async (event, context) => {
+      metrics.addDimension('Subscription', subscriptionName);
+      try {
+        return await handle(event, context);
+      } finally {
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      }
+    };
+  const oneByOne = flushed(oneByOneUnflushed);
   if (!pageHandler) return oneByOne;
 
   /**
@@ -215,7 +236,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
    * alone, as above. If the page throws, the batch is handled again one record at a time, so only
    * the records that fail on their own are reported.
    */
-  return async (event, context) => {
+  return flushed(async (event, context) => {
     if (context) options.claims?.useLambdaContext(context);
     const parsed: { record: SQSRecord; raw: EventBridgeEvent; event: MtdEvent }[] = [];
     const invalid: SQSRecord[] = [];
@@ -223,7 +244,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
       try {
         parsed.push({ record, ...parseRecord(record) });
       } catch (error) {
-        if (!(error instanceof InvalidDeliveryError)) return oneByOne(event, context);
+        if (!(error instanceof InvalidDeliveryError)) return oneByOneUnflushed(event, context);
         logger.error('invalid event: failed so that it reaches the DLQ after maxReceiveCount', {
           subscription: subscriptionName,
           messageId: record.messageId,
@@ -233,7 +254,7 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
       }
     }
     const replayNames = new Set(parsed.map((p) => p.raw['replay-name']));
-    if (replayNames.size > 1) return oneByOne(event, context);
+    if (replayNames.size > 1) return oneByOneUnflushed(event, context);
     const [replayName] = replayNames;
     try {
       await pageHandler.handlePage(
@@ -243,19 +264,13 @@ export function sqsEventBridgeHandler(options: SqsEventBridgeHandlerOptions): Sq
     } catch (error) {
       logger.warn('page failed; handling its records one by one', {
         subscription: subscriptionName,
+        [correlationIdKey]: [...new Set(parsed.map((p) => p.event.metadata.correlationId))].join(','),
         error: error as Error,
       });
-      return oneByOne(event, context);
+      return oneByOneUnflushed(event, context);
     }
     const now = clock.now();
-    for (const p of parsed) {
-      emitLatencyMetric({
-        namespace,
-        subscription: subscriptionName,
-        milliseconds: Math.max(0, now.getTime() - Date.parse(p.event.metadata.occurredAt)),
-        at: now,
-      });
-    }
+    for (const p of parsed) recordLatency(p.event, now);
     return { batchItemFailures: invalid.map((record) => ({ itemIdentifier: record.messageId })) };
-  };
+  });
 }

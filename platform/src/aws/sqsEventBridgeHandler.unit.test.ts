@@ -99,21 +99,48 @@ describe('sqsEventBridgeHandler', () => {
     );
   });
 
-  it('emits the event-time to handled latency as an EMF line', async () => {
+  it('emits the event-time to handled latency through Powertools Metrics, one EMF line per invocation', async () => {
     const write = vi.mocked(process.stdout.write);
     write.mockClear();
     const lambda = sqsEventBridgeHandler({ subscriptionName: 'sub', handler: async () => {}, clock });
-    await lambda(sqsEventOf(anOrderAcceptedEvent()));
+    const one = sqsEventOf(anOrderAcceptedEvent());
+    const two = sqsEventOf(anOrderAcceptedEvent());
+    await lambda({ Records: [...one.Records, ...two.Records.map((r) => ({ ...r, messageId: 'm-2' }))] });
     const emf = write.mock.calls
       .map((c) => String(c[0]))
       .filter((l) => l.includes('EventToHandledLatency'))
       .map((l) => JSON.parse(l));
     expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ Subscription: 'sub', EventToHandledLatency: 1000 });
+    expect(emf[0]).toMatchObject({
+      service: 'sub',
+      Subscription: 'sub',
+      EventToHandledLatency: [1000, 1000],
+    });
     expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'MTD',
-      Dimensions: [['Subscription']],
+      Dimensions: [['service', 'Subscription']],
+      Metrics: [{ Name: 'EventToHandledLatency', Unit: 'Milliseconds' }],
     });
+  });
+
+  it('logs a failure with the order id as the correlation id', async () => {
+    // Powertools Logger writes errors to stderr.
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const lambda = sqsEventBridgeHandler({
+      subscriptionName: 'sub',
+      handler: async () => {
+        throw new Error('DynamoDB is down');
+      },
+      clock,
+    });
+    await lambda(sqsEventOf(anOrderAcceptedEvent('PO-4711')));
+    const lines = write.mock.calls
+      .map((c) => String(c[0]))
+      .filter((l) => l.includes('handler failed'))
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'ERROR', correlation_id: 'PO-4711', subscription: 'sub' });
+    write.mockRestore();
   });
 
   it('turns a queue ARN into its URL', () => {

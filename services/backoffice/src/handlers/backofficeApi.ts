@@ -1,5 +1,5 @@
 import { ExceptionRetryRequestedV1, Streams } from '@mtd/contracts';
-import type { Clock, EventStore, IdGenerator } from '@mtd/platform';
+import { type Clock, type EventStore, type IdGenerator, serviceLogger } from '@mtd/platform';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -377,6 +377,7 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
     });
   }
 
+  const logger = serviceLogger('backoffice');
   app.onError((error, c) => {
     if (error instanceof RetryRefusedError) {
       return c.json(
@@ -387,7 +388,7 @@ export function createBackofficeApi(deps: BackofficeApiDeps): Hono<BackofficeEnv
     if (error instanceof ProjectionUnavailableError) {
       return c.json({ error: 'Unavailable', message: `${error.message}; try again` }, 503);
     }
-    console.error('back office API failed', error);
+    logger.error('back office API failed', { path: c.req.path, error });
     return c.json({ error: 'InternalError', message: 'the back office could not answer; try again' }, 500);
   });
 

@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources, type SubscriptionName } from '@mtd/contracts';
 import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from '@mtd/platform';
-import { type SqsLambdaHandler, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import { lambdaObservability, type SqsLambdaHandler, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { secretsManagerCafStore } from '#adapters/cafStore';
 import { dynamoFolioLedger } from '#adapters/folioLedger';
 import { secretsManagerCredentials } from '#adapters/issuerCredentials';
@@ -23,11 +23,12 @@ import { dteConfigFromEnv } from './dteConfig';
  */
 const config = dteConfigFromEnv(process.env);
 const { settings } = config;
-const dynamo = new DynamoDBClient({});
-const secrets = new SecretsManagerClient({});
+const { logger, metrics, tracer } = lambdaObservability('dte');
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
 // The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
 // regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 const credentials = secretsManagerCredentials({ secrets, secretId: config.certificateSecretArn, clock });
@@ -59,7 +60,7 @@ const dte = createDte({
 });
 
 const lambdaFor = (subscriptionName: keyof typeof dte & SubscriptionName): SqsLambdaHandler =>
-  sqsEventBridgeHandler({ subscriptionName, handler: dte[subscriptionName], sqs, claims });
+  sqsEventBridgeHandler({ subscriptionName, handler: dte[subscriptionName], sqs, claims, logger, metrics });
 
 export const issueDteOnOrderAccepted = lambdaFor('issueDteOnOrderAccepted');
 export const broadcastDteOnDteIssued = lambdaFor('broadcastDteOnDteIssued');

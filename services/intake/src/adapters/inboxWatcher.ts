@@ -1,5 +1,6 @@
 import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { serviceLogger } from '@mtd/platform';
 import { type BatchFile, type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
 
 export interface InboxWatcherOptions {
@@ -207,6 +208,11 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+const logger = serviceLogger('intake');
+
 function defaultOnError(error: unknown, file: string): void {
-  console.error(`intake inbox: ${file} failed`, error);
+  logger.error('inbox file failed', {
+    file,
+    error: error instanceof Error ? error : new Error(String(error)),
+  });
 }

@@ -1,10 +1,9 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { requiredEnv } from '@mtd/platform/aws';
+import { lambdaObservability, requiredEnv } from '@mtd/platform/aws';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { maxBatchFileBytes } from '#adapters/orderDocumentParser';
 import { type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
@@ -19,9 +18,9 @@ import { createIntake } from '#src/index';
  * - `receiveBatchFileFromS3`: an S3 "Object Created" event (EventBridge notification of the batch
  *   bucket) → read the file → `receiveBatchFile`, the same split the local inbox watcher runs.
  */
-const dynamo = new DynamoDBClient({});
-const s3 = new S3Client({});
-const logger = new Logger({ serviceName: 'intake' });
+const { logger, tracer } = lambdaObservability('intake');
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const s3 = tracer.captureAWSv3Client(new S3Client({}));
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 

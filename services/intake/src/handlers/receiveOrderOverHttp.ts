@@ -1,3 +1,4 @@
+import { correlationIdKey, serviceLogger } from '@mtd/platform';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import {
   decodeUtf8,
@@ -178,8 +179,13 @@ export function createIntakeHttpApp(deps: IntakeHandlerDeps, options: IntakeHttp
   return app;
 }
 
+const logger = serviceLogger('intake');
+
 function internalError(c: Context, error: unknown): Response {
-  console.error('intake: POST /orders failed', error);
+  logger.error('POST /orders failed', {
+    [correlationIdKey]: c.req.header('x-order-id'),
+    error: error instanceof Error ? error : new Error(String(error)),
+  });
   return c.json({ error: 'internal error; retry the same order (an identical resend is safe)' }, 500);
 }
 

@@ -3,7 +3,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from '@mtd/platform';
-import { requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import { lambdaObservability, requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { sesEmailSender } from '#adapters/sesEmailSender';
 import {
   createNotification,
@@ -17,11 +17,12 @@ import {
  * OPERATIONS_EMAIL (early warnings), EFFECT_CLAIMS_TABLE (a claim per email, Powertools
  * Idempotency) and optionally ALERTS_FROM.
  */
-const dynamo = new DynamoDBClient({});
-const ses = new SESv2Client({});
+const { logger, metrics, tracer } = lambdaObservability('notification');
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const ses = tracer.captureAWSv3Client(new SESv2Client({}));
 // The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
 // regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 
@@ -53,6 +54,8 @@ export const notifyCustomerOnDteIssued = sqsEventBridgeHandler({
   handler: notification.notifyCustomerOnDteIssued,
   sqs,
   claims,
+  logger,
+  metrics,
 });
 
 /** One digest email per page of OrderAtRisk warnings (a page handler). */
@@ -66,4 +69,6 @@ export const notifyOperationsOnOrderAtRisk = sqsEventBridgeHandler({
   }),
   sqs,
   claims,
+  logger,
+  metrics,
 });

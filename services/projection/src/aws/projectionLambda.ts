@@ -1,10 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import { lambdaObservability, requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
 import { handle } from 'hono/aws-lambda';
 import { cloudWatchProjectionWatermark } from '#adapters/cloudWatchProjectionWatermark';
 import { slaPolicyFromEnvironment } from '#domain/slaConfig';
@@ -20,12 +19,12 @@ import { createProjection } from '#src/index';
  * stack: ORDERS_TABLE, TIMELINE_TABLE and optionally TIME_ZONE. The audit ledger is platform's; this query
  * API is not given it on AWS yet, so its audit routes answer 503 there.
  */
-const dynamo = new DynamoDBClient({});
+const { logger, metrics, tracer } = lambdaObservability('projection');
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
 // The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
 // regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-const cloudWatch = new CloudWatchClient({});
-const logger = new Logger({ serviceName: 'projection' });
+const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const cloudWatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
 
 const projection = createProjection({
   client: dynamo,
@@ -40,6 +39,8 @@ export const projectOrderOnEvent = sqsEventBridgeHandler({
   subscriptionName: 'projectOrderOnEvent',
   handler: projection.projectOrderOnEvent,
   sqs,
+  logger,
+  metrics,
 });
 
 /** `GET /api/orders`, `/api/orders/{id}`, `/api/exceptions`, `/api/stats`, `/api/audit[/verify|/checkpoints|/proof/{id}]`. */

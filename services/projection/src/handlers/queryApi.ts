@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { serviceLogger } from '@mtd/platform';
 import { LedgerCorruptError, LedgerProofError } from '@mtd/platform/ledger';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -178,6 +179,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
 
   app.notFound((c) => c.json({ error: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` }, 404));
 
+  const logger = serviceLogger('projection');
   app.onError((error, c) => {
     if (error instanceof QueryRequestError) {
       return c.json(
@@ -194,7 +196,7 @@ export function createQueryApi(queries: ProjectionQueries, options: QueryApiOpti
     // The ledger's own items no longer read: only `verify` can say what broke.
     if (error instanceof LedgerCorruptError)
       return c.json({ error: 'Conflict', message: error.message }, 409);
-    console.error('query API failed', error);
+    logger.error('query API failed', { path: c.req.path, error });
     return c.json({ error: 'InternalError', message: 'the projection could not answer; try again' }, 500);
   });
 
