@@ -45,4 +45,14 @@ export function grantEventStoreAccess(
       },
     }),
   );
+  // The store looks up the day's marker before it puts it (found by the emulated cloud's IAM check:
+  // every appending function was denied this GetItem).
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'ReadDayMarkers',
+      actions: ['dynamodb:GetItem'],
+      resources: [options.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [daysMarkerKey] } },
+    }),
+  );
 }
