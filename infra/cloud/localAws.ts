@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { EventPattern } from '@mtd/contracts';
-import { InvalidEventPatternError, matchesPattern, validateEventPattern } from '@mtd/platform';
+import { InvalidEventPatternError, matchesPattern, parseEventPattern } from '@mtd/platform';
 
 /** An event as EventBridge delivers it to a target. */
 export interface BusEvent {
@@ -121,8 +121,8 @@ export async function startLocalAws(options: {
       case 'AWSEvents.PutRule': {
         const name = String(body.Name);
         try {
-          const pattern = JSON.parse(String(body.EventPattern)) as EventPattern;
-          validateEventPattern(pattern);
+          // As EventBridge reads it: the text as sent (its length, its number literals), then the pattern.
+          const pattern = parseEventPattern(String(body.EventPattern));
           const busName = String(body.EventBusName ?? 'default');
           const existing = options.rules.findIndex((rule) => rule.name === name && rule.busName === busName);
           const rule = {
@@ -149,8 +149,7 @@ export async function startLocalAws(options: {
       }
       case 'AWSEvents.TestEventPattern': {
         try {
-          const pattern = JSON.parse(String(body.EventPattern)) as EventPattern;
-          validateEventPattern(pattern);
+          const pattern = parseEventPattern(String(body.EventPattern));
           return { status: 200, body: { Result: matchesPattern(pattern, JSON.parse(String(body.Event))) } };
         } catch (cause) {
           return error(
