@@ -148,24 +148,31 @@ function closeEveryIterator(db: Record<string, unknown>): void {
  * dynalite reads a table's definition from LevelDB (a get and a JSON decode) at the start of every
  * request: about a tenth of a rebuild's CPU went there. Definitions change only through the table
  * store's own writes (CreateTable, UpdateTable, DeleteTable), so active definitions are kept in
- * memory and dropped whenever any definition is written or deleted.
+ * memory and dropped whenever any definition is written or deleted; a read that was under way when
+ * one was written is not kept (it may hold the definition from before the write).
  */
 function cacheTableDefinitions(store: DynaliteStore): void {
   const active = new Map<string, DynaliteTable>();
+  // Bumped by every definition write: a read that began before a write must not cache what it read.
+  let generation = 0;
+  const changed = () => {
+    generation++;
+    active.clear();
+  };
   const { tableDb } = store;
   const put = tableDb.put.bind(tableDb);
   const del = tableDb.del.bind(tableDb);
   tableDb.put = (key, value, cb) => {
-    active.clear();
+    changed();
     put(key, value, (err) => {
-      active.clear();
+      changed();
       cb(err);
     });
   };
   tableDb.del = (key, cb) => {
-    active.clear();
+    changed();
     del(key, (err) => {
-      active.clear();
+      changed();
       cb(err);
     });
   };
@@ -184,8 +191,9 @@ function cacheTableDefinitions(store: DynaliteStore): void {
     ) as DynaliteCallback<DynaliteTable>;
     const cached = active.get(name);
     if (cached) return queueMicrotask(() => callback(null, cached));
+    const readAt = generation;
     const remember: DynaliteCallback<DynaliteTable> = (err, table) => {
-      if (!err && table?.TableStatus === 'ACTIVE') active.set(name, table);
+      if (!err && table?.TableStatus === 'ACTIVE' && generation === readAt) active.set(name, table);
       callback(err, table);
     };
     // Called as dynalite calls it: with two arguments its own checkStatus is the (truthy) callback.

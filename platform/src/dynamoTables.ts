@@ -8,25 +8,33 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   waitUntilTableExists,
+  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 
 /** Creates each table that does not exist yet and waits until all are active. */
 export async function ensureTables(client: DynamoDBClient, tables: CreateTableCommandInput[]): Promise<void> {
+  const waiting = { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 };
   for (const table of tables) {
+    let status: string | undefined;
     try {
-      await client.send(new DescribeTableCommand({ TableName: table.TableName }));
+      status = (await client.send(new DescribeTableCommand({ TableName: table.TableName }))).Table
+        ?.TableStatus;
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    }
+    // A table being deleted (a rebuild starting clean) is gone soon: create it again once it is.
+    if (status === 'DELETING') {
+      await waitUntilTableNotExists(waiting, { TableName: table.TableName });
+      status = undefined;
+    }
+    if (status === undefined) {
       try {
         await client.send(new CreateTableCommand(table));
       } catch (createError) {
         if (!(createError instanceof ResourceInUseException)) throw createError;
       }
     }
-    await waitUntilTableExists(
-      { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
-      { TableName: table.TableName },
-    );
+    await waitUntilTableExists(waiting, { TableName: table.TableName });
   }
 }
 
