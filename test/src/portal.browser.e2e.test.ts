@@ -198,6 +198,11 @@ describe('the back-office portal in Chromium: every page, charts with real data,
     expect.soft(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'orders');
 
+    await eventually(
+      "the SII's verdict on WEB-0's DTE",
+      () => api<{ order: { siiStatus: string | null } }>(runtime.url, '/api/orders/WEB-0'),
+      (r) => r.order.siiStatus?.startsWith('accepted') === true,
+    );
     await page.getByRole('link', { name: 'WEB-0', exact: true }).click();
     await page.getByRole('heading', { name: /Pedido WEB-0/ }).waitFor();
     await page.getByRole('columnheader', { name: 'Cuándo (hora de Chile)' }).waitFor();
@@ -207,6 +212,8 @@ describe('the back-office portal in Chromium: every page, charts with real data,
       .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
     expect(instants.length).toBeGreaterThan(3);
     for (const iso of instants) expect(iso).toMatch(/Z$/);
+    // The SII's word on its DTE (its verdict, waited for above), in the operator's language.
+    await page.getByText(/SII: aceptado/).waitFor();
     expect.soft(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'order-detail');
   });

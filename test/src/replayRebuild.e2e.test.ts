@@ -41,18 +41,26 @@ describe('replay and projection rebuild over demo-like traffic', () => {
       const order = sampleOrder({ orderId, random });
       expect((await postOrder(runtime.url, orderXml(order), 'application/xml')).status).toBe(202);
     }
-    const stages = await eventually(
-      'every order completed',
+    // Completed (broadcast and notified) and the SII's verdict in: the simulator answers a status query
+    // with REC first, so each DTE's acceptance lands as a later event, after the order completed.
+    const orders = await eventually(
+      'every order completed and accepted by the SII',
       async () =>
         Promise.all(
           orderIds.map(
             async (id) =>
-              (await api<{ order: { stage: string } }>(runtime.url, `/api/orders/${id}`)).order?.stage,
+              (
+                await api<{ order: { stage: string; siiStatus: string | null } }>(
+                  runtime.url,
+                  `/api/orders/${id}`,
+                )
+              ).order,
           ),
         ),
-      (all) => all.every((stage) => stage === 'completed'),
+      // Accepted, with or without objections (reparos): either is the SII's final word.
+      (all) => all.every((order) => order?.stage === 'completed' && order.siiStatus?.startsWith('accepted')),
     );
-    expect(stages).toHaveLength(orderCount);
+    expect(orders).toHaveLength(orderCount);
     await eventually('caught up', () => caughtUp(runtime.url), Boolean);
     const view = await api<{ order: { day: string } }>(runtime.url, `/api/orders/${orderIds[0]}`);
     day = view.order.day;

@@ -15,6 +15,7 @@ import {
   OrderRejectedV1,
   type RejectionReason,
   type RetryableStage,
+  type SiiReception,
   type SlaStage,
 } from '@mtd/contracts';
 import { businessDayOf } from '#domain/businessDay';
@@ -99,7 +100,8 @@ export interface OrderFacts {
       })
     | null;
   issuanceFailure: (FactRef & { reason: string }) | null;
-  broadcast: (FactRef & { attempt: number; trackId: string }) | null;
+  /** `status` is absent in facts folded before the SII's verdict was recorded in views (a rebuild fills it). */
+  broadcast: (FactRef & { attempt: number; trackId: string; status?: SiiReception }) | null;
   broadcastFailure:
     | (FactRef & { attempt: number; maxAttempts: number; error: string; final: boolean })
     | null;
@@ -139,6 +141,11 @@ export interface OrderView {
   listKey: string;
   exception: OrderException | null;
   broadcastAttempts: number;
+  /**
+   * Where the SII has the DTE: `received` (uploaded, verdict pending) until the verdict queried by track id
+   * is in. Null before the broadcast, and for views folded before this field existed until a rebuild.
+   */
+  siiStatus: SiiReception | null;
   dteType: DteType | null;
   folio: number | null;
   net: number | null;
@@ -305,6 +312,7 @@ function recordFact(facts: OrderFacts, event: MtdEvent): OrderFacts {
           ...refOf(m, d.broadcastAt),
           attempt: d.attempt,
           trackId: d.trackId,
+          status: d.status,
         }),
         maxBroadcastAttempt: Math.max(facts.maxBroadcastAttempt, d.attempt),
       };
@@ -451,6 +459,7 @@ export function deriveOrderView(
     listKey: `${firstAt}#${orderId}`,
     exception: exceptionOf(facts),
     broadcastAttempts: facts.maxBroadcastAttempt,
+    siiStatus: facts.broadcast?.status ?? null,
     dteType: facts.issued?.dteType ?? null,
     folio: facts.issued?.folio ?? null,
     net: facts.issued?.net ?? null,

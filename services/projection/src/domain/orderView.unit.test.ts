@@ -34,6 +34,21 @@ const completed = () =>
     .notified('2026-11-24T13:00:04.000Z');
 
 describe('order view', () => {
+  it('shows the SII status: received on upload, then the verdict queried by track id', () => {
+    const order = anOrder('PO-1002')
+      .received('2026-11-24T13:00:00.000Z')
+      .accepted('2026-11-24T13:00:00.500Z')
+      .issued('2026-11-24T13:00:02.000Z')
+      .notified('2026-11-24T13:00:03.000Z');
+    given(order.events).then({ stage: 'notified', siiStatus: null });
+    order.siiAnswered('2026-11-24T13:00:04.000Z', 'received');
+    given(order.events).then({ stage: 'completed', siiStatus: 'received' });
+    order.siiAnswered('2026-11-24T13:00:09.000Z', 'accepted-with-objections');
+    given(order.events).then({ stage: 'completed', siiStatus: 'accepted-with-objections' });
+    // Delivered out of order, the verdict still wins over the earlier upload.
+    given([...order.events].reverse()).then({ siiStatus: 'accepted-with-objections' });
+  });
+
   it('follows a full journey to completed with every stage time, amounts and lines', () => {
     given(completed().events).then({
       orderId: 'PO-1001',

@@ -59,8 +59,15 @@ export function summaryOf(event: MtdEvent): string {
     }
     case DteIssuanceFailedV1.detailType:
       return `Falló la emisión del DTE: ${event.data.reason}`;
-    case DteBroadcastV1.detailType:
-      return `DTE folio ${event.data.folio} aceptado por el SII (intento ${event.data.attempt}, track ${event.data.trackId})`;
+    case DteBroadcastV1.detailType: {
+      // Two answers of the SII to one upload: received (track id), then the verdict queried by it.
+      const d = event.data;
+      const at = `(intento ${d.attempt}, track ${d.trackId})`;
+      if (d.status === 'received') return `DTE folio ${d.folio} recibido por el SII, en revisión ${at}`;
+      if (d.status === 'accepted') return `DTE folio ${d.folio} aceptado por el SII ${at}`;
+      const first = d.objections[0] ? `: ${d.objections[0]}` : '';
+      return `DTE folio ${d.folio} aceptado con reparos por el SII ${at} (${d.objections.length} reparo(s))${first}`;
+    }
     case DteBroadcastFailedV1.detailType: {
       const d = event.data;
       const next = d.final

@@ -50,4 +50,16 @@ describe('timeline item', () => {
       'Pedido en riesgo: la etapa dispatch venció el 2026-11-24T13:00:00.000Z',
     ]);
   });
+
+  it("tells the SII's two answers apart: received under review, then the verdict", () => {
+    const sii = anOrder('PO-8')
+      .siiAnswered('2026-11-24T13:00:05.000Z', 'received')
+      .siiAnswered('2026-11-24T13:00:10.000Z', 'accepted')
+      .siiAnswered('2026-11-24T13:00:15.000Z', 'accepted-with-objections', 2);
+    expect(sii.events.map((e) => timelineItemOf(e).summary)).toEqual([
+      'DTE folio 4711 recibido por el SII, en revisión (intento 1, track T-PO-8)',
+      'DTE folio 4711 aceptado por el SII (intento 1, track T-PO-8)',
+      'DTE folio 4711 aceptado con reparos por el SII (intento 2, track T-PO-8) (1 reparo(s)): Giro del receptor no informado',
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import {
   CustomerNotifiedV1,
   DteBroadcastFailedV1,
   DteBroadcastV1,
+  DteBroadcastV2,
   DteIssuanceFailedV1,
   DteIssuedV1,
   type EventDefinition,
@@ -15,6 +16,7 @@ import {
   OrderRejectedV1,
   parseEvent,
   type RetryableStage,
+  type SiiReception,
   type SlaStage,
   Streams,
 } from '@mtd/contracts';
@@ -139,6 +141,19 @@ export class OrderHistoryBuilder {
       broadcastAt: at,
       attempt,
       trackId: `T-${this.orderId}`,
+    });
+  }
+
+  /** The SII's answers to one upload (DteBroadcast v2): the envelope received, then queried, its verdict. */
+  siiAnswered(at: string, status: SiiReception, attempt = 1): this {
+    return this.add(DteBroadcastV2, Streams.dte(this.orderId), at, {
+      dteType: 39,
+      folio: 4711,
+      broadcastAt: at,
+      attempt,
+      trackId: `T-${this.orderId}`,
+      status,
+      objections: status === 'accepted-with-objections' ? ['Giro del receptor no informado'] : [],
     });
   }
 

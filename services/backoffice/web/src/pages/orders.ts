@@ -82,9 +82,14 @@ export function OrderDetail({ orderId }: { orderId: string }) {
   const { t, api, lang } = usePortal();
   const detail = useLoad(
     () =>
-      api<{ order: OrderRow & { atRisk: { stage: string; deadline: string }[] }; timeline: TimelineItem[] }>(
-        `/api/orders/${encodeURIComponent(orderId)}`,
-      ),
+      api<{
+        order: OrderRow & {
+          atRisk: { stage: string; deadline: string }[];
+          /** Where the SII has the DTE: received (verdict pending) or its verdict. */
+          siiStatus: 'received' | 'accepted' | 'accepted-with-objections' | null;
+        };
+        timeline: TimelineItem[];
+      }>(`/api/orders/${encodeURIComponent(orderId)}`),
     [orderId],
   );
   const order = detail.data?.order;
@@ -102,7 +107,7 @@ export function OrderDetail({ orderId }: { orderId: string }) {
               : null
           }
           ${order.exception ? html`<p class="error">${t('exception')}: ${t(`stage_${order.exception.stage}`)}: ${order.exception.reason}</p>` : null}
-          <p>${t('folio')}: ${order.folio ?? '—'} · ${t('total')}: ${formatMoney(lang, order.total)}</p>
+          <p>${t('folio')}: ${order.folio ?? '—'} · ${t('total')}: ${formatMoney(lang, order.total)} · ${t('sii')}: ${order.siiStatus ? t(`sii_${order.siiStatus}`) : '—'}</p>
           <h2>${t('timeline')}</h2>
           <table>
             <thead>
