@@ -48,6 +48,30 @@ export interface OrderRow {
  * dataset by dataset) so tests can compare what is drawn with what the API answered, and an
  * aria-label naming what it shows; the figures are also in the page's tables for screen readers.
  */
+/** One series per chart kind, without a legend when there is only one; `horizontal` for ranked bars. */
+export function seriesChart(
+  type: 'bar' | 'line',
+  labels: string[],
+  series: { label: string; data: (number | null)[]; color: string | string[] }[],
+  options: { horizontal?: boolean } = {},
+): ChartConfiguration {
+  return {
+    type,
+    data: {
+      labels,
+      datasets: series.map(({ label, data, color }) =>
+        type === 'line'
+          ? { label, data, borderColor: color, backgroundColor: color }
+          : { label, data, backgroundColor: color },
+      ),
+    },
+    options: {
+      ...(options.horizontal ? { indexAxis: 'y' as const } : {}),
+      ...(series.length === 1 ? { plugins: { legend: { display: false } } } : {}),
+    },
+  } as ChartConfiguration;
+}
+
 export function ChartCard(props: { id: string; title: string; config: ChartConfiguration }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const values = props.config.data.datasets.map((d) => (d.data as unknown[]).join(',')).join(';');

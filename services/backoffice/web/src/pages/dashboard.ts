@@ -1,10 +1,10 @@
 import { html } from 'htm/preact';
 import { useCallback, useState } from 'preact/hooks';
-import { ChartCard, Failure, type OrderRow, OrdersTable, useLoad } from '../components';
+import { ChartCard, Failure, type OrderRow, OrdersTable, seriesChart, useLoad } from '../components';
 import { formatMoney, formatNumber, formatPercent } from '../i18n';
 import { upsertOrder, useOrderUpdates } from '../liveOrders';
 import { usePortal } from '../session';
-import type { DayStats } from './statistics';
+import { type DayStats, topByRevenueChart } from './statistics';
 
 export function Dashboard() {
   const { t, api, can, lang } = usePortal();
@@ -36,50 +36,32 @@ export function Dashboard() {
             <${ChartCard}
               id="chart-hourly"
               title=${t('ordersPerHour')}
-              config=${{
-                type: 'bar',
-                data: {
-                  labels: s.ordersPerHour.map((_, h) => t('hourLabel', { h })),
-                  datasets: [{ label: t('ordersCount'), data: s.ordersPerHour, backgroundColor: '#1f6fd1' }],
-                },
-                options: { plugins: { legend: { display: false } } },
-              }}
+              config=${seriesChart(
+                'bar',
+                s.ordersPerHour.map((_, h) => t('hourLabel', { h })),
+                [{ label: t('ordersCount'), data: s.ordersPerHour, color: '#1f6fd1' }],
+              )}
             />
             <${ChartCard}
               id="chart-funnel"
               title=${t('funnel')}
-              config=${{
-                type: 'bar',
-                data: {
-                  labels: [t('received'), t('accepted'), t('issued'), t('completed'), t('rejected')],
-                  datasets: [
-                    {
-                      label: t('ordersCount'),
-                      data: [s.received, s.accepted, s.issued, s.byStage.completed, s.rejected],
-                      backgroundColor: ['#5c8fd6', '#3b78c4', '#2a62a8', '#2e7d32', '#c62828'],
-                    },
-                  ],
-                },
-                options: { indexAxis: 'y', plugins: { legend: { display: false } } },
-              }}
+              config=${seriesChart(
+                'bar',
+                [t('received'), t('accepted'), t('issued'), t('completed'), t('rejected')],
+                [
+                  {
+                    label: t('ordersCount'),
+                    data: [s.received, s.accepted, s.issued, s.byStage.completed ?? 0, s.rejected],
+                    color: ['#5c8fd6', '#3b78c4', '#2a62a8', '#2e7d32', '#c62828'],
+                  },
+                ],
+                { horizontal: true },
+              )}
             />
             <${ChartCard}
               id="chart-top"
               title=${t('topByRevenue')}
-              config=${{
-                type: 'bar',
-                data: {
-                  labels: s.topProductsByRevenue.map((p) => p.description),
-                  datasets: [
-                    {
-                      label: t('revenue'),
-                      data: s.topProductsByRevenue.map((p) => Number(p.revenue)),
-                      backgroundColor: '#b3641b',
-                    },
-                  ],
-                },
-                options: { plugins: { legend: { display: false } } },
-              }}
+              config=${topByRevenueChart(t, s)}
             />
           </div>`
         : null

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { ChartCard, Failure, Instant, useLoad } from '../components';
+import { ChartCard, Failure, Instant, seriesChart, useLoad } from '../components';
 import { businessToday, formatMoney, formatNumber, formatPercent } from '../i18n';
 import { saveAs, usePortal } from '../session';
 
@@ -51,6 +51,16 @@ export interface PeriodStats extends Stats {
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
+
+/** The best-selling products by revenue, ranked: on the dashboard (today) and the statistics page. */
+export function topByRevenueChart(t: (key: string) => string, s: Pick<DayStats, 'topProductsByRevenue'>) {
+  return seriesChart(
+    'bar',
+    s.topProductsByRevenue.map((p) => p.description),
+    [{ label: t('revenue'), data: s.topProductsByRevenue.map((p) => Number(p.revenue)), color: '#b3641b' }],
+    { horizontal: true },
+  );
+}
 
 export function Statistics({ query }: { query: URLSearchParams }) {
   const { t, api, lang } = usePortal();
@@ -121,99 +131,43 @@ function Figures({ s }: { s: PeriodStats }) {
       <${ChartCard}
         id="chart-daily-sales"
         title=${t('dailySales')}
-        config=${{
-          type: 'bar',
-          data: {
-            labels: days,
-            datasets: [
-              {
-                label: t('revenue'),
-                data: s.daily.map((d) => Number(d.revenue)),
-                backgroundColor: '#1f6fd1',
-              },
-            ],
-          },
-          options: { plugins: { legend: { display: false } } },
-        }}
+        config=${seriesChart('bar', days, [
+          { label: t('revenue'), data: s.daily.map((d) => Number(d.revenue)), color: '#1f6fd1' },
+        ])}
       />
       <${ChartCard}
         id="chart-daily-orders"
         title=${t('dailyOrders')}
-        config=${{
-          type: 'line',
-          data: {
-            labels: days,
-            datasets: [
-              {
-                label: t('ordersCount'),
-                data: s.daily.map((d) => d.orders),
-                borderColor: '#17324d',
-                backgroundColor: '#17324d',
-              },
-              {
-                label: t('issued'),
-                data: s.daily.map((d) => d.issued),
-                borderColor: '#2e7d32',
-                backgroundColor: '#2e7d32',
-              },
-            ],
-          },
-        }}
+        config=${seriesChart('line', days, [
+          { label: t('ordersCount'), data: s.daily.map((d) => d.orders), color: '#17324d' },
+          { label: t('issued'), data: s.daily.map((d) => d.issued), color: '#2e7d32' },
+        ])}
       />
       <${ChartCard}
         id="chart-daily-aov"
         title=${t('dailyAov')}
-        config=${{
-          type: 'line',
-          data: {
-            labels: days,
-            datasets: [
-              {
-                label: t('aov'),
-                data: s.daily.map((d) => (d.averageOrderValue === null ? null : Number(d.averageOrderValue))),
-                borderColor: '#b3641b',
-                backgroundColor: '#b3641b',
-              },
-            ],
+        config=${seriesChart('line', days, [
+          {
+            label: t('aov'),
+            data: s.daily.map((d) => (d.averageOrderValue === null ? null : Number(d.averageOrderValue))),
+            color: '#b3641b',
           },
-          options: { plugins: { legend: { display: false } } },
-        }}
+        ])}
       />
       <${ChartCard}
         id="chart-top-revenue"
         title=${t('topByRevenue')}
-        config=${{
-          type: 'bar',
-          data: {
-            labels: s.topProductsByRevenue.map((p) => p.description),
-            datasets: [
-              {
-                label: t('revenue'),
-                data: s.topProductsByRevenue.map((p) => Number(p.revenue)),
-                backgroundColor: '#b3641b',
-              },
-            ],
-          },
-          options: { indexAxis: 'y', plugins: { legend: { display: false } } },
-        }}
+        config=${topByRevenueChart(t, s)}
       />
       <${ChartCard}
         id="chart-top-quantity"
         title=${t('topByQuantity')}
-        config=${{
-          type: 'bar',
-          data: {
-            labels: s.topProductsByQuantity.map((p) => p.description),
-            datasets: [
-              {
-                label: t('units'),
-                data: s.topProductsByQuantity.map((p) => p.quantity),
-                backgroundColor: '#5b3fa8',
-              },
-            ],
-          },
-          options: { indexAxis: 'y', plugins: { legend: { display: false } } },
-        }}
+        config=${seriesChart(
+          'bar',
+          s.topProductsByQuantity.map((p) => p.description),
+          [{ label: t('units'), data: s.topProductsByQuantity.map((p) => p.quantity), color: '#5b3fa8' }],
+          { horizontal: true },
+        )}
       />
       <${ChartCard}
         id="chart-latency"
