@@ -90,13 +90,23 @@ export function commandHandler<State>(aggregate: {
  * tax authority): the stream's state, and whether it already holds an effect of `cause`. The handler
  * looks before the effect, so a redelivered cause repeats nothing; the append that records the effect
  * (`commandHandler`) checks again. From the stream cache when this process owns the stream.
+ *
+ * `assumeNewStream`: the caller bets the stream does not exist yet (its cause is certainly delivered
+ * for the first time, `HandlerContext.firstDelivery`, and only that cause creates the stream), so
+ * nothing is read unless the stream is cached; the caller must then append with `assumeNewStream`
+ * too, whose no-stream condition catches a lost bet (re-read, re-decide). Only for effects that a
+ * lost bet does not repeat: claimed ones (`EffectClaims`), or a folio, which the ledger gives again
+ * to the same order.
  */
 export async function loadForEffect<State>(
   aggregate: { initialState: () => State; evolve: (state: State, event: MtdEvent) => State },
   store: EventStore,
   streamId: string,
   cause: Pick<Cause, 'causationId'>,
+  options: { assumeNewStream?: boolean } = {},
 ): Promise<{ state: State; version: number; handled: boolean }> {
+  if (options.assumeNewStream === true && !store.isCached?.(streamId))
+    return { state: aggregate.initialState(), version: 0, handled: false };
   const { version, events } = await store.readStream(streamId);
   return {
     state: events.reduce(aggregate.evolve, aggregate.initialState()),

@@ -146,6 +146,14 @@ export class DynamoEventStore implements EventStore {
     return this.streams?.has(streamId) ?? false;
   }
 
+  /**
+   * A fresh commit id: every commit this store (or one made by `forProducer`) appends later sorts
+   * after it. Only for a store given `streams`, i.e. the one writer of the table (see the option).
+   */
+  newCommitsAfter(): string | undefined {
+    return this.streams ? this.ids.next() : undefined;
+  }
+
   /** A store for another producer on the same table, client and fence. */
   forProducer(producer: Source): DynamoEventStore {
     return new DynamoEventStore({

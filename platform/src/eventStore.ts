@@ -50,6 +50,14 @@ export interface EventStoreReader {
    * Events come as stored (their published version); consumers validate and upcast on receipt.
    */
   readFeed(position: string | undefined, options?: { limit?: number }): Promise<FeedPage>;
+  /**
+   * A feed position that every commit appended from now on sorts after, and every commit appended
+   * before sorts before (commit ids come from one monotonic generator). Only where this process is
+   * the one writer of the store (the local runtime); undefined elsewhere, where another process may
+   * append at any time. A subscription runner uses it to tell a commit no earlier run can have
+   * delivered (`HandlerContext.firstDelivery`).
+   */
+  newCommitsAfter?(): string | undefined;
 }
 
 export interface EventStore extends EventStoreReader {

@@ -7,6 +7,15 @@ export interface HandlerContext {
   attempt: number;
   /** Set when the event is re-delivered by a replay (EventBridge archive replay's `replay-name`). */
   replayName?: string;
+  /**
+   * True only when this is certainly the event's first delivery to this subscription: the local
+   * runner delivering, from the feed, a commit appended after it started (so no earlier runner,
+   * before a crash or a restart, can have seen it), not a retry, a redrive or a replay. A handler may
+   * then bet that the stream its reaction creates does not exist yet and append without reading it
+   * first (Equinox's AssumeEmpty); the append's no-stream condition still catches a lost bet.
+   * Absent (as on AWS, where EventBridge and SQS may deliver twice) means: it may be a repeat.
+   */
+  firstDelivery?: boolean;
 }
 
 /**

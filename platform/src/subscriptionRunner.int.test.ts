@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointTable, DynamoCheckpoints } from './checkpoints';
 import { systemClock, ulidGenerator } from './clock';
 import { DynamoDeadLetters, deadLetterTable } from './deadLetters';
-import { commitItem } from './dynamoEventStore';
+import { commitItem, DynamoEventStore } from './dynamoEventStore';
 import { EffectInProgressError } from './effectClaims';
+import { StreamCache } from './streamCache';
 import { SubscriptionRunner } from './subscriptionRunner';
 import { anOrderAccepted, startTestEngine, type TestEngine } from './testing';
 
@@ -222,6 +223,54 @@ describe('SubscriptionRunner', { timeout: 30_000 }, () => {
     expect(dead.map((l) => l.lastError).filter((e) => e.includes('PAGE-'))).toEqual([
       'Error: boom on PAGE-4',
     ]);
+  });
+
+  it('tells a handler an event is delivered for the first time only for commits appended since it started', async () => {
+    // The local runtime's store: the one writer of the table, so it knows which commits are new.
+    const reader = new DynamoEventStore({
+      client: engine.client,
+      tableName: 'mtd-events',
+      fence: engine.fence,
+      streams: new StreamCache(),
+    });
+    const store = reader.forProducer(Sources.intake);
+    await store.append(Streams.order('FIRST-OLD'), [accepted('FIRST-OLD')], { expectedVersion: 'no-stream' });
+    const seen: { orderId: string; firstDelivery: boolean | undefined; attempt: number }[] = [];
+    let failedOnce = false;
+    const runner = new SubscriptionRunner({
+      subscription: { ...subscriptionNamed('issueDteOnOrderAccepted'), name: 'firstDeliveryTest' },
+      handler: async (event: MtdEvent, context) => {
+        const { orderId } = event.data;
+        if (!orderId.startsWith('FIRST-')) return;
+        seen.push({ orderId, firstDelivery: context.firstDelivery, attempt: context.attempt });
+        if (orderId === 'FIRST-FAILS' && !failedOnce) {
+          failedOnce = true;
+          throw new Error('fails once');
+        }
+      },
+      reader,
+      checkpoints,
+      deadLetters,
+      clock: systemClock,
+      random: Math.random,
+      backoff: { baseMs: 5, maxMs: 20 },
+      pollMs: 10,
+    });
+    await runner.start();
+    for (const orderId of ['FIRST-NEW', 'FIRST-FAILS'])
+      await store.append(Streams.order(orderId), [accepted(orderId)], { expectedVersion: 'no-stream' });
+    await until(() => seen.length === 4);
+    await runner.stop();
+    expect(seen).toEqual([
+      // Stored before the runner started: an earlier run may have delivered it.
+      { orderId: 'FIRST-OLD', firstDelivery: undefined, attempt: 1 },
+      { orderId: 'FIRST-NEW', firstDelivery: true, attempt: 1 },
+      { orderId: 'FIRST-FAILS', firstDelivery: true, attempt: 1 },
+      // A retry is a repeat.
+      { orderId: 'FIRST-FAILS', firstDelivery: undefined, attempt: 2 },
+    ]);
+    // A store that is not the one writer (the test engine's, a Lambda's) never says so.
+    expect(engine.reader.newCommitsAfter()).toBeUndefined();
   });
 
   it('looks again at an event whose effect another delivery holds, without spending its attempts', async () => {

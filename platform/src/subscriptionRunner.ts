@@ -61,6 +61,8 @@ export class SubscriptionRunner {
   private positionValue: string | undefined;
   private savedPosition: string | undefined;
   private savedAt = 0;
+  /** Commits after this id were appended after this run started: no earlier run delivered them. */
+  private newAfter: string | undefined;
   /** 0: look now (at start: letters parked before a restart). */
   private nextDueAt = 0;
   private stopListening: (() => void) | undefined;
@@ -98,6 +100,7 @@ export class SubscriptionRunner {
   }
 
   async start(): Promise<void> {
+    this.newAfter = this.options.reader.newCommitsAfter?.();
     this.positionValue = await this.options.checkpoints.load(this.name);
     this.savedPosition = this.positionValue;
     this.savedAt = this.options.clock.now().getTime();
@@ -192,7 +195,9 @@ export class SubscriptionRunner {
       return false;
     }
     const events: MtdEvent[] = [];
+    const firstDeliveries = new Set<MtdEvent>();
     for (const commit of page.commits) {
+      const appendedSinceStart = this.newAfter !== undefined && commit.commitId > this.newAfter;
       for (const [index, event] of commit.events.entries()) {
         if (!event?.metadata?.eventId) {
           // Not even an envelope: nothing to match or retry. Dead at once, so the feed moves on.
@@ -203,10 +208,11 @@ export class SubscriptionRunner {
           );
         } else if (matchesPattern(this.options.subscription.pattern, toEventBridgeEvent(event))) {
           events.push(event);
+          if (appendedSinceStart) firstDeliveries.add(event);
         }
       }
     }
-    await this.deliverPage(events);
+    await this.deliverPage(events, undefined, firstDeliveries);
     this.positionValue = page.position;
     await this.saveCheckpoint({ force: false });
     return true;
@@ -248,12 +254,20 @@ export class SubscriptionRunner {
 
   /**
    * A page handler takes the page in one call; if that fails, each event is tried on its own (a page
-   * of one), so only the events that fail take the retry road. Event handlers get one event each.
+   * of one), so only the events that fail take the retry road. Event handlers get one event each;
+   * those in `firstDeliveries` are told so (`firstDelivery`), unless a failed page came before.
    */
-  private async deliverPage(events: MtdEvent[], replayName?: string): Promise<void> {
+  private async deliverPage(
+    events: MtdEvent[],
+    replayName?: string,
+    firstDeliveries: ReadonlySet<MtdEvent> = new Set(),
+  ): Promise<void> {
     const handler = this.options.handler;
     let rest = events;
+    let first = firstDeliveries;
     if (isPageHandler(handler) && events.length > 0) {
+      // A page that fails may have been applied in part: its events, one by one, are repeats.
+      first = new Set();
       const received: MtdEvent[] = [];
       const invalid: MtdEvent[] = [];
       for (const event of events) {
@@ -274,7 +288,9 @@ export class SubscriptionRunner {
         this.options.onError?.(error);
       }
     }
-    await this.deliverAll(rest, (event) => this.deliver(event, 0, undefined, replayName));
+    await this.deliverAll(rest, (event) =>
+      this.deliver(event, 0, undefined, replayName, first.has(event) && replayName === undefined),
+    );
   }
 
   /**
@@ -321,7 +337,7 @@ export class SubscriptionRunner {
       await this.bury(letter, error);
       return;
     }
-    await this.deliver(event, letter.attempts, letter, letter.replayName);
+    await this.deliver(event, letter.attempts, letter, letter.replayName, false);
   }
 
   /** One delivery: handled, deferred, parked for a retry, or dead. Never throws. */
@@ -330,6 +346,7 @@ export class SubscriptionRunner {
     failedBefore: number,
     letter?: DeadLetter,
     replayName?: string,
+    firstDelivery = false,
   ): Promise<void> {
     const { subscription, deadLetters, clock } = this.options;
     const handler = asEventHandler(this.options.handler);
@@ -351,6 +368,7 @@ export class SubscriptionRunner {
         subscription: subscription.name,
         attempt,
         ...(replayName ? { replayName } : {}),
+        ...(firstDelivery ? { firstDelivery } : {}),
       });
       if (result && 'retryAt' in result) {
         const base =

@@ -1,6 +1,7 @@
 import {
   CustomerNotifiedV1,
   DteBroadcastV2,
+  DteIssuedV2,
   type MtdEvent,
   OrderAtRiskV1,
   type SubscriptionName,
@@ -42,6 +43,8 @@ function triple(handler: SubscriptionHandler): SubscriptionHandler {
 }
 
 const withOutsideEffects: readonly SubscriptionName[] = [
+  // A folio (the ledger is outside the stream); its first delivery reads nothing, betting the stream is new.
+  'issueDteOnOrderAccepted',
   'broadcastDteOnDteIssued',
   'retryBroadcastOnDteBroadcastFailed',
   'notifyCustomerOnDteIssued',
@@ -94,6 +97,16 @@ describe('triple concurrent delivery on the local runtime', () => {
           (e) => e.type === CustomerNotifiedV1.detailType,
         );
         expect(notified).toHaveLength(1);
+      }
+      // One DteIssued per order, and the folios of each type gapless: the copies took none.
+      const issued = events.flatMap((e) => (e.type === DteIssuedV2.detailType ? [e.data] : []));
+      expect(issued).toHaveLength(orders.length);
+      for (const dteType of new Set(issued.map((d) => d.dteType))) {
+        const folios = issued
+          .filter((d) => d.dteType === dteType)
+          .map((d) => d.folio)
+          .sort((a, b) => a - b);
+        expect(folios).toEqual(folios.map((_, i) => folios[0]! + i));
       }
       // One submission per document at the tax authority, and one DteBroadcast `received` per order.
       const received = (await (await fetch(`${runtime.taxAuthorityUrl}/dte`)).json()) as {

@@ -1,4 +1,5 @@
 export * from './deciderSpec';
+export * from './dynamoCallLog';
 export * from './inMemoryEffectClaims';
 export * from './newEvents';
 export * from './testEngine';

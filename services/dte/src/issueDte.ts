@@ -26,14 +26,30 @@ const warnedCertificates = new Set<string>();
  * CAF is loaded — and never produces a folio outside a CAF. Anything else throws and the trigger is
  * redelivered.
  */
-export async function issueDte(deps: DteDeps, order: PurchaseOrder, cause: Cause): Promise<void> {
-  const { streamId, state, handled } = await loadDte(deps, order.orderId, cause);
+export async function issueDte(
+  deps: DteDeps,
+  order: PurchaseOrder,
+  cause: Cause,
+  options: { assumeNewStream?: boolean } = {},
+): Promise<void> {
+  // With `assumeNewStream` (the first delivery of the OrderAccepted that creates the stream) nothing
+  // is read: the append's no-stream condition catches a lost bet, and a folio reserved on a lost bet
+  // is the order's own, which the ledger hands out again (its tail holds it), so none is lost.
+  const { streamId, state, handled } = await loadDte(deps, order.orderId, cause, options);
   if (handled || !awaitsIssuance(state)) return;
   const now = deps.clock.now();
   const issuedAt = now.toISOString();
   const fail = (reason: string) =>
-    handleDte(deps, streamId, cause, (current) =>
-      decide({ type: 'RecordIssuanceFailure', orderId: order.orderId, failedAt: issuedAt, reason }, current),
+    handleDte(
+      deps,
+      streamId,
+      cause,
+      (current) =>
+        decide(
+          { type: 'RecordIssuanceFailure', orderId: order.orderId, failedAt: issuedAt, reason },
+          current,
+        ),
+      options,
     );
 
   let plan: ReturnType<typeof planIssuance>;
@@ -89,22 +105,27 @@ export async function issueDte(deps: DteDeps, order: PurchaseOrder, cause: Cause
 
   const document = { ...plan.document, folio };
   const { xml, ted } = signedDocument(document, caf, credentials, issuedAt);
-  await handleDte(deps, streamId, cause, (current) =>
-    decide(
-      {
-        type: 'IssueDte',
-        document,
-        xml,
-        ted,
-        caf: cafReference(caf),
-        signature: {
-          signedAt: issuedAt,
-          certificateSha256: certificate.sha256,
-          certificateSubject: certificate.subject,
-          certificateNotAfter: certificate.notAfter,
+  await handleDte(
+    deps,
+    streamId,
+    cause,
+    (current) =>
+      decide(
+        {
+          type: 'IssueDte',
+          document,
+          xml,
+          ted,
+          caf: cafReference(caf),
+          signature: {
+            signedAt: issuedAt,
+            certificateSha256: certificate.sha256,
+            certificateSubject: certificate.subject,
+            certificateNotAfter: certificate.notAfter,
+          },
         },
-      },
-      current,
-    ),
+        current,
+      ),
+    options,
   );
 }

@@ -8,6 +8,7 @@ import {
   Streams,
 } from '@mtd/contracts';
 import { ulidGenerator } from '@mtd/platform';
+import { logDynamoCalls } from '@mtd/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCredentials } from '#adapters/issuerCredentials';
 import { verifyXmlSignatures } from '#signing/verification';
@@ -63,6 +64,43 @@ describe('issueDteOnOrderAccepted', () => {
       throw new Error('expected DteIssued');
     expect(a.data.dteType).toBe(33);
     expect(b.data.folio).toBe(a.data.folio + 1);
+  });
+
+  it('reads nothing on the first delivery, and a repeat (even one that bets the stream is new) changes nothing', async () => {
+    const log = logDynamoCalls(rig.engine.client);
+    const streamReads = () => log.calls.filter((c) => c.table === 'mtd-events' && c.operation === 'Query');
+    const folioWrites = () =>
+      log.calls.filter((c) => c.table === 'mtd-dte-folios' && c.operation === 'PutItem');
+    const first = { ...rig.context('issueDteOnOrderAccepted'), firstDelivery: true };
+    try {
+      const event = orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-FIRST' }));
+      await rig.handlers.issueDteOnOrderAccepted(event, first);
+      expect(streamReads()).toEqual([]);
+      expect(folioWrites()).toHaveLength(1);
+      const [issued] = await rig.dteEvents('PO-FIRST');
+      if (issued?.type !== DteIssuedV2.detailType) throw new Error('expected DteIssued');
+
+      // A redelivery reads the stream and finds its DteIssued.
+      log.clear();
+      await deliver(event);
+      expect(streamReads().length).toBeGreaterThan(0);
+      // A lost bet (the stream exists, this store does not cache it): the append's no-stream
+      // condition fails, the handler reads, re-decides, and does nothing; the order's folio is the
+      // one the ledger gave it before, so no other folio is taken.
+      log.clear();
+      await rig.handlers.issueDteOnOrderAccepted(event, first);
+      expect(folioWrites()).toEqual([]);
+      expect(streamReads().length).toBeGreaterThan(0);
+      expect((await rig.dteEvents('PO-FIRST')).map((e) => e.metadata.eventId)).toEqual([
+        issued.metadata.eventId,
+      ]);
+      await deliver(orderAcceptedEvent(anAcceptedOrder({ orderId: 'PO-AFTER' })));
+      const [next] = await rig.dteEvents('PO-AFTER');
+      if (next?.type !== DteIssuedV2.detailType) throw new Error('expected DteIssued');
+      expect(next.data.folio).toBe(issued.data.folio + 1);
+    } finally {
+      log.stop();
+    }
   });
 
   it('records DteIssuanceFailed, reserving no folio, for a document over the size limit', async () => {

@@ -16,7 +16,7 @@ import {
   type HandlerContext,
   ulidGenerator,
 } from '@mtd/platform';
-import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
+import { logDynamoCalls, startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
 import { outboxEmailSender } from '#adapters/outboxEmailSender';
@@ -134,6 +134,31 @@ describe('notifyCustomerOnDteIssued', () => {
     expect(await readdir(outbox)).toHaveLength(2);
     expect((await streamOf('PO-2002')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
     expect((await streamOf('PO-2003')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
+  });
+
+  it('reads nothing of the new stream on a first delivery; a repeat, even one betting on a new stream, sends nothing', async () => {
+    const log = logDynamoCalls(engine.client);
+    const streamReads = () => log.calls.filter((c) => c.table === 'mtd-events' && c.operation === 'Query');
+    try {
+      const event = aDteIssuedEvent({ orderId: 'PO-2020' });
+      await handle(event, delivery({ firstDelivery: true }));
+      expect(streamReads()).toEqual([]);
+      expect(email.sent).toHaveLength(1);
+
+      log.clear();
+      await handle(event, delivery({ attempt: 2 }));
+      expect(streamReads().length).toBeGreaterThan(0);
+      // A lost bet (the stream exists, not cached by this store): the claim holds the first send's
+      // result, the no-stream append fails, the re-read finds CustomerNotified: nothing more.
+      log.clear();
+      await handle(event, delivery({ firstDelivery: true }));
+      expect(streamReads().length).toBeGreaterThan(0);
+      expect(email.sent).toHaveLength(1);
+      expect(await readdir(outbox)).toHaveLength(1);
+      expect((await streamOf('PO-2020')).map((e) => e.type)).toEqual([CustomerNotifiedV1.detailType]);
+    } finally {
+      log.stop();
+    }
   });
 
   it('a delivery that finds the email sent but not recorded (the sender crashed in between) records it without sending', async () => {

@@ -50,7 +50,13 @@ export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): 
     const streamId = Streams.notification(dte.orderId);
     const cause: Cause = { causationId: event.metadata.eventId, correlationId: dte.orderId, actor: 'system' };
 
-    const { state, handled } = await loadForEffect(notificationDecider, deps.store, streamId, cause);
+    // The notification stream is made by the order's one DteIssued: on its certain first delivery
+    // nothing is read. A lost bet sends nothing twice (the claim below) and the append's no-stream
+    // condition sends it to a read and a new decision.
+    const assumeNewStream = context.firstDelivery === true;
+    const { state, handled } = await loadForEffect(notificationDecider, deps.store, streamId, cause, {
+      assumeNewStream,
+    });
     if (handled || state.status === 'notified') return;
 
     const content = renderCustomerEmail(dte);
@@ -76,32 +82,42 @@ export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): 
       ));
     } catch (error) {
       if (!(error instanceof EmailSendFailedError) || !error.permanent) throw error;
-      await handleNotification(deps, streamId, cause, (current) =>
+      await handleNotification(
+        deps,
+        streamId,
+        cause,
+        (current) =>
+          decideNotification(
+            {
+              type: 'RecordEmailFailed',
+              orderId: dte.orderId,
+              to,
+              error: error.message,
+              at: deps.clock.now().toISOString(),
+            },
+            current,
+          ),
+        { assumeNewStream },
+      );
+      return;
+    }
+    await handleNotification(
+      deps,
+      streamId,
+      cause,
+      (current) =>
         decideNotification(
           {
-            type: 'RecordEmailFailed',
+            type: 'RecordEmailSent',
             orderId: dte.orderId,
             to,
-            error: error.message,
+            subject: content.subject,
+            messageId,
             at: deps.clock.now().toISOString(),
           },
           current,
         ),
-      );
-      return;
-    }
-    await handleNotification(deps, streamId, cause, (current) =>
-      decideNotification(
-        {
-          type: 'RecordEmailSent',
-          orderId: dte.orderId,
-          to,
-          subject: content.subject,
-          messageId,
-          at: deps.clock.now().toISOString(),
-        },
-        current,
-      ),
+      { assumeNewStream },
     );
   };
 }
