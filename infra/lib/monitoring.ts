@@ -6,6 +6,7 @@ import {
   ComparisonOperator,
   type Dashboard,
   GraphWidget,
+  type IMetric,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -44,9 +45,46 @@ export function alarmTopic(
 }
 
 /**
+ * An HTTP front answering 5XX (at least the stage's threshold in 5 min) or slowly (p99 above the
+ * stage's limit for 3 minutes), both to the topic. `why` tells the on-call what each one means.
+ */
+function errorAndLatencyAlarms(
+  scope: Construct,
+  id: string,
+  front: {
+    name: string;
+    errors: IMetric;
+    latencyP99: IMetric;
+    why: { errors: string; latency: string };
+  },
+  topic: ITopic,
+  settings: StageSettings,
+): Alarm[] {
+  const serverErrors = new Alarm(scope, `${id}5xx`, {
+    alarmName: `${front.name}-5xx`,
+    alarmDescription: `${front.name} answered 5XX at least ${settings.api5xxThreshold} time(s) in 5 min: ${front.why.errors}`,
+    metric: front.errors,
+    threshold: settings.api5xxThreshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  const latency = new Alarm(scope, `${id}Latency`, {
+    alarmName: `${front.name}-latency-p99`,
+    alarmDescription: `${front.name}'s p99 latency was above ${settings.apiLatencyP99.toMilliseconds()} ms for 3 minutes: ${front.why.latency}`,
+    metric: front.latencyP99,
+    threshold: settings.apiLatencyP99.toMilliseconds(),
+    evaluationPeriods: 3,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  for (const alarm of [serverErrors, latency]) alarm.addAlarmAction(new SnsAction(topic));
+  return [serverErrors, latency];
+}
+
+/**
  * A REST API answering 5XX (its integration or API Gateway itself failed: partners get errors) or
- * slowly (p99 latency above the stage's limit for 3 minutes). 4XX are the partners' own mistakes and
- * are not alarmed on.
+ * slowly. 4XX are the partners' own mistakes and are not alarmed on.
  */
 export function restApiAlarms(
   scope: Construct,
@@ -55,27 +93,23 @@ export function restApiAlarms(
   topic: ITopic,
   settings: StageSettings,
 ): Alarm[] {
-  const name = api.restApiName;
-  const serverErrors = new Alarm(scope, `${id}5xx`, {
-    alarmName: `${name}-5xx`,
-    alarmDescription: `${name} answered 5XX at least ${settings.api5xxThreshold} time(s) in 5 min: the queue integration or API Gateway failed (partners were told to retry). Check the API's execution logs and the intake queue.`,
-    metric: api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
-    threshold: settings.api5xxThreshold,
-    evaluationPeriods: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  });
-  const latency = new Alarm(scope, `${id}Latency`, {
-    alarmName: `${name}-latency-p99`,
-    alarmDescription: `${name}'s p99 latency was above ${settings.apiLatencyP99.toMilliseconds()} ms for 3 minutes: SQS is slow to accept orders or API Gateway is throttling. Check the API's IntegrationLatency and the queue.`,
-    metric: api.metricLatency({ period: Duration.minutes(1), statistic: 'p99' }),
-    threshold: settings.apiLatencyP99.toMilliseconds(),
-    evaluationPeriods: 3,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  });
-  for (const alarm of [serverErrors, latency]) alarm.addAlarmAction(new SnsAction(topic));
-  return [serverErrors, latency];
+  return errorAndLatencyAlarms(
+    scope,
+    id,
+    {
+      name: api.restApiName,
+      errors: api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      latencyP99: api.metricLatency({ period: Duration.minutes(1), statistic: 'p99' }),
+      why: {
+        errors:
+          "the queue integration or API Gateway failed (partners were told to retry). Check the API's execution logs and the intake queue.",
+        latency:
+          "SQS is slow to accept orders or API Gateway is throttling. Check the API's IntegrationLatency and the queue.",
+      },
+    },
+    topic,
+    settings,
+  );
 }
 
 /** The same for an API served by a Lambda function URL (the projection's query API). */
@@ -87,26 +121,21 @@ export function functionUrlAlarms(
   topic: ITopic,
   settings: StageSettings,
 ): Alarm[] {
-  const serverErrors = new Alarm(scope, `${id}Url5xx`, {
-    alarmName: `${functionName}-url-5xx`,
-    alarmDescription: `${functionName}'s URL answered 5XX at least ${settings.api5xxThreshold} time(s) in 5 min: the back office gets errors. Read the function's logs.`,
-    metric: fn.metric('Url5xxCount', { period: fiveMinutes, statistic: 'Sum' }),
-    threshold: settings.api5xxThreshold,
-    evaluationPeriods: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  });
-  const latency = new Alarm(scope, `${id}UrlLatency`, {
-    alarmName: `${functionName}-url-latency-p99`,
-    alarmDescription: `${functionName}'s URL p99 latency was above ${settings.apiLatencyP99.toMilliseconds()} ms for 3 minutes: read-model queries are slow or the function is cold-starting under load.`,
-    metric: fn.metric('UrlRequestLatency', { period: Duration.minutes(1), statistic: 'p99' }),
-    threshold: settings.apiLatencyP99.toMilliseconds(),
-    evaluationPeriods: 3,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  });
-  for (const alarm of [serverErrors, latency]) alarm.addAlarmAction(new SnsAction(topic));
-  return [serverErrors, latency];
+  return errorAndLatencyAlarms(
+    scope,
+    `${id}Url`,
+    {
+      name: `${functionName}-url`,
+      errors: fn.metric('Url5xxCount', { period: fiveMinutes, statistic: 'Sum' }),
+      latencyP99: fn.metric('UrlRequestLatency', { period: Duration.minutes(1), statistic: 'p99' }),
+      why: {
+        errors: "the back office gets errors. Read the function's logs.",
+        latency: 'read-model queries are slow or the function is cold-starting under load.',
+      },
+    },
+    topic,
+    settings,
+  );
 }
 
 /** A DLQ holding anything at all: a message failed 10 times (or was invalid). */
