@@ -16,10 +16,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrderAtRiskV1 } from '@mtd/contracts';
 import type { Commit } from '@mtd/platform';
-import { startRuntime } from '../src/runtime';
+import { startRuntime, tableNames } from '../src/runtime';
 import { orderXml, sampleOrder, seededRandom } from '../src/sampleOrders';
 import { benchUsage, parseBenchArgs } from './benchArgs';
 import { type BenchResult, formatBenchTable, summariseLatency } from './benchReport';
+import { type BudgetPart, budgetPartOf, budgetParts, SiiVerdictCommits } from './callBudget';
 import { type CliColdStart, measureCliColdStart } from './cliColdStart';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
 import { sendOrders } from './loadClient';
@@ -64,10 +65,13 @@ const runtime = await startRuntime({
   },
 });
 
-const counter = countDynamoCalls(runtime.client);
+// Every call is counted in one part of the budget: the choreography, or the later issue that added it.
+const counter = countDynamoCalls(runtime.client, budgetPartOf(tableNames.events, new SiiVerdictCommits()));
+const verdictCommits = new SiiVerdictCommits();
 const latencies: number[] = [];
 const outcomes = { completed: 0, rejected: 0, exception: 0 };
 let commitsOfDone = 0;
+let siiVerdictCommitsOfDone = 0;
 let foliosOfDone = 0;
 let lastDoneAt = 0;
 const soakRss: { orders: number; rssMb: number }[] = [];
@@ -75,6 +79,7 @@ const tracker = new OrderCompletionTracker(runtime.runners, (order: DoneOrder) =
   latencies.push(order.latencyMs);
   outcomes[order.outcome]++;
   commitsOfDone += order.commits;
+  siiVerdictCommitsOfDone += order.siiVerdictCommits;
   if (order.folio) foliosOfDone++;
   lastDoneAt = performance.now();
   const done = tracker.done;
@@ -92,7 +97,7 @@ let ordersAtRisk = 0;
 const sampleCommits: Commit[] = [];
 const sampling = seededRandom(11);
 runtime.onCommit((commit) => {
-  tracker.commit(commit);
+  tracker.commit(commit, { siiVerdict: verdictCommits.isVerdict(commit.events) });
   if (!measuring) return;
   commits++;
   events += commit.events.length;
@@ -137,6 +142,7 @@ console.log(
 );
 const callsBefore = counter.snapshot();
 const callsByTableBefore = counter.snapshotByTable();
+const callsByPartBefore = counter.snapshotByPart();
 measuring = true;
 const resources = startResourceWindow();
 const started = performance.now();
@@ -164,6 +170,7 @@ measuring = false;
 const usage = resources.stop();
 const callsAfter = counter.snapshot();
 const callsByTableAfter = counter.snapshotByTable();
+const callsByPartAfter = counter.snapshotByPart();
 clearInterval(checker);
 clearTimeout(deadline);
 
@@ -185,8 +192,24 @@ const rawPutItem = timedOut
   ? { skipped: 'the run hit its deadline' }
   : await measureRawPutItems({ memory: options.memory, puts: options.puts, inFlight: 16, sampleCommits });
 const commitsPerOrder = perOrder(commitsOfDone);
+const siiVerdictCommitsPerOrder = perOrder(siiVerdictCommitsOfDone);
 const folioWritesPerOrder = perOrder(foliosOfDone);
 const m = commitsPerOrder + folioWritesPerOrder;
+const callsByPart = Object.fromEntries(
+  (Object.keys(budgetParts) as BudgetPart[]).map((part) => {
+    const byTable = callsBetween(callsByPartBefore[part] ?? {}, callsByPartAfter[part] ?? {});
+    const calls = Object.values(byTable).reduce((a, b) => a + b, 0);
+    return [
+      part,
+      {
+        ...budgetParts[part],
+        calls,
+        perOrder: perOrder(calls),
+        perOrderByTable: Object.fromEntries(Object.entries(byTable).map(([key, n]) => [key, perOrder(n)])),
+      },
+    ];
+  }),
+) as BenchResult['dynamodb']['byPart'];
 const ordersPerSecond = done / seconds;
 const ordersPerSecondAtEngineLimit =
   'skipped' in rawPutItem || !(m > 0) ? null : rawPutItem.putsPerSecond / m;
@@ -238,6 +261,7 @@ const result: BenchResult = {
     callsPerOrderByTable: Object.fromEntries(
       Object.entries(callsByTable).map(([table, n]) => [table, perOrder(n)]),
     ),
+    byPart: callsByPart,
   },
   cpu: {
     seconds: usage.cpuSeconds,
@@ -263,11 +287,13 @@ const result: BenchResult = {
   limit: {
     m,
     commitsPerOrder,
+    siiVerdictCommitsPerOrder,
     folioWritesPerOrder,
+    mChoreography: m - siiVerdictCommitsPerOrder,
     howMIsCounted:
       done === 0
         ? 'not counted: no order was done'
-        : `${commitsPerOrder.toFixed(2)} commits per done order (its commits seen by onCommit, by correlation id, up to its last state) + ${folioWritesPerOrder.toFixed(2)} folio writes (the share of done orders issued a DTE)`,
+        : `${commitsPerOrder.toFixed(2)} commits per done order (its commits seen by onCommit, by correlation id, up to its last state; ${siiVerdictCommitsPerOrder.toFixed(2)} of them the SII verdict's, issue 15) + ${folioWritesPerOrder.toFixed(2)} folio writes (the share of done orders issued a DTE); without the verdict's commit (the choreography of issue 11): ${(m - siiVerdictCommitsPerOrder).toFixed(2)}`,
     ordersPerSecondAtEngineLimit,
     ratio: ordersPerSecondAtEngineLimit === null ? null : ordersPerSecond / ordersPerSecondAtEngineLimit,
   },

@@ -1,3 +1,4 @@
+import type { BudgetPart } from './callBudget';
 import type { CliColdStart } from './cliColdStart';
 import type { CallsByOperation } from './dynamoCallCounter';
 import type { RawPutItemResult } from './rawPutItemRate';
@@ -54,6 +55,20 @@ export interface BenchResult {
     callsPerOrderByOperation: Record<string, number>;
     /** `table operation` → calls per order: which component spends the budget. */
     callsPerOrderByTable: Record<string, number>;
+    /**
+     * The same calls split by whose work they are: the choreography (issue 11's targets) and what
+     * later issues added, each named; the parts add up to `callsPerOrder`.
+     */
+    byPart: Record<
+      BudgetPart,
+      {
+        label: string;
+        what: string;
+        calls: number;
+        perOrder: number;
+        perOrderByTable: Record<string, number>;
+      }
+    >;
   };
   cpu: {
     seconds: number;
@@ -68,9 +83,14 @@ export interface BenchResult {
   ordersAtRiskRaised: number;
   rawPutItem: RawPutItemResult | { skipped: string };
   limit: {
+    /** Conditional writes an order needs: its commits plus its folio. */
     m: number;
     commitsPerOrder: number;
+    /** Of `commitsPerOrder`, the SII verdict's commit (issue 15). */
+    siiVerdictCommitsPerOrder: number;
     folioWritesPerOrder: number;
+    /** m without the SII verdict's commit: the choreography as issue 11 left it. */
+    mChoreography: number;
     howMIsCounted: string;
     ordersPerSecondAtEngineLimit: number | null;
     ratio: number | null;
@@ -139,9 +159,12 @@ export function formatBenchTable(r: BenchResult): string {
   );
   for (const [operation, perOrder] of Object.entries(r.dynamodb.callsPerOrderByOperation))
     row(`  ${operation}`, number(perOrder, 2));
-  row('  by table (≥ 0.05)', '');
-  for (const [table, perOrder] of Object.entries(r.dynamodb.callsPerOrderByTable ?? {}))
-    if (perOrder >= 0.05) row(`    ${table}`, number(perOrder, 2));
+  row('  by part, then table (≥ 0.05)', 'whose work: the parts add up to the total');
+  for (const part of Object.values(r.dynamodb.byPart)) {
+    row(`    ${part.label}`, `${number(part.perOrder, 2)}  ${part.what}`);
+    for (const [table, perOrder] of Object.entries(part.perOrderByTable))
+      if (perOrder >= 0.05) row(`      ${table}`, number(perOrder, 2));
+  }
   row(
     'CPU per order',
     `${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU (${number(r.cpu.ordersPerCpuSecond)} orders per CPU-second; ${number(r.cpu.seconds)} CPU-s in all)`,

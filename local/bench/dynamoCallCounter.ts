@@ -7,6 +7,8 @@ export interface DynamoCallCounter {
   snapshot(): CallsByOperation;
   /** Calls so far, by table and operation (`mtd-events PutItem`): which component makes them. */
   snapshotByTable(): CallsByOperation;
+  /** Calls so far, by the part of the budget `partOf` says they belong to, then table and operation. */
+  snapshotByPart(): Record<string, CallsByOperation>;
   remove(): void;
 }
 
@@ -18,15 +20,23 @@ const middlewareName = 'mtdBenchCallCounter';
  * handler's budget). Every component of the local runtime shares this one client, so this is every
  * DynamoDB call the runtime makes.
  */
-export function countDynamoCalls(client: DynamoDBClient): DynamoCallCounter {
+export function countDynamoCalls(
+  client: DynamoDBClient,
+  partOf: (operation: string, input: unknown) => string = () => 'all',
+): DynamoCallCounter {
   const counts = new Map<string, number>();
   const byTable = new Map<string, number>();
+  const byPart = new Map<string, Map<string, number>>();
   client.middlewareStack.add(
     (next, context) => (args) => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       counts.set(operation, (counts.get(operation) ?? 0) + 1);
       const key = `${tablesOf(args.input as TableInput).join('+') || '(no table)'} ${operation}`;
       byTable.set(key, (byTable.get(key) ?? 0) + 1);
+      const part = partOf(operation, args.input);
+      const ofPart = byPart.get(part) ?? new Map<string, number>();
+      ofPart.set(key, (ofPart.get(key) ?? 0) + 1);
+      byPart.set(part, ofPart);
       return next(args);
     },
     { step: 'initialize', name: middlewareName, override: true },
@@ -34,6 +44,8 @@ export function countDynamoCalls(client: DynamoDBClient): DynamoCallCounter {
   return {
     snapshot: () => Object.fromEntries(counts),
     snapshotByTable: () => Object.fromEntries(byTable),
+    snapshotByPart: () =>
+      Object.fromEntries([...byPart].map(([part, calls]) => [part, Object.fromEntries(calls)])),
     remove: () => {
       client.middlewareStack.remove(middlewareName);
     },

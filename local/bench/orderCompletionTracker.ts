@@ -20,6 +20,7 @@ export type Outcome = 'completed' | 'rejected' | 'exception';
 interface OpenOrder {
   acceptedAt: number | undefined;
   commits: number;
+  siiVerdictCommits: number;
   lastCommitId: string;
   /** Set when the view reached an end: the order's newest commit at that moment. */
   finalCommitId: string | undefined;
@@ -35,6 +36,8 @@ export interface DoneOrder {
   /** From the 202 to every subscription having applied the order's last event. */
   latencyMs: number;
   commits: number;
+  /** Of `commits`, those recording the SII's verdict (the status poll of issue 15). */
+  siiVerdictCommits: number;
   /** The order got a folio (a conditional write to the folio ledger). */
   folio: boolean;
 }
@@ -64,6 +67,7 @@ export class OrderCompletionTracker {
     this.open.set(orderId, {
       acceptedAt: undefined,
       commits: 0,
+      siiVerdictCommits: 0,
       lastCommitId: '',
       finalCommitId: undefined,
       outcome: undefined,
@@ -86,7 +90,8 @@ export class OrderCompletionTracker {
     this.settling.delete(orderId);
   }
 
-  commit(commit: Commit): void {
+  /** A commit the runtime appended; `siiVerdict` when it records the SII's verdict. */
+  commit(commit: Commit, options: { siiVerdict?: boolean } = {}): void {
     let previous: string | undefined;
     for (const event of commit.events) {
       const orderId = event.metadata.correlationId;
@@ -95,6 +100,7 @@ export class OrderCompletionTracker {
       const order = this.open.get(orderId);
       if (!order || order.finalCommitId !== undefined) continue;
       order.commits++;
+      if (options.siiVerdict) order.siiVerdictCommits++;
       if (commit.commitId > order.lastCommitId) order.lastCommitId = commit.commitId;
     }
   }
@@ -157,6 +163,7 @@ export class OrderCompletionTracker {
       outcome: order.outcome!,
       latencyMs: Math.max(0, at - order.acceptedAt!),
       commits: order.commits,
+      siiVerdictCommits: order.siiVerdictCommits,
       folio: order.folio,
     });
   }

@@ -36,14 +36,16 @@ describe('order completion', () => {
     tracker.commit(aCommit('01', 'A', 2));
     tracker.accepted('A', 1_000);
     tracker.commit(aCommit('02', 'A'));
-    tracker.commit(aCommit('03', 'A'));
+    tracker.commit(aCommit('03', 'A'), { siiVerdict: true });
     tracker.viewChanged(aView('A'));
     runners[0]!.position = '03';
     runners[1]!.position = '02';
     expect(tracker.check(1_500)).toBe(0);
     runners[1]!.position = '05';
     expect(tracker.check(1_800)).toBe(1);
-    expect(done).toEqual([{ orderId: 'A', outcome: 'completed', latencyMs: 800, commits: 3, folio: true }]);
+    expect(done).toEqual([
+      { orderId: 'A', outcome: 'completed', latencyMs: 800, commits: 3, siiVerdictCommits: 1, folio: true },
+    ]);
     expect(tracker.outstanding).toBe(0);
   });
 
