@@ -31,9 +31,12 @@ export function signedQueryApiFetch(options: {
       method: request.method,
       protocol: base.protocol,
       hostname: base.hostname,
+      ...(base.port ? { port: Number(base.port) } : {}),
       path: asked.pathname,
       query,
-      headers: { host: base.hostname, accept: 'application/json' },
+      // The Host header as fetch sends it: with the port when the URL names one, or the signature
+      // covers a host the server never sees (the emulated cloud's loopback function URL has a port).
+      headers: { host: base.host, accept: 'application/json' },
     });
     return send(new URL(`${asked.pathname}${asked.search}`, base), {
       method: request.method,

@@ -26,4 +26,20 @@ describe("projection's query API on AWS", () => {
     );
     expect(sent[0]!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
   });
+
+  it('signs the host with its port when the URL names one, as fetch sends it', async () => {
+    const sent: Record<string, string>[] = [];
+    const query = signedQueryApiFetch({
+      url: 'http://127.0.0.1:41999/',
+      region: 'us-east-1',
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+      send: (async (_url: URL, init: RequestInit) => {
+        sent.push(init.headers as Record<string, string>);
+        return new Response('{}', { status: 200 });
+      }) as typeof fetch,
+    });
+    await query(new Request('http://projection.internal/api/orders'));
+    expect(sent[0]?.host).toBe('127.0.0.1:41999');
+    expect(sent[0]?.authorization).toMatch(/SignedHeaders=[^,]*host/);
+  });
 });
