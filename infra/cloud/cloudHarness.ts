@@ -11,6 +11,7 @@ import {
   GetShardIteratorCommand,
   ListStreamsCommand,
   type _Record as StreamRecord,
+  TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -42,7 +43,9 @@ import {
   lambdaRuntimeEnvironment,
   unpackBundle,
 } from './lambdaFunctions';
+import { startFunctionUrl, startHttpApi } from './lambdaHttp';
 import { type BusEvent, type BusRule, startLocalAws } from './localAws';
+import { type GenerateSecretString, generatedSecretString } from './secretGeneration';
 
 /** The caller name of EventBridge's own deliveries to queues (a service principal, checked by queue policies). */
 export const eventBridgePrincipal = 'events.amazonaws.com';
@@ -110,9 +113,10 @@ export class CloudHarness {
   private readonly asyncInvocations: { fn: LambdaFunction; event: unknown }[] = [];
   private readonly streamPositions = new Map<
     string,
-    { iterator?: string; pending: StreamRecord[]; attempts: number }
+    { iterator?: string; lastSequenceNumber?: string; pending: StreamRecord[]; attempts: number }
   >();
   private readonly secrets = new Map<string, string>();
+  private readonly httpApis = new Map<string, string>();
   private readonly baseEnv = { ...process.env };
   private root = '';
   private sqs!: SQSClient;
@@ -141,12 +145,37 @@ export class CloudHarness {
     const ses = await this.track(startSesV2Local());
     this.sesEndpoint = ses.endpoint;
     const sqsPort = new URL(fauxqs.endpoint).port;
+    // Filled below, once their servers listen; read whenever a template value names a function URL.
+    const functionUrls = new Map<string, string>();
     this.deployment = new Deployment(
       readCloudAssembly(this.options.assemblyDir),
-      emulatedTarget(`http://sqs.${emulatedRegion}.localhost:${sqsPort}`),
+      emulatedTarget(`http://sqs.${emulatedRegion}.localhost:${sqsPort}`, functionUrls),
     );
+    // CloudFormation generates the value of a secret declared with GenerateSecretString; operators
+    // put the others' values (and may replace generated ones) after the first deploy.
+    for (const secret of this.deployment.ofType('AWS::SecretsManager::Secret')) {
+      const generate = secret.Properties?.GenerateSecretString as GenerateSecretString | undefined;
+      if (generate) this.secrets.set(this.deployment.arnOf(secret), generatedSecretString(generate));
+    }
     for (const [arn, value] of Object.entries(this.options.secrets?.(this.deployment) ?? {}))
       this.secrets.set(arn, value);
+    for (const url of this.deployment.ofType('AWS::Lambda::Url')) {
+      const p = this.deployment.resolve(url.stackName, url.Properties) as {
+        AuthType: 'AWS_IAM' | 'NONE';
+        TargetFunctionArn: string;
+      };
+      const served = await startFunctionUrl({
+        functionArn: p.TargetFunctionArn,
+        authType: p.AuthType,
+        region: emulatedRegion,
+        account: emulatedAccount,
+        roleArnOf: (caller) => this.functions.get(caller)?.role.arn,
+        invoke: (event) => this.invoke(this.fn(p.TargetFunctionArn.split(':').at(-1) ?? ''), event, 'direct'),
+        log: this.calls,
+      });
+      this.stops.push(() => served.close());
+      functionUrls.set(`${url.stackName}/${url.logicalId}`, served.endpoint);
+    }
     const rules = this.busRules();
     this.bus = await startLocalAws({
       account: emulatedAccount,
@@ -210,6 +239,20 @@ export class CloudHarness {
       await this.s3.send(new CreateBucketCommand({ Bucket: bucket.physicalName }));
     await this.loadFunctions();
     this.mapEventSources();
+    await this.serveHttpApis();
+  }
+
+  /** Where an HTTP API (`AWS::ApiGatewayV2::Api`, by its name) answers on loopback. */
+  httpApiUrl(name: string): string {
+    const endpoint = this.httpApis.get(name);
+    if (!endpoint) throw new Error(`no HTTP API ${name}: ${[...this.httpApis.keys()].join(', ')}`);
+    return endpoint;
+  }
+
+  /** An operator puts a new value in a secret (the console's or CLI's PutSecretValue). */
+  putSecretValue(secretArn: string, value: string): void {
+    if (!this.secrets.has(secretArn)) throw new Error(`no secret ${secretArn} in the deployment`);
+    this.secrets.set(secretArn, value);
   }
 
   async stop(): Promise<void> {
@@ -245,6 +288,8 @@ export class CloudHarness {
   ): Promise<unknown> {
     const handler = this.handlers.get(fn.name);
     if (!handler) throw new Error(`${fn.name} is not loaded`);
+    // A function may call another one's URL while it runs: the caller's environment comes back after.
+    const callerEnvironment = process.env;
     process.env = this.environmentOf(fn);
     const context = {
       functionName: fn.name,
@@ -273,7 +318,7 @@ export class CloudHarness {
         memoryMb: fn.memorySize,
         failed,
       });
-      process.env = { ...this.baseEnv, ...this.endpoints };
+      process.env = callerEnvironment;
     }
   }
 
@@ -524,6 +569,48 @@ export class CloudHarness {
     }
   }
 
+  /**
+   * Each HTTP API with its `$default` route to a Lambda proxy integration, on loopback: the route's
+   * target names the integration, whose URI names the function.
+   */
+  private async serveHttpApis(): Promise<void> {
+    for (const api of this.deployment.ofType('AWS::ApiGatewayV2::Api')) {
+      if (api.Properties?.ProtocolType !== 'HTTP')
+        throw new Error(`${api.logicalId}: only HTTP APIs are emulated`);
+      const ofApi = (type: string) =>
+        this.deployment
+          .ofType(type)
+          .filter(
+            (r) =>
+              r.stackName === api.stackName &&
+              (r.Properties?.ApiId as { Ref?: string } | undefined)?.Ref === api.logicalId,
+          );
+      const routes = ofApi('AWS::ApiGatewayV2::Route');
+      if (routes.length !== 1 || routes[0]?.Properties?.RouteKey !== '$default')
+        throw new Error(`${api.logicalId}: only one $default route is emulated`);
+      const target = String(this.deployment.resolve(api.stackName, routes[0].Properties.Target));
+      const integration = ofApi('AWS::ApiGatewayV2::Integration').find(
+        (i) => target === `integrations/${i.physicalName}`,
+      );
+      const p = this.deployment.resolve(api.stackName, integration?.Properties ?? {}) as {
+        IntegrationType?: string;
+        IntegrationUri?: string;
+        PayloadFormatVersion?: string;
+      };
+      if (p.IntegrationType !== 'AWS_PROXY' || p.PayloadFormatVersion !== '2.0')
+        throw new Error(`${api.logicalId}: only a Lambda proxy integration, payload 2.0, is emulated`);
+      const fn = this.fn(String(p.IntegrationUri).split(':').at(-1) ?? '');
+      const served = await startHttpApi({
+        apiId: api.physicalName,
+        region: emulatedRegion,
+        account: emulatedAccount,
+        invoke: (event) => this.invoke(fn, event, 'direct'),
+      });
+      this.stops.push(() => served.close());
+      this.httpApis.set(api.physicalName, served.endpoint);
+    }
+  }
+
   private mapEventSources(): void {
     for (const mapping of this.deployment.ofType('AWS::Lambda::EventSourceMapping')) {
       const p = this.deployment.resolve(mapping.stackName, mapping.Properties) as Record<string, unknown>;
@@ -701,11 +788,34 @@ export class CloudHarness {
         )
       ).ShardIterator;
       while (position.iterator) {
-        const { Records = [], NextShardIterator } = await this.streams.send(
-          new GetRecordsCommand({ ShardIterator: position.iterator }),
-        );
+        let page: { Records?: StreamRecord[]; NextShardIterator?: string };
+        try {
+          page = await this.streams.send(new GetRecordsCommand({ ShardIterator: position.iterator }));
+        } catch (error) {
+          if (!(error instanceof TrimmedDataAccessException)) throw error;
+          // DynamoDB Local numbers stream records across all tables: a TRIM_HORIZON iterator taken while
+          // the shard was empty points at a number another table's write has taken since, and is
+          // refused as trimmed (nothing was trimmed). Take the position again from the last record read.
+          position.iterator = (
+            await this.streams.send(
+              new GetShardIteratorCommand({
+                StreamArn: streamArn,
+                ShardId: shard.ShardId,
+                ...(position.lastSequenceNumber
+                  ? {
+                      ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+                      SequenceNumber: position.lastSequenceNumber,
+                    }
+                  : { ShardIteratorType: 'TRIM_HORIZON' }),
+              }),
+            )
+          ).ShardIterator;
+          page = await this.streams.send(new GetRecordsCommand({ ShardIterator: position.iterator }));
+        }
+        const { Records = [], NextShardIterator } = page;
         position.pending.push(...Records);
         if (Records.length === 0) break;
+        position.lastSequenceNumber = Records.at(-1)?.dynamodb?.SequenceNumber;
         position.iterator = NextShardIterator;
       }
       while (position.pending.length > 0) {

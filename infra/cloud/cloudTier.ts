@@ -8,12 +8,19 @@ export const assemblyDir = fileURLToPath(new URL('../cdk.out', import.meta.url))
 export const emulatedAccount = '000000000000';
 export const emulatedRegion = 'us-east-1';
 
-/** The emulated deployment's account, region and queue URLs (SQS answers at `sqsEndpoint`). */
-export function emulatedTarget(sqsEndpoint: string): DeploymentTarget {
+/**
+ * The emulated deployment's account, region, queue URLs (SQS answers at `sqsEndpoint`) and function
+ * URLs (`functionUrls`, keyed `<stack>/<logical id>`, where the harness serves them on loopback).
+ */
+export function emulatedTarget(
+  sqsEndpoint: string,
+  functionUrls: ReadonlyMap<string, string> = new Map(),
+): DeploymentTarget {
   return {
     account: emulatedAccount,
     region: emulatedRegion,
     queueUrl: (queueName) => `${sqsEndpoint}/${emulatedAccount}/${queueName}`,
+    functionUrl: (stackName, logicalId) => functionUrls.get(`${stackName}/${logicalId}`),
   };
 }
 

@@ -34,6 +34,8 @@ export interface DeploymentTarget {
   account: string;
   region: string;
   queueUrl: (queueName: string) => string;
+  /** Where a function URL (an `AWS::Lambda::Url`, by stack and logical id) answers, when it is served. */
+  functionUrl?: (stackName: string, logicalId: string) => string | undefined;
 }
 
 /** A resource of the emulated deployment: its stack, logical id and physical name. */
@@ -212,7 +214,10 @@ export class Deployment {
       case 'AWS::SSM::Parameter.Value':
         return this.resolve(stackName, resource.Properties?.Value);
       case 'AWS::Lambda::Url.FunctionUrl':
-        return `https://${resource.physicalName}.lambda-url.${this.target.region}.on.aws/`;
+        return (
+          this.target.functionUrl?.(stackName, logicalId) ??
+          `https://${resource.physicalName}.lambda-url.${this.target.region}.on.aws/`
+        );
       default:
         throw new Error(
           `${stackName}/${logicalId}: Fn::GetAtt ${attribute} of ${resource.Type} is not emulated`,
