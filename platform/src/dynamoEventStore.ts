@@ -80,10 +80,8 @@ const daysStream = '$days';
  * records the count its commits were written with, so a store configured with more shards
  * (`feedShards` option) spreads new days without re-keying old ones, and readers follow the markers.
  *
- * The default stays 1 for now: with 4 shards, `feedConcurrency.int.test.ts` (5 writers, 25 appends
- * in flight each, commits visible out of order) stalls — the fence's horizon stops moving — and the
- * cause is not found yet (see docs/decisions.md). Sequential reads over 8 shards are tested
- * (`feedShards.int.test.ts`).
+ * The library's default is 1 (tools, tests, and the local runtime's `localFeedShards`); the AWS
+ * stages pass their own count (`FEED_SHARDS`, infra `feedShards` per stage).
  */
 export const feedShards = 1;
 /** DynamoDB's item limit is 400 KB; leave room for keys and attribute names. */
@@ -124,8 +122,8 @@ export class DynamoEventStore implements EventStore {
   private readonly live: LiveFeed | undefined;
   private readonly streams: StreamCache | undefined;
   private readonly feedShards: number;
-  /** Days this store has marked or seen marked, with the shard count their marker records. */
-  private readonly knownDays = new Map<string, number>();
+  /** Days this store has marked or seen marked (or is marking), with their marker's shard count. */
+  private readonly knownDays = new Map<string, Promise<number>>();
 
   constructor(options: DynamoEventStoreOptions) {
     this.client = options.client;
@@ -271,35 +269,49 @@ export class DynamoEventStore implements EventStore {
     return { type: definition.detailType, ...parsed.data } as MtdEvent;
   }
 
-  /** Marks the day (once per store and day) and answers how many shards its commits go into. */
-  private async rememberDay(day: string): Promise<number> {
+  /**
+   * Marks the day (once per store and day) and answers how many shards its commits go into.
+   * Concurrent appends of a new day share one marking: each sending its own conditional PutItem of
+   * the one marker item (and, refused, its own GetItem) cost two calls per append in flight and made
+   * that item the hottest of the table. In the embedded engine it also stalled every append: dynalite
+   * serialises writes to one item, handing the item's lock on through `setImmediate`, and readers
+   * polling on 1 ms timers can keep Node in its timers phase, so a queue of 125 markers took minutes
+   * (docs/decisions.md, "The feed index can be sharded").
+   */
+  private rememberDay(day: string): Promise<number> {
     const known = this.knownDays.get(day);
     if (known !== undefined) return known;
-    let shards = this.feedShards;
+    const marking = this.markDay(day);
+    this.knownDays.set(day, marking);
+    // A failed marking is forgotten, so the next append of the day tries again.
+    marking.catch(() => this.knownDays.delete(day));
+    return marking;
+  }
+
+  private async markDay(day: string): Promise<number> {
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: feedDayItem(day, shards),
+          Item: feedDayItem(day, this.feedShards),
           ConditionExpression: 'attribute_not_exists(streamId)',
         }),
       );
+      return this.feedShards;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Marked already (another process, or before a restart): follow its count, which readers read.
-      const marker = await this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: feedDayItemKey(day),
-          ConsistentRead: true,
-          ProjectionExpression: 'feedShards',
-        }),
-      );
-      const recorded = marker.Item?.feedShards?.N;
-      if (recorded !== undefined) shards = Number(recorded);
     }
-    this.knownDays.set(day, shards);
-    return shards;
+    // Marked already (another process, or before a restart): follow its count, which readers read.
+    const marker = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: feedDayItemKey(day),
+        ConsistentRead: true,
+        ProjectionExpression: 'feedShards',
+      }),
+    );
+    const recorded = marker.Item?.feedShards?.N;
+    return recorded === undefined ? this.feedShards : Number(recorded);
   }
 
   private async currentVersion(streamId: string): Promise<number> {

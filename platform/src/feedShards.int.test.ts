@@ -1,7 +1,8 @@
-import { QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { Sources, Streams } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulidGenerator } from './clock';
+import { dynamoClientFor } from './dynaliteServer';
 import { DynamoEventStore, dayOf, feedIndex, upgradeFeedIndex } from './dynamoEventStore';
 import type { NewEvent } from './eventStore';
 import { startTestEngine, type TestEngine } from './testing';
@@ -136,5 +137,102 @@ describe('the sharded feed index', () => {
     expect(legacy.Items).toEqual([]);
     expect(await readAll(engine, 7)).toEqual(all);
     expect(await upgradeFeedIndex(engine.client, 'mtd-events')).toEqual({ days: [], commits: 0 });
+  });
+});
+
+describe('marking a new day in the feed', () => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await startTestEngine();
+  });
+  afterAll(() => engine.close());
+
+  /** A client that counts the calls on the day markers (`$days`) and can fail the first marking. */
+  function markerCountingClient(endpoint: string, options: { failFirstMarking?: boolean } = {}) {
+    const client = dynamoClientFor(endpoint);
+    const calls = { PutItemCommand: 0, GetItemCommand: 0 };
+    let failNext = options.failFirstMarking ?? false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as {
+          Item?: Record<string, AttributeValue>;
+          Key?: Record<string, AttributeValue>;
+        };
+        const name = context.commandName as keyof typeof calls;
+        if (name in calls && (input.Item ?? input.Key)?.streamId?.S === '$days') {
+          calls[name]++;
+          if (failNext && name === 'PutItemCommand') {
+            failNext = false;
+            throw new Error('network down');
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'countMarkerCalls' },
+    );
+    return { client, calls };
+  }
+
+  async function appendConcurrently(store: DynamoEventStore, prefix: string, count: number) {
+    return Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        store.append(Streams.order(`${prefix}-${i}`), [rejected(`${prefix}-${i}`)], {
+          expectedVersion: 'no-stream',
+        }),
+      ),
+    );
+  }
+
+  it('writes the marker once for all the appends of the day in flight at once, and a second process reads it once', async () => {
+    // Each of 25 concurrent appends used to put the marker itself (24 refused, then 24 GetItems): the
+    // hottest item of the table, and in the embedded engine a queue on its lock that stalled the feed.
+    const first = markerCountingClient(engine.endpoint);
+    const store = new DynamoEventStore({
+      client: first.client,
+      tableName: 'mtd-events',
+      producer: Sources.intake,
+      fence: engine.fence,
+      feedShards: 4,
+    });
+    await appendConcurrently(store, 'M', 25);
+    expect(first.calls).toEqual({ PutItemCommand: 1, GetItemCommand: 0 });
+
+    // Another process configured with 8 shards follows the count the day was marked with.
+    const second = markerCountingClient(engine.endpoint);
+    const other = new DynamoEventStore({
+      client: second.client,
+      tableName: 'mtd-events',
+      producer: Sources.intake,
+      fence: engine.fence,
+      feedShards: 8,
+    });
+    await appendConcurrently(other, 'N', 25);
+    expect(second.calls).toEqual({ PutItemCommand: 1, GetItemCommand: 1 });
+    const partitions = new Set((await commitItems(engine)).map((item) => item.day!.S!.split('#')[1]));
+    expect([...partitions].sort()).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('tries the marking again on the next append when it failed', async () => {
+    const fresh = await startTestEngine();
+    try {
+      const counting = markerCountingClient(fresh.endpoint, { failFirstMarking: true });
+      const store = new DynamoEventStore({
+        client: counting.client,
+        tableName: 'mtd-events',
+        producer: Sources.intake,
+        fence: fresh.fence,
+        feedShards: 4,
+      });
+      await expect(
+        store.append(Streams.order('F-1'), [rejected('F-1')], { expectedVersion: 'no-stream' }),
+      ).rejects.toThrow('network down');
+      await store.append(Streams.order('F-2'), [rejected('F-2')], { expectedVersion: 'no-stream' });
+      expect(counting.calls).toEqual({ PutItemCommand: 2, GetItemCommand: 0 });
+      expect((await fresh.reader.readFeed(undefined)).commits.map((c) => c.streamId)).toEqual([
+        Streams.order('F-2'),
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 });
