@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { selfSignedCredentials } from '@mtd/dte';
 import { startTaxAuthoritySimulator, type TaxAuthoritySimulator } from '@mtd/local';
-import { eventsOfCommitItem } from '@mtd/platform/aws';
+import { AppendFence, DynamoEventStore } from '@mtd/platform';
+import { eventsOfCommitItem, feedShardsVariable } from '@mtd/platform/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessKeyOf } from './callLog';
 import { CloudHarness } from './cloudHarness';
@@ -70,21 +71,32 @@ async function queryApi(path: string): Promise<{ statusCode: number; body: Recor
   return { statusCode: result.statusCode, body: JSON.parse(result.body) };
 }
 
-/** Every event the event store holds, from its commits. */
-async function storedEventIds(): Promise<string[]> {
-  const client = new DynamoDBClient({
+const harnessDynamo = () =>
+  new DynamoDBClient({
     region: 'us-east-1',
     endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
     credentials: { accessKeyId: accessKeyOf('harness'), secretAccessKey: 'emulated' },
   });
-  const table = harness.deployment
-    .ofType('AWS::DynamoDB::Table')
-    .find((t) => t.stackName.endsWith('-platform'));
-  const ids: string[] = [];
-  for await (const page of paginateScan({ client }, { TableName: table?.physicalName }))
-    for (const item of page.Items ?? [])
-      if (item.events) ids.push(...eventsOfCommitItem(item).map((e) => e.metadata.eventId));
-  return ids;
+
+const eventStoreTableName = () =>
+  String(
+    harness.deployment.ofType('AWS::DynamoDB::Table').find((t) => t.stackName.endsWith('-platform'))
+      ?.physicalName,
+  );
+
+/** Every commit item the event store holds (the day markers left out). */
+async function storedCommitItems() {
+  const items = [];
+  for await (const page of paginateScan({ client: harnessDynamo() }, { TableName: eventStoreTableName() }))
+    for (const item of page.Items ?? []) if (item.events) items.push(item);
+  return items;
+}
+
+/** Every event the event store holds, from its commits. */
+async function storedEventIds(): Promise<string[]> {
+  return (await storedCommitItems()).flatMap((item) =>
+    eventsOfCommitItem(item).map((e) => e.metadata.eventId),
+  );
 }
 
 beforeAll(async () => {
@@ -243,6 +255,42 @@ describe('the emulated cloud: the bundles in cdk.out against emulated AWS', () =
     expect(published.length).toBe(new Set(published).size);
     expect(new Set(published)).toEqual(new Set(stored));
     expect((await queryApi('/api/orders/PO-2001')).body.order).toMatchObject({ stage: 'completed' });
+  });
+
+  it("spreads the commits over the stage's feed shards, and the merged feed reads every one in order", async () => {
+    const counts = new Set(
+      harness.deployment
+        .ofType('AWS::Lambda::Function')
+        .map(
+          (fn) =>
+            (fn.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables,
+        )
+        .filter((variables) => variables?.EVENT_STORE_TABLE !== undefined)
+        .map((variables) => variables?.[feedShardsVariable]),
+    );
+    expect(counts.size).toBe(1);
+    const shards = Number([...counts][0]);
+    expect(shards).toBeGreaterThan(1);
+    const items = await storedCommitItems();
+    const partitions = new Set(items.map((item) => item.day!.S!));
+    for (const partition of partitions)
+      expect(partition).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}#[0-${shards - 1}]$`));
+    expect(partitions.size).toBeGreaterThan(1);
+    // Replay and rebuild read the feed so: every shard of each day, merged in commit-id order.
+    const reader = new DynamoEventStore({
+      client: harnessDynamo(),
+      tableName: eventStoreTableName(),
+      fence: new AppendFence(0),
+    });
+    const read: string[] = [];
+    let position: string | undefined;
+    for (;;) {
+      const page = await reader.readFeed(position, { limit: 7 });
+      if (page.commits.length === 0) break;
+      read.push(...page.commits.map((commit) => commit.commitId));
+      position = page.position;
+    }
+    expect(read).toEqual(items.map((item) => item.commitId!.S!).sort());
   });
 
   it('records the call log of orders entering over the API, for docs/capacity.md', async () => {

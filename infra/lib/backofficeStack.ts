@@ -86,7 +86,7 @@ export class BackofficeStack extends ServiceStack {
         USERS_TABLE: users.ref,
         SIGN_IN_ATTEMPTS_TABLE: attempts.ref,
         TOKEN_SECRET_ARN: tokenKey.secretArn,
-        EVENT_STORE_TABLE: this.eventStoreTableName,
+        ...this.eventStoreEnvironment,
         PROJECTION_QUERY_URL: this.discovered('projectionQueryUrl'),
       },
     });

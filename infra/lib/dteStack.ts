@@ -88,15 +88,18 @@ export class DteStack extends ServiceStack {
       description: 'The tax authority reception endpoint the dte Lambdas POST DTEs to.',
     });
 
-    const environment = dteEnvironment({
-      eventStoreTable: this.eventStoreTableName,
-      folioTable: folios.ref,
-      effectClaimsTable: claims.ref,
-      taxAuthorityUrl: endpoint.stringValue,
-      certificateSecretArn: certificate.secretArn,
-      cafSecretArn: cafs.secretArn,
-      settings: this.dteSettings,
-    });
+    const environment = {
+      ...dteEnvironment({
+        eventStoreTable: this.eventStoreTableName,
+        folioTable: folios.ref,
+        effectClaimsTable: claims.ref,
+        taxAuthorityUrl: endpoint.stringValue,
+        certificateSecretArn: certificate.secretArn,
+        cafSecretArn: cafs.secretArn,
+        settings: this.dteSettings,
+      }),
+      ...this.eventStoreEnvironment,
+    };
     const entry = lambdaEntry('services/dte/src/aws/dteLambda.ts');
     for (const subscription of this.ownSubscriptions()) {
       const consumer = this.addConsumer(subscription, { entry, environment });

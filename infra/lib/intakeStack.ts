@@ -76,7 +76,7 @@ export class IntakeStack extends ServiceStack {
     super(scope, id, 'intake', props);
     const { stage } = this.settings;
     const entry = lambdaEntry('services/intake/src/aws/intakeLambda.ts');
-    const environment = { EVENT_STORE_TABLE: this.eventStoreTableName };
+    const environment = this.eventStoreEnvironment;
 
     // --- single orders: API Gateway → SQS FIFO → Lambda
     const orders = queueWithDlq(this, 'Orders', {

@@ -114,7 +114,7 @@ export class NotificationStack extends ServiceStack {
       const consumer = this.addConsumer(subscription, {
         entry,
         environment: {
-          EVENT_STORE_TABLE: this.eventStoreTableName,
+          ...this.eventStoreEnvironment,
           EMAIL_FROM: this.settings.emailFrom,
           SES_CONFIGURATION_SET: configurationSet.configurationSetName,
           OPERATIONS_EMAIL: this.settings.operationsEmail,

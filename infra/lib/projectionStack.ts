@@ -125,7 +125,7 @@ export class ProjectionStack extends ServiceStack {
       description: 'Early-warning check: appends OrderAtRisk to sla-<orderId> streams',
       environment: {
         ...environment,
-        EVENT_STORE_TABLE: this.eventStoreTableName,
+        ...this.eventStoreEnvironment,
         // The projection's watermark (cloudWatchProjectionWatermark): how far behind the order views are.
         PROJECTION_QUEUE_NAME: projectionQueueName,
         OUTBOX_PUBLISHER_FUNCTION_NAME: outboxPublisherFunctionName(stage),

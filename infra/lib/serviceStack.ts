@@ -1,5 +1,6 @@
 import { type ServiceName, type Source, type Subscription, subscriptions } from '@mtd/contracts';
 import { effectClaimsTable, effectClaimsTtlAttribute } from '@mtd/platform';
+import { feedShardsVariable } from '@mtd/platform/aws';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
@@ -64,6 +65,17 @@ export abstract class ServiceStack extends Stack {
 
   get eventStoreTableName(): string {
     return this.discovered('eventStoreTableName');
+  }
+
+  /**
+   * What a function that appends to the event store needs: the table and the stage's feed shard
+   * count, with which its store marks the days it opens (`feedShardsFromEnv`).
+   */
+  get eventStoreEnvironment(): { EVENT_STORE_TABLE: string; [feedShardsVariable]: string } {
+    return {
+      EVENT_STORE_TABLE: this.eventStoreTableName,
+      [feedShardsVariable]: String(this.settings.feedShards),
+    };
   }
 
   get eventStoreTableArn(): string {

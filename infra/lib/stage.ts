@@ -73,6 +73,13 @@ export const stageConfigSchema = z
     api5xxThreshold: z.int().min(1),
     /** The intake API: p99 latency (ms) above which, for 3 minutes in a row, the alarm fires. */
     apiLatencyP99Ms: z.int().min(50).max(29_000),
+    /**
+     * Shards of the event store's `feed` index for each new day (`<day>#<shard>`), passed to every
+     * function that appends as `FEED_SHARDS`. A partition takes about 1,000 WCU/s and the feed one
+     * write per commit: see docs/capacity.md. Each day keeps the count its marker recorded, so a
+     * change applies from the next day a function opens, with nothing to migrate.
+     */
+    feedShards: z.int().min(1).max(64),
   })
   .superRefine((config, ctx) => {
     const address = /<([^>]+)>$/.exec(config.emailFrom)?.[1];
@@ -113,6 +120,7 @@ export interface StageSettings {
   readonly alarmEmails: readonly string[];
   readonly api5xxThreshold: number;
   readonly apiLatencyP99: Duration;
+  readonly feedShards: number;
 }
 
 /**
@@ -128,6 +136,10 @@ const partnersWith = (usagePlan: PartnerUsagePlan): StageConfig['intakeClients']
 
 const common = {
   earlyWarningSchedule: 'rate(5 minutes)',
+  // 4 partitions per day: the feed takes ≈ 230 WRU/s at the seeds' peak and ≈ 2,300 at 10×, i.e.
+  // ≈ 575 per partition, under DynamoDB's 1,000 WCU/s per partition (docs/capacity.md). The same in
+  // dev, so dev and the emulated-cloud tier (which synthesises dev) run the sharded reader prod runs.
+  feedShards: 4,
 } satisfies Partial<StageConfig>;
 
 /** The stages' parameters. Change them here; `stageSettings` refuses a bad one at synth. */
@@ -229,6 +241,7 @@ export function parseStageConfig(raw: unknown, where = 'stage config'): StageSet
     alarmEmails: c.alarmEmails,
     api5xxThreshold: c.api5xxThreshold,
     apiLatencyP99: Duration.millis(c.apiLatencyP99Ms),
+    feedShards: c.feedShards,
   };
 }
 

@@ -283,6 +283,19 @@ describe('the dev stage', () => {
     }
   });
 
+  it("gives every function that appends to the event store the stage's feed shard count", () => {
+    const { feedShards } = stageSettings('dev');
+    expect(feedShards).toBeGreaterThan(1);
+    const appenders = [...serviceStackNames, 'mtd-dev-backoffice'].flatMap((stack) =>
+      resourcesOf(tpl(stack), 'AWS::Lambda::Function')
+        .map(([, fn]) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables)
+        .filter((variables) => variables?.EVENT_STORE_TABLE !== undefined),
+    );
+    // intake 2, dte and notification per subscription, projection's early warning, the back office.
+    expect(appenders.length).toBeGreaterThanOrEqual(6);
+    for (const variables of appenders) expect(variables?.FEED_SHARDS).toBe(String(feedShards));
+  });
+
   it('gives dte and notification an effect-claims table (TTL) that every one of their Lambdas uses', () => {
     for (const service of ['dte', 'notification']) {
       const stack = `mtd-dev-${service}`;

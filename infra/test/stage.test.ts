@@ -9,6 +9,14 @@ describe('stage parameters', () => {
     expect(stageSettings('prod').taxAuthorityUrl).toMatch(/^https:\/\/palena\.sii\.cl\//);
   });
 
+  it('shards the feed index on every AWS stage, and refuses a count the event store cannot take', () => {
+    for (const stage of stages) expect(stageSettings(stage).feedShards, stage).toBeGreaterThan(1);
+    for (const feedShards of [0, 65, 2.5])
+      expect(() => stageSettings('qa', { qa: { ...stageConfigs.qa, feedShards } })).toThrow(
+        /stage qa \(infra\/lib\/stage\.ts\) is invalid:\n {2}feedShards: /,
+      );
+  });
+
   it('refuses an unknown stage', () => {
     expect(() => stageSettings('staging')).toThrow(/unknown stage "staging": use dev, qa, prod/);
   });

@@ -4,7 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { requiredEnv } from '@mtd/platform/aws';
+import { feedShardsFromEnv, requiredEnv } from '@mtd/platform/aws';
 import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
@@ -51,6 +51,7 @@ async function buildApp(): Promise<Hono<BackofficeEnv>> {
       backofficeStore: new DynamoEventStore({
         client: dynamo,
         tableName: requiredEnv('EVENT_STORE_TABLE'),
+        feedShards: feedShardsFromEnv(),
         producer: Sources.backoffice,
       }),
       clock: systemClock,

@@ -3,7 +3,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources, type SubscriptionName } from '@mtd/contracts';
 import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from '@mtd/platform';
-import { lambdaObservability, type SqsLambdaHandler, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import {
+  feedShardsFromEnv,
+  lambdaObservability,
+  type SqsLambdaHandler,
+  sqsEventBridgeHandler,
+} from '@mtd/platform/aws';
 import { secretsManagerCafStore } from '#adapters/cafStore';
 import { dynamoFolioLedger } from '#adapters/folioLedger';
 import { secretsManagerCredentials } from '#adapters/issuerCredentials';
@@ -39,6 +44,7 @@ const dte = createDte({
   store: new DynamoEventStore({
     client: dynamo,
     tableName: config.eventStoreTable,
+    feedShards: feedShardsFromEnv(),
     producer: Sources.dte,
     clock,
     ids,

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { lambdaObservability, requiredEnv } from '@mtd/platform/aws';
+import { feedShardsFromEnv, lambdaObservability, requiredEnv } from '@mtd/platform/aws';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { maxBatchFileBytes } from '#adapters/orderDocumentParser';
 import { type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
@@ -28,6 +28,7 @@ const intake = createIntake({
   store: new DynamoEventStore({
     client: dynamo,
     tableName: requiredEnv('EVENT_STORE_TABLE'),
+    feedShards: feedShardsFromEnv(),
     producer: Sources.intake,
     clock,
     ids,

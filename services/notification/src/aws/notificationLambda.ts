@@ -3,7 +3,12 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from '@mtd/platform';
-import { lambdaObservability, requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import {
+  feedShardsFromEnv,
+  lambdaObservability,
+  requiredEnv,
+  sqsEventBridgeHandler,
+} from '@mtd/platform/aws';
 import { sesEmailSender } from '#adapters/sesEmailSender';
 import {
   createNotification,
@@ -36,6 +41,7 @@ const notification = createNotification({
   store: new DynamoEventStore({
     client: dynamo,
     tableName: requiredEnv('EVENT_STORE_TABLE'),
+    feedShards: feedShardsFromEnv(),
     producer: Sources.notification,
     clock,
     ids,

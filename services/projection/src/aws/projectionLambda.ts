@@ -3,7 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { lambdaObservability, requiredEnv, sqsEventBridgeHandler } from '@mtd/platform/aws';
+import {
+  feedShardsFromEnv,
+  lambdaObservability,
+  requiredEnv,
+  sqsEventBridgeHandler,
+} from '@mtd/platform/aws';
 import { handle } from 'hono/aws-lambda';
 import { cloudWatchProjectionWatermark } from '#adapters/cloudWatchProjectionWatermark';
 import { slaPolicyFromEnvironment } from '#domain/slaConfig';
@@ -70,6 +75,7 @@ export const checkOrdersAtRisk = async (): Promise<{
     store: new DynamoEventStore({
       client: dynamo,
       tableName: requiredEnv('EVENT_STORE_TABLE'),
+      feedShards: feedShardsFromEnv(),
       producer: Sources.projection,
     }),
     clock: systemClock,
