@@ -2,6 +2,7 @@ import { DteType, Sources } from '@mtd/contracts';
 import {
   byOrderIndex,
   type DteSettings,
+  dteAlertsService,
   dteEnvironment,
   dteMetricNames,
   dteMetricsNamespace,
@@ -126,7 +127,8 @@ export class DteStack extends ServiceStack {
   }
 
   /**
-   * The warnings the dte Lambdas emit as EMF metrics (operationsAlerts.ts). Each is emitted only when
+   * The warnings the dte Lambdas emit with Powertools Metrics (operationsAlerts.ts), dimension
+   * `service` = `dte` whichever function emits them. Each is emitted only when
    * there is something to warn about, so no data is fine and any data point at or under the
    * threshold raises the alarm.
    */
@@ -143,7 +145,7 @@ export class DteStack extends ServiceStack {
             metric: new Metric({
               namespace: dteMetricsNamespace,
               metricName: dteMetricNames.foliosRemaining,
-              dimensionsMap: { DteType: String(dteType) },
+              dimensionsMap: { service: dteAlertsService, DteType: String(dteType) },
               statistic: 'Minimum',
               period: Duration.minutes(5),
             }),
@@ -160,6 +162,7 @@ export class DteStack extends ServiceStack {
         metric: new Metric({
           namespace: dteMetricsNamespace,
           metricName: dteMetricNames.certificateDaysLeft,
+          dimensionsMap: { service: dteAlertsService },
           statistic: 'Minimum',
           // Each container warns once a day: a day-long period keeps the alarm up between warnings.
           period: Duration.days(1),

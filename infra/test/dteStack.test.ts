@@ -14,6 +14,12 @@ beforeAll(() => {
   prod = synthMtd({ stage: 'prod', services: ['dte'] });
 }, 180_000);
 
+/** An alarm's dimensions in name order (CloudFormation does not care about their order). */
+const sortedByName = (dimensions: unknown) =>
+  [...((dimensions as { Name: string; Value: string }[] | undefined) ?? [])].sort((a, b) =>
+    a.Name < b.Name ? -1 : 1,
+  );
+
 const dteSubscriptions = subscriptions.filter((s) => s.service === 'dte').map((s) => s.name);
 type Properties = Record<string, unknown>;
 const resources = (s: Synthesized, stage: string, type: string) =>
@@ -100,7 +106,11 @@ describe('the dte stack', () => {
         const folios = alarms.find(
           (a) =>
             a.MetricName === 'FoliosRemaining' &&
-            JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'DteType', Value: String(dteType) }]),
+            JSON.stringify(sortedByName(a.Dimensions)) ===
+              JSON.stringify([
+                { Name: 'DteType', Value: String(dteType) },
+                { Name: 'service', Value: 'dte' },
+              ]),
         );
         expect(folios, `FoliosRemaining alarm of type ${dteType} in ${stage}`).toMatchObject({
           Namespace: 'MTD/dte',
@@ -118,8 +128,9 @@ describe('the dte stack', () => {
         ComparisonOperator: 'LessThanOrEqualToThreshold',
         AlarmActions: [{ Ref: topic }],
       });
-      // The Lambdas emit CertificateDaysLeft with no dimension (operationsAlerts.ts): the alarm must match.
-      expect(certificate?.Dimensions).toBeUndefined();
+      // The Lambdas emit CertificateDaysLeft with Powertools' service dimension only, `dte` from every
+      // function (operationsAlerts.ts): the alarm must match it exactly.
+      expect(certificate?.Dimensions).toEqual([{ Name: 'service', Value: 'dte' }]);
     }
     expect(dteSettings('prod').folioLowWater).not.toBe(dteSettings('dev').folioLowWater);
   });

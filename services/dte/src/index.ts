@@ -31,6 +31,7 @@ export {
   selfSignedCredentials,
 } from '#adapters/issuerCredentials';
 export {
+  dteAlertsService,
   dteMetricNames,
   dteMetricsNamespace,
   embeddedMetricAlerts,

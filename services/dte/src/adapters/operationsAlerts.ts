@@ -1,9 +1,10 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DteType } from '@mtd/contracts';
 
 /**
  * What operations must hear about before it stops issuance: folios running low or out, and the
- * signing certificate near its end. Locally these are log lines; on AWS, CloudWatch metrics in the
- * Embedded Metric Format (`MTD/dte` `FoliosRemaining` per `DteType`, `CertificateDaysLeft`) that the
+ * signing certificate near its end. Locally these are log lines; on AWS, CloudWatch metrics
+ * (Powertools Metrics, `MTD/dte` `FoliosRemaining` per `DteType`, `CertificateDaysLeft`) that the
  * alarms watch.
  */
 export interface OperationsAlerts {
@@ -33,38 +34,31 @@ export const dteMetricsNamespace = 'MTD/dte';
 export const dteMetricNames = {
   /** Folios of a type left in the loaded CAFs (dimension `DteType`), emitted when at or under the low water. */
   foliosRemaining: 'FoliosRemaining',
-  /** Days until the signing certificate expires (no dimension), emitted once a day per container when near. */
+  /** Days until the signing certificate expires (no dimension of its own), emitted once a day per container when near. */
   certificateDaysLeft: 'CertificateDaysLeft',
 } as const;
+/**
+ * The `service` dimension (Powertools Metrics' own) of the alert metrics: one value for every dte
+ * function, not the function's name, so one alarm per metric (and per `DteType`) covers them all.
+ */
+export const dteAlertsService = 'dte';
 
 /**
- * Alerts as CloudWatch Embedded Metric Format lines on stdout (Lambda ships them to CloudWatch, which
- * extracts the metrics): no SDK call, no latency. Namespace `MTD/dte`.
+ * Alerts as CloudWatch metrics through Powertools Metrics: one EMF line per alert on stdout (Lambda
+ * ships it to CloudWatch, which extracts the metric), with the alert in words as metadata. No SDK
+ * call, no latency. Namespace `MTD/dte`, dimension `service` = `dte` (plus `DteType` for folios).
  */
-export function embeddedMetricAlerts(
-  options: { write?: (line: string) => void; now?: () => number } = {},
-): OperationsAlerts {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const now = options.now ?? Date.now;
-  const emit = (metric: string, value: number, dimensions: Record<string, string>, message: string) =>
-    write(
-      JSON.stringify({
-        _aws: {
-          Timestamp: now(),
-          CloudWatchMetrics: [
-            {
-              Namespace: dteMetricsNamespace,
-              Dimensions: [Object.keys(dimensions)],
-              Metrics: [{ Name: metric, Unit: 'Count' }],
-            },
-          ],
-        },
-        level: 'WARN',
-        message,
-        ...dimensions,
-        [metric]: value,
-      }),
-    );
+export function embeddedMetricAlerts(options: { metrics?: Metrics } = {}): OperationsAlerts {
+  const metrics =
+    options.metrics ?? new Metrics({ namespace: dteMetricsNamespace, serviceName: dteAlertsService });
+  const emit = (metric: string, value: number, dimensions: Record<string, string>, message: string) => {
+    // A single metric flushes as soon as its value is added: an alert is never held for the end of
+    // the invocation (nor lost with a handler that throws).
+    const alert = metrics.singleMetric();
+    for (const [name, dimension] of Object.entries(dimensions)) alert.addDimension(name, dimension);
+    alert.addMetadata('message', message);
+    alert.addMetric(metric, MetricUnit.Count, value);
+  };
   return {
     foliosRunningLow: ({ dteType, remaining, lowWater }) =>
       emit(
@@ -81,8 +75,8 @@ export function embeddedMetricAlerts(
         `no folio of type ${dteType} left for order ${orderId}`,
       ),
     certificateExpiring: ({ subject, notAfter, daysLeft }) =>
-      // No dimension: the alarm watches one metric whatever certificate is current (a subject as a
-      // dimension would be a new metric per renewal, which no alarm defined at deploy time could name).
+      // No dimension of its own: the alarm watches one metric whatever certificate is current (a
+      // subject as a dimension would be a new metric per renewal, which no alarm could name).
       emit(
         dteMetricNames.certificateDaysLeft,
         daysLeft,
