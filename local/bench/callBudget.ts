@@ -15,7 +15,7 @@ export const budgetParts: Record<BudgetPart, { label: string; what: string }> = 
   },
   effectClaims: {
     label: 'effect claims (issue 14)',
-    what: 'Powertools Idempotency: the calls on the *-effect-claims tables, a claim and its completion per email and per upload',
+    what: 'Powertools Idempotency: the calls on the *-effect-claims tables, a claim per email and per upload (its completion only when recording the outcome failed)',
   },
   siiVerdictPoll: {
     label: 'SII verdict poll, retry (issue 15)',

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DynaliteServer, startDynalite } from './dynaliteServer';
 import { ensureTables } from './dynamoTables';
-import { dynamoEffectClaims, EffectInProgressError, effectClaimsTable } from './effectClaims';
+import {
+  dynamoEffectClaims,
+  EffectInProgressError,
+  type EffectSteps,
+  effectClaimsTable,
+} from './effectClaims';
+import { logDynamoCalls } from './testing/dynamoCallLog';
 
 const tableName = 'mtd-test-effect-claims';
 let engine: DynaliteServer;
@@ -134,5 +140,131 @@ describe('effect claims (Powertools Idempotency on the embedded engine)', () => 
     vi.setSystemTime(new Date('2026-11-24T12:01:01Z'));
     await c.once('email', 'PO-7-evt-1', sent.effect);
     expect(sent.runs()).toBe(2);
+  });
+});
+
+/**
+ * A stream that records an effect's outcome (what the handlers' streams do): `look` finds nothing
+ * to do once an outcome is recorded. Counts the effects and can fail the next recording.
+ */
+function streamLike() {
+  let effects = 0;
+  let recorded: unknown;
+  let failNextRecord = false;
+  const steps: EffectSteps<true, { run: number }> = {
+    look: async () => (recorded === undefined ? true : undefined),
+    effect: async () => ({ run: ++effects }),
+    record: async (_looked, result) => {
+      if (failNextRecord) {
+        failNextRecord = false;
+        throw new Error('append throttled');
+      }
+      recorded ??= result;
+    },
+  };
+  return {
+    steps,
+    effects: () => effects,
+    recorded: () => recorded,
+    failNextRecord() {
+      failNextRecord = true;
+    },
+  };
+}
+
+describe('effect claims with the outcome in a stream (act: claim, look, act, record)', () => {
+  it('costs one call when all goes well, and a duplicate after it finds the outcome and does nothing', async () => {
+    const log = logDynamoCalls(engine.client);
+    try {
+      const stream = streamLike();
+      await claims().act('email', 'ACT-1-evt-1', stream.steps);
+      expect(log.calls).toEqual([{ operation: 'PutItem', table: tableName }]);
+      expect(stream.recorded()).toEqual({ run: 1 });
+      await claims().act('email', 'ACT-1-evt-1', stream.steps);
+      expect(stream.effects()).toBe(1);
+    } finally {
+      log.stop();
+    }
+  });
+
+  it('three deliveries at once, from separate claim objects: one effect; the others are told it is in progress, then find it done', async () => {
+    const stream = streamLike();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      ...stream.steps,
+      effect: async (looked: true) => gate.then(() => stream.steps.effect(looked)),
+    };
+    const first = claims().act('upload', 'ACT-2-evt-1', slow);
+    await vi.waitFor(async () => {
+      await expect(claims().act('upload', 'ACT-2-evt-1', slow)).rejects.toBeInstanceOf(EffectInProgressError);
+    });
+    await expect(claims().act('upload', 'ACT-2-evt-1', slow)).rejects.toBeInstanceOf(EffectInProgressError);
+    release();
+    await first;
+    // The copies, delivered again: the claim is still held, but the stream says it is done.
+    await claims().act('upload', 'ACT-2-evt-1', slow);
+    await claims().act('upload', 'ACT-2-evt-1', slow);
+    expect(stream.effects()).toBe(1);
+  });
+
+  it('a delivery that takes over a lapsed claim looks after claiming, so it finds the outcome the holder recorded', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-24T13:00:00Z') });
+    const stream = streamLike();
+    // The holder's invocation had 5 s left: its claim lapses then, though it acted and recorded.
+    const holder = claims();
+    holder.useLambdaContext({ getRemainingTimeInMillis: () => 5_000 });
+    await holder.act('upload', 'ACT-3-evt-1', stream.steps);
+    vi.setSystemTime(new Date('2026-11-24T13:00:06Z'));
+    // A duplicate from another container, later: it takes the lapsed claim, then looks (a look
+    // before the claim could predate the holder's record), and does nothing.
+    const log = logDynamoCalls(engine.client);
+    let callsBeforeLook: string[] = [];
+    try {
+      await claims().act('upload', 'ACT-3-evt-1', {
+        ...stream.steps,
+        look: (claim) => {
+          callsBeforeLook = log.calls.map((c) => c.operation);
+          return stream.steps.look(claim);
+        },
+      });
+    } finally {
+      log.stop();
+    }
+    expect(callsBeforeLook).toEqual(['PutItem']);
+    expect(stream.effects()).toBe(1);
+  });
+
+  it('a recording that fails keeps the result with the claim: the next delivery records it without acting again', async () => {
+    const stream = streamLike();
+    stream.failNextRecord();
+    await expect(claims().act('email', 'ACT-4-evt-1', stream.steps)).rejects.toThrow('append throttled');
+    expect(stream.recorded()).toBeUndefined();
+    await claims().act('email', 'ACT-4-evt-1', stream.steps);
+    expect(stream.recorded()).toEqual({ run: 1 });
+    expect(stream.effects()).toBe(1);
+  });
+
+  it('an effect that throws releases the claim: the next delivery acts', async () => {
+    const stream = streamLike();
+    const failing = {
+      ...stream.steps,
+      effect: async () => {
+        throw new Error('SES throttled');
+      },
+    };
+    await expect(claims().act('email', 'ACT-5-evt-1', failing)).rejects.toThrow('SES throttled');
+    await claims().act('email', 'ACT-5-evt-1', stream.steps);
+    expect(stream.recorded()).toEqual({ run: 1 });
+  });
+
+  it('finds a claim `once` completed (the same keys): records its result, acts not', async () => {
+    const stream = streamLike();
+    await claims().once('email', 'ACT-6-evt-1', async () => ({ run: 41 }));
+    await claims().act('email', 'ACT-6-evt-1', stream.steps);
+    expect(stream.recorded()).toEqual({ run: 41 });
+    expect(stream.effects()).toBe(0);
   });
 });

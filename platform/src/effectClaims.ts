@@ -1,5 +1,11 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyConfig,
+  IdempotencyItemAlreadyExistsError,
+  IdempotencyRecordStatus,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -51,10 +57,40 @@ export interface EffectClaims {
    */
   once<T>(name: string, key: string, effect: () => Promise<T>): Promise<T>;
   /**
+   * An effect whose outcome the caller records in its stream: claim, look, act, record. The claim
+   * comes first and the look at the stream second, so a delivery that takes a claim another one let
+   * lapse still finds that one's outcome recorded; the completion is written only when recording
+   * the outcome fails, so on the happy path the claim costs one call (the conditional PutItem):
+   *
+   * - claim taken: `look()` (undefined: nothing to do), then `effect`, then `record`. If `effect`
+   *   throws the claim is released; if `record` throws the result is stored with the claim
+   *   (`COMPLETED`), so the next delivery records it instead of acting again.
+   * - claim held by another delivery: `look()`; nothing to do ends here, else
+   *   {@link EffectInProgressError} (retry later).
+   * - claim completed (an earlier recording failed): `look()`, then `record` with the stored result.
+   *
+   * A holder that crashes between the effect and the record leaves its claim to lapse after its
+   * lease; the next delivery then acts again, as with `once` after a crash before the completion.
+   */
+  act<Looked, Result>(name: string, key: string, steps: EffectSteps<Looked, Result>): Promise<void>;
+  /**
    * Tells the claims how long the current invocation may still run (a Lambda's context): a claim
    * taken now lapses then, so a delivery after a timeout or a crash does the effect again.
    */
   useLambdaContext(context: { getRemainingTimeInMillis(): number }): void;
+}
+
+/** The steps of {@link EffectClaims.act}. */
+export interface EffectSteps<Looked, Result> {
+  /**
+   * What the stream says: undefined when the effect is not (or no longer) due. `claim` says whether
+   * this delivery took the claim (`taken`) or found it taken by another delivery of the same cause
+   * (`found`): then the cause was delivered before, and a look that bets on a new stream must read.
+   */
+  look(claim: 'taken' | 'found'): Promise<Looked | undefined>;
+  effect(looked: Looked): Promise<Result>;
+  /** Records the outcome in the stream; idempotent by cause. */
+  record(looked: Looked, result: Result): Promise<void>;
 }
 
 export interface DynamoEffectClaimsOptions {
@@ -90,7 +126,11 @@ export function dynamoEffectClaims(options: DynamoEffectClaimsOptions): EffectCl
   const config = new IdempotencyConfig({ expiresAfterSeconds: options.keepSeconds ?? 24 * 60 * 60 });
   // Powertools sets the in-progress expiry from a Lambda context; without one (locally) the lease
   // stands in for it, or a crashed claim would block its cause until the claim itself expires.
-  config.registerLambdaContext(leaseContext(leaseMs) as never);
+  let lease: { getRemainingTimeInMillis(): number } = leaseContext(leaseMs);
+  config.registerLambdaContext(lease as never);
+  // `act` uses the persistence layer directly (makeIdempotent always writes the completion): the
+  // same configuration and prefix, so its claims are `once`'s claims, key for key.
+  persistenceStore.configure({ config, keyPrefix: 'mtd-effect' });
   // One key prefix for every effect of the table, the effect's name inside the hashed key: the
   // persistence layer keeps its prefix as shared state, so one prefix per call would race.
   const run = makeIdempotent(
@@ -108,10 +148,80 @@ export function dynamoEffectClaims(options: DynamoEffectClaimsOptions): EffectCl
         throw error;
       }
     },
+    async act<Looked, Result>(
+      name: string,
+      key: string,
+      { look, effect, record }: EffectSteps<Looked, Result>,
+    ): Promise<void> {
+      const claim = { effect: name, key };
+      // A claim that lapses between our put and our read of it (rare): put again, a few times.
+      for (let attempt = 1; ; attempt++) {
+        const held = await takeClaim(claim);
+        if (held === 'taken') break;
+        if (held === 'lapsed' && attempt < 3) continue;
+        const looked = await look('found');
+        if (looked === undefined) return;
+        if (held !== 'lapsed' && held.status === 'completed') {
+          await record(looked, held.result as Result);
+          return;
+        }
+        throw new EffectInProgressError(name, key);
+      }
+      const looked = await look('taken');
+      // Nothing to do: the claim is left to lapse (a delete would be one more call); a delivery
+      // meeting it looks at the stream and finds the same.
+      if (looked === undefined) return;
+      let result: Result;
+      try {
+        result = await effect(looked);
+      } catch (error) {
+        await persistenceStore.deleteRecord(claim);
+        throw error;
+      }
+      try {
+        await record(looked, result);
+      } catch (error) {
+        // The effect is done but not recorded: keep its result, so the retry records it.
+        await persistenceStore.saveSuccess(claim, result as never).catch(() => {});
+        throw error;
+      }
+    },
     useLambdaContext(context) {
+      lease = context;
       config.registerLambdaContext(context as never);
     },
   };
+
+  /** The conditional put of `INPROGRESS`; else what holds the key (a completed claim's result). */
+  async function takeClaim(claim: {
+    effect: string;
+    key: string;
+  }): Promise<'taken' | 'lapsed' | { status: 'in-progress' } | { status: 'completed'; result: unknown }> {
+    let found: IdempotencyRecord;
+    try {
+      await persistenceStore.saveInProgress(claim, lease.getRemainingTimeInMillis());
+      return 'taken';
+    } catch (error) {
+      if (!(error instanceof IdempotencyItemAlreadyExistsError)) throw error;
+      try {
+        found = error.existingRecord
+          ? persistenceStore.processExistingRecord(error.existingRecord, claim)
+          : await persistenceStore.getRecord(claim);
+      } catch (gone) {
+        // Released or expired between the put and the read.
+        if ((gone as Error).name === 'IdempotencyItemNotFoundError') return 'lapsed';
+        throw gone;
+      }
+    }
+    switch (found.getStatus()) {
+      case IdempotencyRecordStatus.COMPLETED:
+        return { status: 'completed', result: found.getResponse() };
+      case IdempotencyRecordStatus.INPROGRESS:
+        return { status: 'in-progress' };
+      default:
+        return 'lapsed';
+    }
+  }
 }
 
 function leaseContext(leaseMs: number) {

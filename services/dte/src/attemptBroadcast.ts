@@ -20,12 +20,13 @@ export interface AttemptPlan {
 /**
  * One broadcast attempt: put the document in its envelope (EnvioDTE / EnvioBOLETA, with the Carátula),
  * sign the envelope, upload it, then record the outcome: received with a track id (the verdict is
- * queried later, checkDteStatusOnDteBroadcast), or a failed attempt. Looks at the stream first so a
- * redelivered or stale trigger sends nothing, and claims the upload (platform `EffectClaims`, keyed
- * by order and cause) so that deliveries of one trigger racing past that look upload once: the others
- * get the first upload's outcome, or retry later while it is in progress. Only a process that dies in
- * the middle of the upload leaves it to be done again, once its claim lapses; the SII then refuses the
- * folio it already holds ("DTE Repetido"), which the tax-authority client reads as already received.
+ * queried later, checkDteStatusOnDteBroadcast), or a failed attempt. Claims the upload first (platform
+ * `EffectClaims.act`, keyed by order and cause), then looks at the stream, so a redelivered or stale
+ * trigger sends nothing and deliveries of one trigger racing upload once: the others are told it is in
+ * progress, or find its outcome recorded, or (when recording it failed) record the first upload's
+ * outcome. Only a process that dies between the upload and its record leaves it to be done again, once
+ * its claim lapses; the SII then refuses the folio it already holds ("DTE Repetido"), which the
+ * tax-authority client reads as already received.
  */
 export async function attemptBroadcast(
   deps: DteDeps,
@@ -33,29 +34,32 @@ export async function attemptBroadcast(
   cause: Cause,
   plan: (state: BroadcastableState) => AttemptPlan | undefined,
 ): Promise<void> {
-  const { streamId, state, handled } = await loadDte(deps, orderId, cause);
-  if (handled || !isBroadcastable(state)) return;
-  const next = plan(state);
-  if (!next) return;
-
-  const result = await deps.claims.once('tax-upload', `${orderId}:${cause.causationId}`, () =>
-    upload(deps, state),
-  );
-  const now = deps.clock.now();
-  const delay = backoffDelayMs(next.attemptInRound, deps.broadcast, deps.random);
-  await handleDte(deps, streamId, cause, (current) =>
-    decide(
-      {
-        type: next.command,
-        attempt: next.attempt,
-        at: now.toISOString(),
-        result,
-        maxAttempts: next.maxAttempts,
-        nextAttemptAt: new Date(now.getTime() + delay).toISOString(),
-      },
-      current,
-    ),
-  );
+  await deps.claims.act('tax-upload', `${orderId}:${cause.causationId}`, {
+    look: async () => {
+      const { streamId, state, handled } = await loadDte(deps, orderId, cause);
+      if (handled || !isBroadcastable(state)) return undefined;
+      const next = plan(state);
+      return next ? { streamId, state, next } : undefined;
+    },
+    effect: ({ state }) => upload(deps, state),
+    record: async ({ streamId, next }, result) => {
+      const now = deps.clock.now();
+      const delay = backoffDelayMs(next.attemptInRound, deps.broadcast, deps.random);
+      await handleDte(deps, streamId, cause, (current) =>
+        decide(
+          {
+            type: next.command,
+            attempt: next.attempt,
+            at: now.toISOString(),
+            result,
+            maxAttempts: next.maxAttempts,
+            nextAttemptAt: new Date(now.getTime() + delay).toISOString(),
+          },
+          current,
+        ),
+      );
+    },
+  });
 }
 
 /** The signed envelope of one issued document, standalone. */

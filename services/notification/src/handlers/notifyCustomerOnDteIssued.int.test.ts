@@ -148,8 +148,8 @@ describe('notifyCustomerOnDteIssued', () => {
       log.clear();
       await handle(event, delivery({ attempt: 2 }));
       expect(streamReads().length).toBeGreaterThan(0);
-      // A lost bet (the stream exists, not cached by this store): the claim holds the first send's
-      // result, the no-stream append fails, the re-read finds CustomerNotified: nothing more.
+      // A delivery told it is the first that is not (a lost bet): it finds the cause's claim taken,
+      // so it reads the stream after all, finds CustomerNotified, and sends nothing.
       log.clear();
       await handle(event, delivery({ firstDelivery: true }));
       expect(streamReads().length).toBeGreaterThan(0);

@@ -10,7 +10,11 @@ import {
 import { type EmailMessage, type EmailSender, EmailSendFailedError } from '#adapters/emailSender';
 import type { DtePdfRenderer } from '#adapters/pdfRenderer';
 import { customerEmailKey, documentFileName, renderCustomerEmail } from '#domain/customerEmail';
-import { decideNotification, notificationDecider } from '#domain/decideNotification';
+import {
+  decideNotification,
+  type NotificationCommand,
+  notificationDecider,
+} from '#domain/decideNotification';
 
 export interface NotifyCustomerOnDteIssuedDeps extends CommandHandlerDeps {
   email: EmailSender;
@@ -34,12 +38,12 @@ const handleNotification = commandHandler(notificationDecider);
  *   exception); a transient one is thrown, so the runner retries with backoff and dead-letters
  *   after 10 attempts.
  *
- * The send is claimed first (platform `EffectClaims`, keyed by order id and DteIssued event id):
- * concurrent deliveries of one DteIssued send one email, and a delivery after the email went out but
- * before CustomerNotified was appended gets the first send's message id and only records it. Only a
- * crash in the middle of the send itself sends again, once the claim's lease runs out; that copy
- * carries the same Message-ID (`X-MTD-Message-ID` on SES, which sets its own Message-ID), so it is
- * recognisable as the same email.
+ * The send is claimed first (platform `EffectClaims.act`, keyed by order id and DteIssued event id),
+ * then the stream is looked at: concurrent deliveries of one DteIssued send one email, and a delivery
+ * after the email went out whose CustomerNotified could not be appended gets the first send's message
+ * id and only records it. A crash between the send and the append sends again once the claim's lease
+ * runs out; that copy carries the same Message-ID (`X-MTD-Message-ID` on SES, which sets its own
+ * Message-ID), so it is recognisable as the same email.
  */
 export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): EventHandler {
   return async (event, context) => {
@@ -49,75 +53,66 @@ export function notifyCustomerOnDteIssued(deps: NotifyCustomerOnDteIssuedDeps): 
     const dte = event.data;
     const streamId = Streams.notification(dte.orderId);
     const cause: Cause = { causationId: event.metadata.eventId, correlationId: dte.orderId, actor: 'system' };
-
     // The notification stream is made by the order's one DteIssued: on its certain first delivery
-    // nothing is read. A lost bet sends nothing twice (the claim below) and the append's no-stream
-    // condition sends it to a read and a new decision.
-    const assumeNewStream = context.firstDelivery === true;
-    const { state, handled } = await loadForEffect(notificationDecider, deps.store, streamId, cause, {
-      assumeNewStream,
-    });
-    if (handled || state.status === 'notified') return;
-
-    const content = renderCustomerEmail(dte);
+    // (and a claim this delivery took, not found taken) nothing is read; the append's no-stream
+    // condition catches a lost bet. Set by the look.
+    let assumeNewStream = false;
     const to = dte.customer.email;
-    // The printed form goes with it; a document issued before DTEs were stamped (DteIssued v1) has no
-    // TED to print, so its email goes without one.
-    const pdf = dte.ted ? await deps.pdf.render(dte) : undefined;
-    const message: EmailMessage = {
-      from: deps.from,
-      to: [to],
-      ...content,
-      idempotencyKey: customerEmailKey(dte.orderId, event.metadata.eventId),
-      tags: { orderId: dte.orderId },
-      ...(pdf
-        ? { attachments: [{ filename: documentFileName(dte), contentType: 'application/pdf', content: pdf }] }
-        : {}),
+    const content = renderCustomerEmail(dte);
+    const record = async (command: NotificationCommand) => {
+      await handleNotification(deps, streamId, cause, (current) => decideNotification(command, current), {
+        assumeNewStream,
+      });
     };
 
-    let messageId: string;
     try {
-      ({ messageId } = await deps.claims.once('customer-email', message.idempotencyKey, () =>
-        deps.email.send(message),
-      ));
-    } catch (error) {
-      if (!(error instanceof EmailSendFailedError) || !error.permanent) throw error;
-      await handleNotification(
-        deps,
-        streamId,
-        cause,
-        (current) =>
-          decideNotification(
-            {
-              type: 'RecordEmailFailed',
-              orderId: dte.orderId,
-              to,
-              error: error.message,
-              at: deps.clock.now().toISOString(),
-            },
-            current,
-          ),
-        { assumeNewStream },
-      );
-      return;
-    }
-    await handleNotification(
-      deps,
-      streamId,
-      cause,
-      (current) =>
-        decideNotification(
-          {
+      await deps.claims.act('customer-email', customerEmailKey(dte.orderId, event.metadata.eventId), {
+        look: async (claim) => {
+          assumeNewStream = context.firstDelivery === true && claim === 'taken';
+          const { state, handled } = await loadForEffect(notificationDecider, deps.store, streamId, cause, {
+            assumeNewStream,
+          });
+          return handled || state.status === 'notified' ? undefined : true;
+        },
+        effect: async () => {
+          // The printed form goes with it; a document issued before DTEs were stamped (DteIssued v1)
+          // has no TED to print, so its email goes without one.
+          const pdf = dte.ted ? await deps.pdf.render(dte) : undefined;
+          const message: EmailMessage = {
+            from: deps.from,
+            to: [to],
+            ...content,
+            idempotencyKey: customerEmailKey(dte.orderId, event.metadata.eventId),
+            tags: { orderId: dte.orderId },
+            ...(pdf
+              ? {
+                  attachments: [
+                    { filename: documentFileName(dte), contentType: 'application/pdf', content: pdf },
+                  ],
+                }
+              : {}),
+          };
+          return deps.email.send(message);
+        },
+        record: (_due, { messageId }) =>
+          record({
             type: 'RecordEmailSent',
             orderId: dte.orderId,
             to,
             subject: content.subject,
             messageId,
             at: deps.clock.now().toISOString(),
-          },
-          current,
-        ),
-      { assumeNewStream },
-    );
+          }),
+      });
+    } catch (error) {
+      if (!(error instanceof EmailSendFailedError) || !error.permanent) throw error;
+      await record({
+        type: 'RecordEmailFailed',
+        orderId: dte.orderId,
+        to,
+        error: error.message,
+        at: deps.clock.now().toISOString(),
+      });
+    }
   };
 }
