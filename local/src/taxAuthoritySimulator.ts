@@ -10,8 +10,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { issueCaf, verifyTeds, verifyXmlSignatures } from '@mtd/dte';
-import { compiledSiiSchemaValidator, type SiiSchemaValidation, siiSchemaOf } from '@mtd/dte/siiSchemas';
+import { issueCaf, siiSchemaOf, verifyTeds, verifyXmlSignatures } from '@mtd/dte';
+import type { compiledSiiSchemaValidator, SiiSchemaValidation } from '@mtd/dte/siiSchemas';
 import { XMLValidator } from 'fast-xml-parser';
 
 export interface TaxAuthoritySimulatorOptions {
@@ -263,8 +263,13 @@ export async function startTaxAuthoritySimulator(
   const authorityPublicKey = createPublicKey(authorityKey);
   // The SII's schemas compiled once for the simulator's life (≈ 1 ms of CPU per envelope, where a fresh
   // xmllint run re-compiled them for every batch); the verdict is asked for later anyway, as with the SII.
-  const schemas = compiledSiiSchemaValidator();
-  const validate = async (xml: string, schema: 'EnvioDTE' | 'EnvioBOLETA') => schemas.validate(xml, schema);
+  // Loaded with the first envelope: libxml2-wasm costs ~150 MB of RSS from its import on, which a
+  // runtime that sends no DTE (a rebuild, a query session) should not carry.
+  let schemas: Promise<ReturnType<typeof compiledSiiSchemaValidator>> | undefined;
+  const validate = async (xml: string, schema: 'EnvioDTE' | 'EnvioBOLETA') => {
+    schemas ??= import('@mtd/dte/siiSchemas').then((m) => m.compiledSiiSchemaValidator());
+    return (await schemas).validate(xml, schema);
+  };
   const seeds = new Set<string>();
   const tokens = new Map<string, number>();
   const envelopes = new Map<string, Envelope>();
@@ -514,8 +519,15 @@ export async function startTaxAuthoritySimulator(
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => {
-          schemas.close();
-          resolve();
+          if (!schemas) return resolve();
+          // A validator still loading is closed once it is there; one that failed to load has nothing
+          // to close (its error went to the envelope that asked for it).
+          schemas
+            .then(
+              (s) => s.close(),
+              () => undefined,
+            )
+            .then(resolve);
         });
       }),
   };

@@ -99,6 +99,7 @@ export {
   validDteSettings,
 } from '#src/aws/dteConfig';
 export type { DteDeps } from '#src/dteDeps';
+export { type SiiSchema, siiSchemaOf } from '#src/siiSchema';
 export { UnexpectedEventError } from '#src/unexpectedEventError';
 
 /** The dte service's handlers, one per subscription in `@mtd/contracts` (`subscriptions.ts`). */

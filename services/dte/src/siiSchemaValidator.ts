@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { XmlDocument, XmlError, XmlLibError, XsdValidator } from 'libxml2-wasm';
 import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 import { validateXML } from 'xmllint-wasm';
+import { type SiiSchema, siiSchemaOf } from '#src/siiSchema';
 
-/** The SII schemas a document can be validated against: one per root element MTD produces. */
-export type SiiSchema = 'DTE' | 'EnvioDTE' | 'EnvioBOLETA';
+export { type SiiSchema, siiSchemaOf };
 
 export interface SiiSchemaValidation {
   valid: boolean;
@@ -32,12 +32,6 @@ function schemaFile(name: string) {
     files.set(name, contents);
   }
   return { fileName: name, contents };
-}
-
-/** The root element's name, for choosing the schema of a document. */
-export function siiSchemaOf(xml: string): SiiSchema | undefined {
-  const root = /<(?!\?|!)([A-Za-z][\w.-]*)/.exec(xml)?.[1];
-  return root === 'DTE' || root === 'EnvioDTE' || root === 'EnvioBOLETA' ? root : undefined;
 }
 
 /**
