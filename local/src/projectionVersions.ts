@@ -90,6 +90,7 @@ export class ProjectionVersions {
       },
       rebuildOrderOnEvent: {
         handlePage: (events, context) => current().rebuildOrderOnEvent.handlePage(events, context),
+        flush: () => current().rebuildOrderOnEvent.flush(),
       },
       queries,
       queryApi,
@@ -160,7 +161,7 @@ export class ProjectionVersions {
       const replayName = `rebuild-v${version}`;
       let position: string | undefined;
       const counted = { events: 0, invalid: 0 };
-      const catchUp = async (handler: PageHandler) => {
+      const catchUp = async (handler: PageHandler & { flush?(): Promise<void> }) => {
         const result = await rebuildFromStore({
           reader: this.deps.reader,
           from: position,

@@ -2,11 +2,14 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  type WriteRequest,
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
@@ -69,4 +72,33 @@ export async function batchGetAll(
     }
   }
   return items;
+}
+
+/** Rounds of BatchWriteItem for one chunk before its unprocessed items are reported as an error. */
+const maxBatchWriteRounds = 10;
+
+/**
+ * Writes `requests` with BatchWriteItems of 25 (DynamoDB's limit), sending again, after a backoff,
+ * what DynamoDB left unprocessed (throttling) until all are written. Requests must touch distinct
+ * keys (BatchWriteItem refuses duplicates). Not atomic: a failure can leave earlier chunks written.
+ */
+export async function batchWriteAll(
+  client: DynamoDBClient,
+  tableName: string,
+  requests: WriteRequest[],
+): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
+    for (let round = 1; pending && pending.length > 0; round++) {
+      if (round > maxBatchWriteRounds)
+        throw new Error(
+          `BatchWriteItem on ${tableName}: ${pending.length} item(s) still unprocessed after ${maxBatchWriteRounds} rounds`,
+        );
+      if (round > 1) await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** round)));
+      const result: BatchWriteItemCommandOutput = await client.send(
+        new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
+      );
+      pending = result.UnprocessedItems?.[tableName];
+    }
+  }
 }

@@ -7,7 +7,11 @@ import type { PageHandler } from './handler';
 export interface RebuildTarget {
   /** The subscription's pattern: only the events it matches reach the handler. */
   pattern: EventPattern;
-  handler: PageHandler;
+  /**
+   * A handler may hold writes back across pages (a sole writer keeping views of orders in flight):
+   * `flush`, when it has one, is called once the store is read to its end.
+   */
+  handler: PageHandler & { flush?(): Promise<void> };
 }
 
 export interface RebuildOptions {
@@ -42,7 +46,10 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
   const pageSize = options.pageSize ?? 1_000;
   for (;;) {
     const page = await options.reader.readFeed(progress.position, { limit: pageSize });
-    if (page.commits.length === 0) return progress;
+    if (page.commits.length === 0) {
+      for (const { handler } of options.targets) await handler.flush?.();
+      return progress;
+    }
     const events: MtdEvent[] = [];
     for (const commit of page.commits) {
       for (const stored of commit.events) {

@@ -42,9 +42,10 @@ export interface Projection {
   projectOrderOnEvent: PageHandler;
   /**
    * The same fold for a rebuild's first pass, while nothing else writes these tables: views are
-   * written unconditioned, in batches. Use projectOrderOnEvent once live subscriptions write here.
+   * written unconditioned, in batches, once their orders leave the view cache; `flush` writes the
+   * rest. Flush, then use projectOrderOnEvent, once live subscriptions write here.
    */
-  rebuildOrderOnEvent: PageHandler;
+  rebuildOrderOnEvent: PageHandler & { flush(): Promise<void> };
   queries: ProjectionQueries;
   queryApi: Hono;
 }

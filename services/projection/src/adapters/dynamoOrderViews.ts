@@ -1,7 +1,5 @@
 import {
   type AttributeValue,
-  BatchWriteItemCommand,
-  type BatchWriteItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -10,7 +8,7 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { batchGetAll } from '@mtd/platform';
+import { batchGetAll, batchWriteAll } from '@mtd/platform';
 import { decodeCursor, encodeCursor } from '#adapters/pageCursor';
 import { OrderViewWriteConflictError } from '#adapters/projectionErrors';
 import { ordersByDayIndex, ordersByStageIndex, ordersInProcessIndex } from '#adapters/projectionTables';
@@ -56,6 +54,12 @@ export class DynamoOrderViews {
    * read again. It saves the read before the fold for orders still in flight.
    */
   private readonly cache = new Map<string, StoredView | null>();
+  /**
+   * Sole writer only: orders whose cached view was folded but not written yet (written when it
+   * leaves the cache, or by {@link flush}), and views that left the cache unwritten during a call.
+   */
+  private readonly unwritten = new Set<string>();
+  private readonly evicted = new Map<string, StoredView>();
 
   private readonly cacheSize: number;
 
@@ -77,14 +81,19 @@ export class DynamoOrderViews {
    * events the view already applied, so a re-delivered page writes nothing.
    *
    * `soleWriter`: nothing else writes this table meanwhile (a rebuild's first pass into its new
-   * tables), so the revision read is the revision stored: views are written 25 per BatchWriteItem,
-   * without conditions, which costs the engine a fraction of a conditioned transaction.
+   * tables), so the cache is the truth: a folded view stays in the cache unwritten and is written
+   * (unconditioned, 25 per BatchWriteItem) when it leaves the cache or at {@link flush}. An order
+   * whose events lie within the cache's span of the feed is written once, however many pages carry
+   * them. The results are the views written by this call. Call `flush` before any conditioned
+   * `applyAll` and before the tables are read.
    */
   async applyAll(
     folds: Map<string, (view: OrderView | undefined) => OrderView>,
     options: { soleWriter?: boolean } = {},
   ): Promise<ApplyResult[]> {
     if (options.soleWriter) return this.applyAllAsSoleWriter(folds);
+    if (this.unwritten.size > 0)
+      throw new Error('order views: flush the sole writer before writing as one writer among others');
     const results: ApplyResult[] = [];
     let pending = [...folds.keys()];
     let lastConflict: unknown;
@@ -140,30 +149,44 @@ export class DynamoOrderViews {
     folds: Map<string, (view: OrderView | undefined) => OrderView>,
   ): Promise<ApplyResult[]> {
     const loaded = await this.load([...folds.keys()]);
-    const results: ApplyResult[] = [];
-    const writes: { view: OrderView; revision: number }[] = [];
     for (const [orderId, fold] of folds) {
       const stored = loaded.get(orderId) ?? undefined;
       const next = fold(stored?.view);
-      if (stored && next === stored.view) results.push({ view: next, changed: false });
-      else writes.push({ view: next, revision: (stored?.revision ?? 0) + 1 });
+      if (stored && next === stored.view) continue;
+      // The revision counts writes: a view still unwritten keeps the one it will be written with.
+      const revision =
+        stored && (this.unwritten.has(orderId) || this.evicted.has(orderId))
+          ? stored.revision
+          : (stored?.revision ?? 0) + 1;
+      // Left the cache earlier in this call: its newer view goes back in, unwritten.
+      this.evicted.delete(orderId);
+      this.unwritten.add(orderId);
+      this.remember(orderId, { view: next, revision });
     }
-    for (let i = 0; i < writes.length; i += 25) {
-      const chunk = writes.slice(i, i + 25);
-      let requests = chunk.map((w) => ({ PutRequest: { Item: viewItem(w.view, w.revision - 1) } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        if (attempt > 1) await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt)));
-        const result: BatchWriteItemCommandOutput = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-      for (const w of chunk) {
-        this.remember(w.view.orderId, { view: w.view, revision: w.revision });
-        results.push({ view: w.view, changed: true });
-      }
+    const leaving = [...this.evicted.values()];
+    this.evicted.clear();
+    return this.writeUnconditioned(leaving);
+  }
+
+  /** Sole writer: writes every view still unwritten (see {@link applyAll}); returns them. */
+  async flush(): Promise<ApplyResult[]> {
+    const pending = [...this.evicted.values()];
+    for (const orderId of this.unwritten) {
+      const stored = this.cache.get(orderId);
+      if (stored) pending.push(stored);
     }
-    return results;
+    this.evicted.clear();
+    this.unwritten.clear();
+    return this.writeUnconditioned(pending);
+  }
+
+  private async writeUnconditioned(views: StoredView[]): Promise<ApplyResult[]> {
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      views.map((w) => ({ PutRequest: { Item: viewItem(w.view, w.revision - 1) } })),
+    );
+    return views.map((w) => ({ view: w.view, changed: true }));
   }
 
   private async writeChunk(chunk: { item: Record<string, AttributeValue>; expected: number | undefined }[]) {
@@ -221,7 +244,10 @@ export class DynamoOrderViews {
     this.cache.set(orderId, stored);
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+      if (oldest === undefined) return;
+      const leaving = this.cache.get(oldest);
+      if (leaving && this.unwritten.delete(oldest)) this.evicted.set(oldest, leaving);
+      this.cache.delete(oldest);
     }
   }
 

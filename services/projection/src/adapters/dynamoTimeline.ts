@@ -1,11 +1,5 @@
-import {
-  type AttributeValue,
-  BatchWriteItemCommand,
-  type BatchWriteItemCommandOutput,
-  type DynamoDBClient,
-  QueryCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { batchWriteAll } from '@mtd/platform';
 import type { TimelineItem } from '#domain/timeline';
 
 /** The order timeline table: one item per event, keyed (orderId, occurredAt#streamId#version). */
@@ -25,18 +19,11 @@ export class DynamoTimeline {
   async putAll(items: TimelineItem[]): Promise<void> {
     // One request per key: a page can hold the same event twice (a duplicate delivery).
     const unique = [...new Map(items.map((item) => [`${item.orderId}\u0000${item.sk}`, item])).values()];
-    for (let i = 0; i < unique.length; i += 25) {
-      let requests: WriteRequest[] | undefined = unique
-        .slice(i, i + 25)
-        .map((item) => ({ PutRequest: { Item: attributesOf(item) } }));
-      for (let attempt = 1; requests && requests.length > 0; attempt++) {
-        if (attempt > 1) await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt)));
-        const result: BatchWriteItemCommandOutput = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = result.UnprocessedItems?.[this.tableName];
-      }
-    }
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      unique.map((item) => ({ PutRequest: { Item: attributesOf(item) } })),
+    );
   }
 
   /** Every item of an order, oldest first. */

@@ -23,13 +23,18 @@ export interface ProjectOrderDeps {
  * rewrites the same lines and then folds the views, so both converge.
  *
  * `soleWriter` is for a rebuild's first pass, into new tables no subscription writes yet: the same
- * fold, its views written without conditions (see {@link DynamoOrderViews.applyAll}).
+ * fold, its views kept in memory while their orders are in flight and written without conditions
+ * (see {@link DynamoOrderViews.applyAll}); `flush` writes those still held, and must be called
+ * before anything reads the tables or writes them as one writer among others.
  */
 export function createProjectOrderOnEvent(
   deps: ProjectOrderDeps,
   options: { soleWriter?: boolean } = {},
-): PageHandler {
+): PageHandler & { flush(): Promise<void> } {
   return {
+    async flush() {
+      for (const result of await deps.orders.flush()) deps.onOrderChanged?.(result.view);
+    },
     async handlePage(events) {
       await deps.timeline.putAll(events.map(timelineItemOf));
       const byOrder = new Map<string, MtdEvent[]>();
