@@ -2,16 +2,43 @@
  * `npm run bench:rebuild -- --data DIR`: times `projections rebuild` on an existing data folder
  * (e.g. one left by `npm run bench -- --soak --keep DIR`): events/s, peak RSS, and whether the
  * rebuilt read models equal the live ones (every order view and timeline line, compared item by item).
+ * `--cpu-prof FILE` writes a CPU profile of the rebuild alone (not the start or the comparison).
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startRuntime } from '../src/runtime';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
 
-const { values } = parseArgs({ options: { data: { type: 'string' } } });
+// The runtime's modules are loaded (static imports run first): its memory before any work.
+const memoryAfterImports = process.memoryUsage();
+const { values } = parseArgs({ options: { data: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 if (!values.data) {
-  console.error('usage: npm run bench:rebuild -- --data DIR   (a data folder of a stopped runtime)');
+  console.error(
+    'usage: npm run bench:rebuild -- --data DIR [--cpu-prof FILE]   (a data folder of a stopped runtime)',
+  );
   process.exit(2);
+}
+
+/**
+ * CPU-seconds of the main thread and of all the others (libuv's pool, where LevelDB reads and
+ * writes run; LevelDB's compaction thread; V8's GC helpers), from Linux's /proc; undefined elsewhere.
+ */
+function cpuOfThreads(): { main: number; others: number } | undefined {
+  try {
+    const result = { main: 0, others: 0 };
+    for (const task of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ ticks
+      if (Number(task) === process.pid) result.main += seconds;
+      else result.others += seconds;
+    }
+    return result;
+  } catch {
+    return undefined;
+  }
 }
 
 async function scanAll(
@@ -38,24 +65,44 @@ function differences(a: Map<string, string>, b: Map<string, string>): string[] {
   return [...keys].filter((k) => a.get(k) !== b.get(k));
 }
 
-const runtime = await startRuntime({ dataDir: values.data, log: () => {} });
+// No SLA timer: it would raise OrderAtRisk for the folder's unfinished orders as the real clock
+// passes their deadlines, and events appended during the rebuild reach the live version only until
+// the switch, so the comparison below would find differences that are not the rebuild's.
+const runtime = await startRuntime({
+  dataDir: values.data,
+  log: () => {},
+  sla: { checkEveryMs: 2 ** 31 - 1 },
+});
 // Let the live subscriptions finish whatever the folder's last run left.
 while (!runtime.followers.every((f) => f.caughtUp)) await new Promise((r) => setTimeout(r, 200));
 const before = runtime.projections.activeTables;
 
-let peakRss = process.memoryUsage().rss;
+const memoryBefore = process.memoryUsage();
+let peak = memoryBefore;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const now = process.memoryUsage();
+  if (now.rss > peak.rss) peak = now;
 }, 250);
+const profiler = values['cpu-prof'] ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const calls = countDynamoCalls(runtime.client);
 const callsBefore = calls.snapshot();
-const memoryBefore = process.memoryUsage();
-const rssBefore = memoryBefore.rss;
 const cpuBefore = process.cpuUsage();
+const threadsBefore = cpuOfThreads();
 const started = performance.now();
 const result = await runtime.projections.rebuild();
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
+const threadsAfter = cpuOfThreads();
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(values['cpu-prof']!, JSON.stringify(profile));
+  profiler.disconnect();
+}
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 clearInterval(sampler);
 const rebuildCalls = callsBetween(callsBefore, calls.snapshot());
@@ -84,15 +131,20 @@ console.log(`events/s              ${Math.round(result.eventsProcessed / seconds
 console.log(
   `CPU                   ${cpuSeconds.toFixed(1)} s: ${Math.round(result.eventsProcessed / cpuSeconds).toLocaleString('en')} events per CPU-second (the figure a busy machine doesn't change much)`,
 );
+if (threadsBefore && threadsAfter)
+  console.log(
+    `CPU by thread         main ${(threadsAfter.main - threadsBefore.main).toFixed(1)} s, others ${(threadsAfter.others - threadsBefore.others).toFixed(1)} s (LevelDB, GC helpers; threads that ended are not counted)`,
+  );
 console.log(
   `DynamoDB calls        ${Object.entries(rebuildCalls)
     .map(([operation, n]) => `${operation} ${n.toLocaleString('en')}`)
     .join(', ')}`,
 );
-console.log(
-  `memory before         heap ${mb(memoryBefore.heapUsed)} of ${mb(memoryBefore.heapTotal)} MB, external ${mb(memoryBefore.external)} MB, array buffers ${mb(memoryBefore.arrayBuffers)} MB`,
-);
-console.log(`RSS                   ${mb(rssBefore)} MB before, peak ${mb(peakRss)} MB`);
+const split = (m: NodeJS.MemoryUsage) =>
+  `RSS ${mb(m.rss).padStart(4)} MB: heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB), the rest ${mb(m.rss - m.heapTotal - m.external)} MB`;
+console.log(`memory after imports  ${split(memoryAfterImports)}`);
+console.log(`memory before         ${split(memoryBefore)}`);
+console.log(`memory at peak        ${split(peak)}`);
 console.log(
   `order views equal     ${viewDiffs.length === 0 ? 'yes' : `no: ${viewDiffs.length} differ, e.g. ${viewDiffs.slice(0, 3).join(', ')}`} (${viewCount.toLocaleString('en')} views)`,
 );
