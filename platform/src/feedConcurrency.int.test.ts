@@ -75,8 +75,9 @@ async function appendAll(
   return committed;
 }
 
-// 4 shards: the count the AWS stages ship (infra/config/stages.ts). Before every append of a new day
-// shared one marking of the day, this stalled at 4 shards (docs/decisions.md).
+// 4 shards: the count the AWS stages ship (`feedShards`, infra/lib/stage.ts). It stalled at 4 shards
+// before a day's appends shared one marking of the day and these readers yielded with setImmediate
+// (docs/decisions.md, "The feed index can be sharded").
 describe.each([1, 4])(
   'the feed (%i shards) under concurrent appends that become visible out of order',
   (feedShards) => {
