@@ -122,8 +122,11 @@ export class DynamoEventStore implements EventStore {
   private readonly live: LiveFeed | undefined;
   private readonly streams: StreamCache | undefined;
   private readonly feedShards: number;
-  /** Days this store has marked or seen marked (or is marking), with their marker's shard count. */
-  private readonly knownDays = new Map<string, Promise<number>>();
+  /**
+   * Days this store has marked or seen marked (or is marking), with their marker's shard count.
+   * Shared with the stores `forProducer` makes: one marking per day for the whole process.
+   */
+  private knownDays = new Map<string, Promise<number>>();
 
   constructor(options: DynamoEventStoreOptions) {
     this.client = options.client;
@@ -152,9 +155,9 @@ export class DynamoEventStore implements EventStore {
     return this.streams ? this.ids.next() : undefined;
   }
 
-  /** A store for another producer on the same table, client and fence. */
+  /** A store for another producer on the same table, client, fence and day markings. */
   forProducer(producer: Source): DynamoEventStore {
-    return new DynamoEventStore({
+    const store = new DynamoEventStore({
       client: this.client,
       tableName: this.tableName,
       producer,
@@ -165,6 +168,8 @@ export class DynamoEventStore implements EventStore {
       ...(this.streams ? { streams: this.streams } : {}),
       feedShards: this.feedShards,
     });
+    store.knownDays = this.knownDays;
+    return store;
   }
 
   async append(

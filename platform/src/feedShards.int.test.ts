@@ -212,6 +212,26 @@ describe('marking a new day in the feed', () => {
     expect([...partitions].sort()).toEqual(['0', '1', '2', '3']);
   });
 
+  it('marks the day once for all the producers of one process (the stores forProducer makes)', async () => {
+    const fresh = await startTestEngine();
+    try {
+      const counting = markerCountingClient(fresh.endpoint);
+      const intake = new DynamoEventStore({
+        client: counting.client,
+        tableName: 'mtd-events',
+        producer: Sources.intake,
+        fence: fresh.fence,
+        feedShards: 4,
+      });
+      // The local runtime's stores are made so, one per producer; the same producer keeps this short.
+      const sibling = intake.forProducer(Sources.intake);
+      await Promise.all([appendConcurrently(intake, 'P', 5), appendConcurrently(sibling, 'Q', 5)]);
+      expect(counting.calls).toEqual({ PutItemCommand: 1, GetItemCommand: 0 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('tries the marking again on the next append when it failed', async () => {
     const fresh = await startTestEngine();
     try {
