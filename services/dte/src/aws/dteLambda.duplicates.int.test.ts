@@ -117,6 +117,7 @@ describe('dte Lambdas under concurrent duplicate delivery', () => {
       effectClaimsTable(tables.effectClaimsTable),
     ]);
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.stubEnv('FEED_SHARDS', '4');
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');

@@ -100,6 +100,7 @@ const storedCommit = (event: MtdEvent) => ({
 describe('dte Lambda entry points', () => {
   beforeAll(async () => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.stubEnv('FEED_SHARDS', '4');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.stubGlobal('fetch', taxAuthority);

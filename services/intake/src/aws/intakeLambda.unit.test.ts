@@ -54,6 +54,7 @@ describe('intake Lambda entry points', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-24T10:00:30Z'));
     vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
+    vi.stubEnv('FEED_SHARDS', '4');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     lambda = await import('./intakeLambda');

@@ -52,6 +52,7 @@ describe('notification Lambdas under concurrent duplicate delivery', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('EVENT_STORE_TABLE', eventsTable);
+    vi.stubEnv('FEED_SHARDS', '4');
     vi.stubEnv('EFFECT_CLAIMS_TABLE', claimsTable);
     vi.stubEnv('SES_CONFIGURATION_SET', 'mtd-dev-notification');
     vi.stubEnv('EMAIL_FROM', 'MTD Boletas <boletas@mtd.example.cl>');

@@ -16,6 +16,7 @@ let lambda: typeof import('./notificationLambda');
 describe('notification Lambda entry point', () => {
   beforeAll(async () => {
     vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
+    vi.stubEnv('FEED_SHARDS', '4');
     vi.stubEnv('SES_CONFIGURATION_SET', 'mtd-dev-notification');
     vi.stubEnv('EMAIL_FROM', 'MTD Boletas <boletas@mtd.example.cl>');
     vi.stubEnv('OPERATIONS_EMAIL', 'operaciones@mtd.example.cl');

@@ -156,6 +156,7 @@ describe('projection Lambda entry points', () => {
 
     beforeEach(() => {
       vi.stubEnv('EVENT_STORE_TABLE', 'mtd-dev-events');
+      vi.stubEnv('FEED_SHARDS', '4');
       vi.stubEnv('PROJECTION_QUEUE_NAME', 'mtd-dev-projection-projectOrderOnEvent');
       vi.stubEnv('OUTBOX_PUBLISHER_FUNCTION_NAME', 'mtd-dev-outbox-publisher');
       // The Lambda reads the system clock: pin it, so the verdict never depends on today's date.
