@@ -41,7 +41,8 @@ declare module 'dynalite' {
 
   export interface DynaliteStore {
     options: { maxItemSize: number };
-    db: { open(): Promise<void> };
+    /** The LevelDB store, its put/get/del/batch wrapped by dynalite to take callbacks. */
+    db: DynaliteLevel;
     getTable(name: string, cb: DynaliteCallback<DynaliteTable>): void;
     getTable(name: string, checkStatus: boolean, cb: DynaliteCallback<DynaliteTable>): void;
     /** Where table definitions are kept (one LevelDB key per table). */
@@ -51,7 +52,24 @@ declare module 'dynalite' {
     };
     getItemDb(tableName: string): DynaliteItemDb;
     /** Waits for the store's pending LevelDB operations, then closes it (what `server.close` does). */
-    lifecycleManager: { gracefulClose(): Promise<void> };
+    lifecycleManager: {
+      gracefulClose(): Promise<void>;
+      /** Keeps `operation` in the set gracefulClose waits for. */
+      trackOperation<T>(operation: Promise<T>): Promise<T>;
+    };
+  }
+
+  export interface DynaliteLevel {
+    open(): Promise<void>;
+    put(key: string, value: unknown, cb: (err?: Error | null) => void): void;
+    get(key: string, cb: (err: Error | null, value?: unknown) => void): void;
+    del(key: string, cb: (err?: Error | null) => void): void;
+    batch(
+      operations: ({ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string })[],
+      cb: (err?: Error | null) => void,
+    ): void;
+    /** abstract-level's own (promises; values undefined where a key is absent). */
+    getMany(keys: string[]): Promise<unknown[]>;
   }
 
   /** `dynalite/db` */
