@@ -12,7 +12,7 @@ import { startRuntime } from '../src/runtime';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
 
 // The runtime's modules are loaded (static imports run first): its memory before any work.
-const memoryAfterImports = process.memoryUsage();
+const memoryAfterImports = memoryNow();
 const { values } = parseArgs({ options: { data: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 if (!values.data) {
   console.error(
@@ -38,6 +38,21 @@ function cpuOfThreads(): { main: number; others: number } | undefined {
     return result;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * process.memoryUsage() and, on Linux, how much of the RSS is file pages mapped into the process
+ * (LevelDB maps its table files to read them: pages of the store read, shared with the page cache
+ * and given back under pressure) rather than the process's own (anonymous) memory.
+ */
+function memoryNow(): NodeJS.MemoryUsage & { rssFile?: number } {
+  const usage = process.memoryUsage();
+  try {
+    const kb = /RssFile:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb ? { ...usage, rssFile: Number(kb) * 1024 } : usage;
+  } catch {
+    return usage;
   }
 }
 
@@ -77,10 +92,10 @@ const runtime = await startRuntime({
 while (!runtime.followers.every((f) => f.caughtUp)) await new Promise((r) => setTimeout(r, 200));
 const before = runtime.projections.activeTables;
 
-const memoryBefore = process.memoryUsage();
+const memoryBefore = memoryNow();
 let peak = memoryBefore;
 const sampler = setInterval(() => {
-  const now = process.memoryUsage();
+  const now = memoryNow();
   if (now.rss > peak.rss) peak = now;
 }, 250);
 const profiler = values['cpu-prof'] ? new Session() : undefined;
@@ -140,8 +155,8 @@ console.log(
     .map(([operation, n]) => `${operation} ${n.toLocaleString('en')}`)
     .join(', ')}`,
 );
-const split = (m: NodeJS.MemoryUsage) =>
-  `RSS ${mb(m.rss).padStart(4)} MB: heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB), the rest ${mb(m.rss - m.heapTotal - m.external)} MB`;
+const split = (m: ReturnType<typeof memoryNow>) =>
+  `RSS ${mb(m.rss).padStart(4)} MB: heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB), the rest ${mb(m.rss - m.heapTotal - m.external)} MB${m.rssFile === undefined ? '' : ` (of the RSS, mapped files ${mb(m.rssFile)} MB)`}`;
 console.log(`memory after imports  ${split(memoryAfterImports)}`);
 console.log(`memory before         ${split(memoryBefore)}`);
 console.log(`memory at peak        ${split(peak)}`);
