@@ -94,7 +94,18 @@ describe('the mtd CLI against a running runtime', () => {
         CustomerNotifiedV1.detailType,
       ]),
     );
-    expect((await mtd(['trace', 'CLI-1'])).stdout).toMatch(/^CLI-1: completed/);
+    const traced = (await mtd(['trace', 'CLI-1'])).stdout;
+    expect(traced).toMatch(/^CLI-1: completed/);
+    // People read Santiago's wall clock, and the column says so; the JSON keeps the UTC instants.
+    expect(traced).toMatch(/^occurredAt \(America\/Santiago\)\s+type/m);
+    const received = (trace.timeline as unknown as { occurredAt: string }[])[0]!.occurredAt;
+    const santiago = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'America/Santiago',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+    }).format(new Date(received));
+    expect(traced).toMatch(new RegExp(`^${santiago}\\s+OrderReceived`, 'm'));
+    expect(traced).not.toContain(received);
 
     const stats = JSON.parse((await mtd(['stats', '--json'])).stdout) as {
       received: number;

@@ -36,3 +36,34 @@ export function isBusinessDay(value: string): boolean {
   const parsed = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }
+
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant on a time zone's wall clock, to the second: `2026-11-24 10:00:05` for 2026-11-24T13:00:05Z in America/Santiago. */
+export function clockTimeOf(instant: string, timeZone: string): string {
+  let formatter = clockFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    clockFormatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(instant));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
+
+/**
+ * The same with the zone named, for text meant for people (timeline summaries):
+ * `2026-11-24 10:00:05 (America/Santiago)`. Data keeps the UTC instant.
+ */
+export function localTimeOf(instant: string, timeZone: string): string {
+  return `${clockTimeOf(instant, timeZone)} (${timeZone})`;
+}

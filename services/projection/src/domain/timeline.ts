@@ -12,6 +12,7 @@ import {
   OrderReceivedV2,
   OrderRejectedV1,
 } from '@mtd/contracts';
+import { localTimeOf } from '#domain/businessDay';
 
 /** One line of an order's trace: one per event, keyed so a redelivery rewrites the same item. */
 export interface TimelineItem {
@@ -37,7 +38,8 @@ export function timelineKeyOf(event: MtdEvent): string {
 const pesos = (amount: number) => `$${amount.toLocaleString('es-CL')}`;
 
 /** The operator-facing one-line summary of an event. */
-export function summaryOf(event: MtdEvent): string {
+/** One line for people; instants in it are shown in `timeZone`, named (the item's own time stays UTC). */
+export function summaryOf(event: MtdEvent, timeZone: string): string {
   switch (event.type) {
     case OrderReceivedV2.detailType: {
       const d = event.data;
@@ -46,7 +48,7 @@ export function summaryOf(event: MtdEvent): string {
     }
     case OrderAcceptedV1.detailType: {
       const { order } = event.data;
-      return `Pedido aceptado: ${order.lines.length} línea(s), cliente ${order.customer.name}, despacho antes de ${order.dispatchBy}`;
+      return `Pedido aceptado: ${order.lines.length} línea(s), cliente ${order.customer.name}, despacho antes de ${localTimeOf(order.dispatchBy, timeZone)}`;
     }
     case OrderRejectedV1.detailType: {
       const { reasons } = event.data;
@@ -72,7 +74,7 @@ export function summaryOf(event: MtdEvent): string {
       const d = event.data;
       const next = d.final
         ? 'intentos agotados, pedido en excepción'
-        : `se reintentará ${d.nextAttemptAt ?? 'luego'}`;
+        : `se reintentará ${d.nextAttemptAt ? localTimeOf(d.nextAttemptAt, timeZone) : 'luego'}`;
       return `Falló el envío al SII (intento ${d.attempt}/${d.maxAttempts}): ${d.error}; ${next}`;
     }
     case CustomerNotifiedV1.detailType:
@@ -84,7 +86,7 @@ export function summaryOf(event: MtdEvent): string {
       return `Reintento de ${event.data.stage} solicitado por ${event.metadata.actor}${comment}`;
     }
     case OrderAtRiskV1.detailType:
-      return `Pedido en riesgo: la etapa ${event.data.stage} venció el ${event.data.deadline}`;
+      return `Pedido en riesgo: la etapa ${event.data.stage} venció el ${localTimeOf(event.data.deadline, timeZone)}`;
     default: {
       const unexpected: never = event;
       throw new Error(`unhandled event ${(unexpected as MtdEvent).type}`);
@@ -92,7 +94,7 @@ export function summaryOf(event: MtdEvent): string {
   }
 }
 
-export function timelineItemOf(event: MtdEvent): TimelineItem {
+export function timelineItemOf(event: MtdEvent, timeZone: string): TimelineItem {
   const m = event.metadata;
   return {
     orderId: event.data.orderId,
@@ -104,6 +106,6 @@ export function timelineItemOf(event: MtdEvent): TimelineItem {
     streamVersion: m.streamVersion,
     occurredAt: m.occurredAt,
     actor: m.actor,
-    summary: summaryOf(event),
+    summary: summaryOf(event, timeZone),
   };
 }

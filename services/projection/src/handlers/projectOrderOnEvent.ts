@@ -36,7 +36,7 @@ export function createProjectOrderOnEvent(
       for (const result of await deps.orders.flush()) deps.onOrderChanged?.(result.view);
     },
     async handlePage(events) {
-      await deps.timeline.putAll(events.map(timelineItemOf));
+      await deps.timeline.putAll(events.map((event) => timelineItemOf(event, deps.config.timeZone)));
       const byOrder = new Map<string, MtdEvent[]>();
       for (const event of events) {
         const list = byOrder.get(event.data.orderId) ?? [];
