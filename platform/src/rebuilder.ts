@@ -44,12 +44,18 @@ export interface RebuildPageProgress {
 export async function rebuildFromStore(options: RebuildOptions): Promise<RebuildPageProgress> {
   const progress: RebuildPageProgress = { position: options.from, eventsProcessed: 0, invalidEvents: 0 };
   const pageSize = options.pageSize ?? 1_000;
+  let next = options.reader.readFeed(progress.position, { limit: pageSize });
   for (;;) {
-    const page = await options.reader.readFeed(progress.position, { limit: pageSize });
+    const page = await next;
     if (page.commits.length === 0) {
       for (const { handler } of options.targets) await handler.flush?.();
       return progress;
     }
+    // The next page is read while this one is folded and written: the engine's reads and the
+    // handlers' writes overlap (the feed only grows, so reading ahead changes nothing read).
+    next = options.reader.readFeed(page.position, { limit: pageSize });
+    // Should this page fail, the read ahead is abandoned: its failure is not a second error.
+    next.catch(() => {});
     const events: MtdEvent[] = [];
     for (const commit of page.commits) {
       for (const stored of commit.events) {
