@@ -1,5 +1,5 @@
 /// <reference path="./dynalite.d.ts" />
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
@@ -158,7 +158,8 @@ type LevelWrite = { type: 'put'; key: string; value: unknown } | { type: 'del'; 
  * lock is held until its put is answered; index entries are written before the item, and the
  * write that depends on a read waits for it), and each callback still comes only once its
  * operation is applied. Operations in flight together had no order between them before either
- * (the pool's threads run them in any order).
+ * (the pool's threads run them in any order). Each callback runs in its caller's async context,
+ * not the group's: the iterators a request opens are known by its context (see closeEveryIterator).
  */
 function groupLevelOperations(db: DynaliteLevel, track: <T>(operation: Promise<T>) => Promise<T>): void {
   const put = db.put.bind(db);
@@ -207,17 +208,17 @@ function groupLevelOperations(db: DynaliteLevel, track: <T>(operation: Promise<T
   // Without a callback (promise style, which dynalite does not use), an operation goes alone.
   db.put = (key, value, cb) => {
     if (typeof cb !== 'function') return put(key, value, cb);
-    writes.push({ operation: { type: 'put', key, value }, cb });
+    writes.push({ operation: { type: 'put', key, value }, cb: AsyncResource.bind(cb) });
     schedule();
   };
   db.del = (key, cb) => {
     if (typeof cb !== 'function') return del(key, cb);
-    writes.push({ operation: { type: 'del', key }, cb });
+    writes.push({ operation: { type: 'del', key }, cb: AsyncResource.bind(cb) });
     schedule();
   };
   db.get = (key, cb) => {
     if (typeof cb !== 'function') return get(key, cb);
-    reads.push({ key, cb });
+    reads.push({ key, cb: AsyncResource.bind(cb) });
     schedule();
   };
 }
