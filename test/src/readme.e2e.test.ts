@@ -34,7 +34,8 @@ const expectations: Record<string, (result: ReadmeResult, dataDir: string) => vo
   'npx mtd trace PO-1001': (r) => {
     expect(r.stdout).toMatch(/^PO-1001: completed$/m);
     for (const type of ['OrderReceived', 'OrderAccepted', 'DteIssued', 'DteBroadcast', 'CustomerNotified'])
-      expect(r.stdout).toMatch(new RegExp(`^\\S+\\s+${type}\\s`, 'm'));
+      // The time column is Santiago's wall clock: a date, a space, a time.
+      expect(r.stdout).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\s+${type}\\s`, 'm'));
   },
   'npx mtd send examples/batch.xml': (r) =>
     expect(r.stdout).toBe('examples/batch.xml: batch of 2: 1 accepted, 1 rejected, 0 duplicates\n'),
