@@ -33,8 +33,8 @@ const expectations: Record<string, (result: ReadmeResult, dataDir: string) => vo
   },
   'npx mtd trace PO-1001': (r) => {
     expect(r.stdout).toMatch(/^PO-1001: completed$/m);
+    // The time column is Santiago's wall clock: a date, a space, a time.
     for (const type of ['OrderReceived', 'OrderAccepted', 'DteIssued', 'DteBroadcast', 'CustomerNotified'])
-      // The time column is Santiago's wall clock: a date, a space, a time.
       expect(r.stdout).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\s+${type}\\s`, 'm'));
   },
   'npx mtd send examples/batch.xml': (r) =>
