@@ -39,25 +39,17 @@ export function isBusinessDay(value: string): boolean {
 
 const clockFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** An instant on a time zone's wall clock, to the second: `2026-11-24 10:00:05` for 2026-11-24T13:00:05Z in America/Santiago. */
+/**
+ * An instant on a time zone's wall clock, to the second: `2026-11-24 10:00:05` for
+ * 2026-11-24T13:00:05Z in America/Santiago (the Swedish locale writes ISO-like dates).
+ */
 export function clockTimeOf(instant: string, timeZone: string): string {
   let formatter = clockFormatters.get(timeZone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
+    formatter = new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' });
     clockFormatters.set(timeZone, formatter);
   }
-  const parts = formatter.formatToParts(new Date(instant));
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+  return formatter.format(new Date(instant));
 }
 
 /**
