@@ -44,13 +44,18 @@ export interface RebuildPageProgress {
 export async function rebuildFromStore(options: RebuildOptions): Promise<RebuildPageProgress> {
   const progress: RebuildPageProgress = { position: options.from, eventsProcessed: 0, invalidEvents: 0 };
   const pageSize = options.pageSize ?? 1_000;
-  let next = options.reader.readFeed(progress.position, { limit: pageSize });
+  let requested = progress.position;
+  let next = options.reader.readFeed(requested, { limit: pageSize });
   for (;;) {
     const page = await next;
-    if (page.commits.length === 0) {
+    // The end is a page that moved nothing. A page can come back empty and still move: the store
+    // drops commits it indexed but whose stream item holds another commit (a lost conditional
+    // write), and a page made only of those must not end the rebuild.
+    if (page.commits.length === 0 && page.position === requested) {
       for (const { handler } of options.targets) await handler.flush?.();
       return progress;
     }
+    requested = page.position;
     // The next page is read while this one is folded and written: the engine's reads and the
     // handlers' writes overlap (the feed only grows, so reading ahead changes nothing read).
     next = options.reader.readFeed(page.position, { limit: pageSize });
