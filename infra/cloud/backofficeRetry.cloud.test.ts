@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DteIssuedV1, ExceptionRetryRequestedV1 } from '@mtd/contracts';
 import { selfSignedCredentials } from '@mtd/dte';
 import { startTaxAuthoritySimulator, type TaxAuthoritySimulator } from '@mtd/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,13 +193,15 @@ describe("the emulated cloud: an operator's retry through the back office reache
           data: { orderId?: string };
         },
     );
-    const requested = published.find((e) => e.metadata.eventType === 'ExceptionRetryRequested');
+    const requested = published.find((e) => e.metadata.eventType === ExceptionRetryRequestedV1.detailType);
     expect(requested?.metadata).toMatchObject({
       eventId: retry.body.eventId,
       streamId: `backoffice-${orderId}`,
       actor: `user:${operator.username}`,
     });
-    const issued = published.find((e) => e.metadata.eventType === 'DteIssued' && e.data.orderId === orderId);
+    const issued = published.find(
+      (e) => e.metadata.eventType === DteIssuedV1.detailType && e.data.orderId === orderId,
+    );
     expect(issued?.metadata).toMatchObject({
       causationId: retry.body.eventId,
       actor: `user:${operator.username}`,

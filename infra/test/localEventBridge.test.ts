@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
+import { OrderAcceptedV1, Sources } from '@mtd/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws } from '../cloud/localAws';
 
@@ -67,11 +68,11 @@ describe("the emulated cloud's EventBridge wire API", () => {
     const event = {
       id: '1',
       account: '123456789012',
-      source: 'mtd.intake',
+      source: Sources.intake,
       time: '2026-11-24T12:00:00Z',
       region: 'us-east-1',
       resources: [],
-      'detail-type': 'OrderAccepted',
+      'detail-type': OrderAcceptedV1.detailType,
       detail: { clientIp: '010.0.0.1' },
     };
     const test = (pattern: unknown) =>
