@@ -39,7 +39,21 @@ describe('the printed DTE (PDF with the TED as PDF417)', () => {
   it('carries the TED in a PDF417 barcode that a decoder reads back byte for byte (rendered in a worker)', async () => {
     const pdf = await renderer.render(aDteIssued({ ted }));
     expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
-    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text: ted }]);
+    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text: ted, ecLevel: '5' }]);
+  });
+
+  it('carries TEDs of every length modulo 6 (byte compaction groups) and every Latin-1 letter', async () => {
+    // The customer's name in the TED runs through the printable Latin-1 range; its length moves the
+    // TED across each remainder of byte compaction's groups of six bytes.
+    const latin1 = Array.from({ length: 96 }, (_, i) => String.fromCharCode(0xa0 + i))
+      .join('')
+      .repeat(2);
+    for (let extra = 0; extra < 6; extra++) {
+      const name = latin1.slice(16 * extra, 16 * extra + 34 + extra);
+      const withName = ted.replace(/<RSR>[^<]*<\/RSR>/, `<RSR>${name}</RSR>`);
+      const pdf = await renderer.render(aDteIssued({ ted: withName }));
+      expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text: withName, ecLevel: '5' }]);
+    }
   });
 
   it('puts 60 lines on two pages, with the totals and the timbre on the last', async () => {
@@ -52,7 +66,7 @@ describe('the printed DTE (PDF with the TED as PDF417)', () => {
       }),
     );
     expect((await PDFDocument.load(pdf)).getPageCount()).toBe(2);
-    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 2, text: ted }]);
+    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 2, text: ted, ecLevel: '5' }]);
   });
 
   it('renders the same bytes in a worker and inline (deterministic, no clock)', async () => {
@@ -92,7 +106,7 @@ describe('notifyCustomerOnDteIssued attaches the PDF', () => {
     const email = emlContent(readFileSync(join(outbox, file!), 'utf8'));
     const attachment = email.attachments.find((a) => a.contentType === 'application/pdf');
     expect(attachment?.filename).toBe('boleta-electronica-4711.pdf');
-    expect(await readPdf417Barcodes(attachment!.content)).toEqual([{ page: 1, text: ted }]);
+    expect(await readPdf417Barcodes(attachment!.content)).toEqual([{ page: 1, text: ted, ecLevel: '5' }]);
     expect(email.text).toContain('Adjuntamos el documento en PDF');
   });
 
