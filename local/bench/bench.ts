@@ -23,7 +23,9 @@ import { type BenchResult, formatBenchTable, summariseLatency } from './benchRep
 import { type BudgetPart, budgetPartOf, budgetParts, SiiVerdictCommits } from './callBudget';
 import { type CliColdStart, measureCliColdStart } from './cliColdStart';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
+import { HopRecorder } from './hopBreakdown';
 import { sendOrders } from './loadClient';
+import { watchMainThread } from './mainThreadStalls';
 import { type DoneOrder, OrderCompletionTracker } from './orderCompletionTracker';
 import { openPortal, type PortalSession } from './portalClient';
 import { measureRawPutItems } from './rawPutItemRate';
@@ -75,8 +77,12 @@ let siiVerdictCommitsOfDone = 0;
 let foliosOfDone = 0;
 let lastDoneAt = 0;
 const soakRss: { orders: number; rssMb: number }[] = [];
-const tracker = new OrderCompletionTracker(runtime.runners, (order: DoneOrder) => {
+// Every follower of the feed: the subscriptions and the audit ledger's writer.
+const followerNames = runtime.followers.map((f) => f.name);
+const hops = new HopRecorder(followerNames);
+const tracker = new OrderCompletionTracker(runtime.followers, (order: DoneOrder) => {
   latencies.push(order.latencyMs);
+  hops.add(order.latencyMs, order.hops);
   outcomes[order.outcome]++;
   commitsOfDone += order.commits;
   siiVerdictCommitsOfDone += order.siiVerdictCommits;
@@ -97,7 +103,7 @@ let ordersAtRisk = 0;
 const sampleCommits: Commit[] = [];
 const sampling = seededRandom(11);
 runtime.onCommit((commit) => {
-  tracker.commit(commit, { siiVerdict: verdictCommits.isVerdict(commit.events) });
+  tracker.commit(commit, performance.now(), { siiVerdict: verdictCommits.isVerdict(commit.events) });
   if (!measuring) return;
   commits++;
   events += commit.events.length;
@@ -109,7 +115,7 @@ runtime.onCommit((commit) => {
     if (slot < sampleCommitsKept) sampleCommits[slot] = commit;
   }
 });
-runtime.onOrderChanged((view) => tracker.viewChanged(view));
+runtime.onOrderChanged((view) => tracker.viewChanged(view, performance.now()));
 
 let portal: PortalSession | undefined;
 let portalSkipped: string | undefined;
@@ -145,6 +151,7 @@ const callsByTableBefore = counter.snapshotByTable();
 const callsByPartBefore = counter.snapshotByPart();
 measuring = true;
 const resources = startResourceWindow();
+const mainThread = watchMainThread();
 const started = performance.now();
 const load = await sendOrders({
   url: runtime.url,
@@ -168,6 +175,7 @@ await finished;
 const ended = timedOut ? performance.now() : Math.max(lastDoneAt, load.lastAnswerAt);
 measuring = false;
 const usage = resources.stop();
+const stalls = mainThread.stop();
 const callsAfter = counter.snapshot();
 const callsByTableAfter = counter.snapshotByTable();
 const callsByPartAfter = counter.snapshotByPart();
@@ -253,6 +261,8 @@ const result: BenchResult = {
     eventsPerOrder: perOrder(events),
   },
   latencyMs: summariseLatency(latencies),
+  hops: hops.summarise(checkEveryMs),
+  mainThread: stalls,
   dynamodb: {
     calls: callTotal,
     callsByOperation: calls,

@@ -1,6 +1,8 @@
 import type { BudgetPart } from './callBudget';
 import type { CliColdStart } from './cliColdStart';
 import type { CallsByOperation } from './dynamoCallCounter';
+import type { HopBreakdown } from './hopBreakdown';
+import type { MainThreadStalls } from './mainThreadStalls';
 import type { RawPutItemResult } from './rawPutItemRate';
 
 export interface LatencySummary {
@@ -48,6 +50,10 @@ export interface BenchResult {
   };
   /** From the 202 to every subscription (audit included) having applied the order's last event. */
   latencyMs: LatencySummary;
+  /** Where the time went, for typical orders (p45–p55) and the slowest 1%. */
+  hops: HopBreakdown;
+  /** Event-loop delay and GC pauses of the main thread over the run. */
+  mainThread: MainThreadStalls;
   dynamodb: {
     calls: number;
     callsByOperation: CallsByOperation;
@@ -153,6 +159,28 @@ export function formatBenchTable(r: BenchResult): string {
   row('  p95', ms(r.latencyMs.p95));
   row('  p99', ms(r.latencyMs.p99));
   row('  max', ms(r.latencyMs.max));
+  const [typical, slowest] = r.hops.bands;
+  if (typical && slowest) {
+    const signed = (n: number) => (Number.isNaN(n) ? '-' : `${n >= 0 ? '+' : ''}${whole(n)} ms`);
+    const pair = (a: number, b: number) => `${signed(a).padStart(10)}  ${signed(b).padStart(10)}`;
+    row(
+      'where the time went (after the 202)',
+      `${typical.band.padStart(10)}  ${slowest.band.padStart(10)}   medians; ${typical.orders} and ${slowest.orders} orders; followers seen every ${r.hops.checkEveryMs} ms`,
+    );
+    for (const [i, m] of typical.milestones.entries())
+      row(`  ${m.name}`, pair(m.ms, slowest.milestones[i]!.ms));
+    row('  past the last commit, by follower', '');
+    for (const [i, f] of typical.applied.entries()) row(`    ${f.name}`, pair(f.ms, slowest.applied[i]!.ms));
+    row(
+      '  last to apply (slowest 1%)',
+      slowest.lastToApply.map((f) => `${f.name} ×${f.orders}`).join(', ') || '-',
+    );
+  }
+  const { loopDelayMs: loop, gc } = r.mainThread;
+  row(
+    'main thread: event-loop delay',
+    `p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; GC ${whole(gc.count)} pauses, ${ms(gc.totalMs)} in all, longest ${ms(gc.maxMs)} (major: ${whole(gc.major.count)}, ${ms(gc.major.totalMs)}, longest ${ms(gc.major.maxMs)})`,
+  );
   row(
     'DynamoDB calls per order',
     `${number(r.dynamodb.callsPerOrder, 2)} (${whole(r.dynamodb.calls)} calls)`,

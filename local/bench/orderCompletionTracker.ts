@@ -1,6 +1,6 @@
 import type { Commit } from '@mtd/platform';
 
-/** What the tracker reads of a subscription runner. */
+/** What the tracker reads of a subscription runner (or the ledger's writer). */
 export interface TrackedRunner {
   readonly name: string;
   /** Feed position (commit id) up to which the runner has handled everything. */
@@ -17,6 +17,12 @@ export interface TrackedView {
 
 export type Outcome = 'completed' | 'rejected' | 'exception';
 
+/**
+ * The commits whose time the hop breakdown reports: the first commit of the order holding an event
+ * of each of these types (a DteBroadcast's first is the SII's `received`).
+ */
+export const trackedEventTypes = ['OrderAccepted', 'DteIssued', 'DteBroadcast', 'CustomerNotified'] as const;
+
 interface OpenOrder {
   acceptedAt: number | undefined;
   commits: number;
@@ -28,6 +34,28 @@ interface OpenOrder {
   folio: boolean;
   /** Every runner had applied `finalCommitId` at this time (before the 202 was seen). */
   doneAt: number | undefined;
+  /** When the first commit holding each tracked event type settled (index of trackedEventTypes). */
+  committedAt: number[];
+  viewEndedAt: number;
+  /** When each runner was first seen past `finalCommitId` (index of the runners). */
+  appliedAt: number[];
+  /** Runners seen past it at the check that found every runner past it: the last to apply. */
+  lastToApply: number[];
+}
+
+/**
+ * Where one order's time went, in ms after its 202 (negative: before the 202 was seen; NaN: never
+ * happened). Runner times are seen by `check`, so they are late by up to its interval.
+ */
+export interface OrderHops {
+  /** By trackedEventTypes: the first commit holding that event type settled. */
+  committed: number[];
+  /** The projection wrote the view that ended the order. */
+  viewEnded: number;
+  /** By runner: first seen past the order's last commit. */
+  applied: number[];
+  /** Indexes of the runners that were last to pass it. */
+  lastToApply: number[];
 }
 
 export interface DoneOrder {
@@ -40,6 +68,7 @@ export interface DoneOrder {
   siiVerdictCommits: number;
   /** The order got a folio (a conditional write to the folio ledger). */
   folio: boolean;
+  hops: OrderHops;
 }
 
 /**
@@ -62,6 +91,11 @@ export class OrderCompletionTracker {
     private readonly onDone: (order: DoneOrder) => void,
   ) {}
 
+  /** The runners' names, in the order of `OrderHops.applied`. */
+  get runnerNames(): string[] {
+    return this.runners.map((r) => r.name);
+  }
+
   /** Call before sending the order. */
   expect(orderId: string): void {
     this.open.set(orderId, {
@@ -73,6 +107,10 @@ export class OrderCompletionTracker {
       outcome: undefined,
       folio: false,
       doneAt: undefined,
+      committedAt: trackedEventTypes.map(() => Number.NaN),
+      viewEndedAt: Number.NaN,
+      appliedAt: this.runners.map(() => Number.NaN),
+      lastToApply: [],
     });
   }
 
@@ -90,22 +128,25 @@ export class OrderCompletionTracker {
     this.settling.delete(orderId);
   }
 
-  /** A commit the runtime appended; `siiVerdict` when it records the SII's verdict. */
-  commit(commit: Commit, options: { siiVerdict?: boolean } = {}): void {
+  /** A commit the runtime appended, settled at `at`; `siiVerdict` when it records the SII's verdict. */
+  commit(commit: Commit, at: number, options: { siiVerdict?: boolean } = {}): void {
     let previous: string | undefined;
     for (const event of commit.events) {
       const orderId = event.metadata.correlationId;
-      if (orderId === previous) continue;
-      previous = orderId;
       const order = this.open.get(orderId);
       if (!order || order.finalCommitId !== undefined) continue;
+      const tracked = (trackedEventTypes as readonly string[]).indexOf(event.type);
+      if (tracked >= 0 && Number.isNaN(order.committedAt[tracked]!)) order.committedAt[tracked] = at;
+      if (orderId === previous) continue;
+      previous = orderId;
       order.commits++;
       if (options.siiVerdict) order.siiVerdictCommits++;
       if (commit.commitId > order.lastCommitId) order.lastCommitId = commit.commitId;
     }
   }
 
-  viewChanged(view: TrackedView): void {
+  /** The projection wrote `view` at `at`. */
+  viewChanged(view: TrackedView, at: number): void {
     const order = this.open.get(view.orderId);
     if (!order || order.finalCommitId !== undefined) return;
     const outcome: Outcome | undefined =
@@ -120,23 +161,29 @@ export class OrderCompletionTracker {
     order.outcome = outcome;
     order.folio = view.folio !== null && view.folio !== undefined;
     order.finalCommitId = order.lastCommitId;
+    order.viewEndedAt = at;
     this.settling.add(view.orderId);
   }
 
   /** Marks done every settling order that every subscription has passed; returns how many. */
   check(now: number): number {
     if (this.settling.size === 0) return 0;
-    let slowest: string | undefined;
-    for (const runner of this.runners) {
-      const position = runner.position;
-      if (position === undefined) return 0;
-      if (slowest === undefined || position < slowest) slowest = position;
-    }
-    if (slowest === undefined) return 0;
+    const positions = this.runners.map((r) => r.position);
     let done = 0;
     for (const orderId of this.settling) {
       const order = this.open.get(orderId)!;
-      if (order.finalCommitId! > slowest) continue;
+      const passedNow: number[] = [];
+      let behind = 0;
+      for (const [i, position] of positions.entries()) {
+        if (!Number.isNaN(order.appliedAt[i]!)) continue;
+        if (position === undefined || position < order.finalCommitId!) behind++;
+        else {
+          order.appliedAt[i] = now;
+          passedNow.push(i);
+        }
+      }
+      if (behind > 0) continue;
+      order.lastToApply = passedNow;
       this.settling.delete(orderId);
       done++;
       if (order.acceptedAt === undefined) order.doneAt = now;
@@ -158,6 +205,7 @@ export class OrderCompletionTracker {
   private finish(orderId: string, order: OpenOrder, at: number): void {
     this.open.delete(orderId);
     this.doneCount++;
+    const since = (t: number) => t - order.acceptedAt!;
     this.onDone({
       orderId,
       outcome: order.outcome!,
@@ -165,6 +213,12 @@ export class OrderCompletionTracker {
       commits: order.commits,
       siiVerdictCommits: order.siiVerdictCommits,
       folio: order.folio,
+      hops: {
+        committed: order.committedAt.map(since),
+        viewEnded: since(order.viewEndedAt),
+        applied: order.appliedAt.map(since),
+        lastToApply: order.lastToApply,
+      },
     });
   }
 }

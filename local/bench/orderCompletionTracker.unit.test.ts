@@ -2,13 +2,13 @@ import type { Commit } from '@mtd/platform';
 import { describe, expect, it } from 'vitest';
 import { type DoneOrder, OrderCompletionTracker, type TrackedView } from './orderCompletionTracker';
 
-const aCommit = (commitId: string, orderId: string, events = 1): Commit =>
+const aCommit = (commitId: string, orderId: string, events = 1, type = 'OrderReceived'): Commit =>
   ({
     streamId: `order-${orderId}`,
     version: 1,
     lastVersion: events,
     commitId,
-    events: Array.from({ length: events }, () => ({ metadata: { correlationId: orderId } })),
+    events: Array.from({ length: events }, () => ({ type, metadata: { correlationId: orderId } })),
   }) as unknown as Commit;
 
 const aView = (orderId: string, view: Partial<TrackedView> = {}): TrackedView => ({
@@ -33,17 +33,17 @@ describe('order completion', () => {
   it('is done once the view ended and every subscription passed the order’s last commit', () => {
     const { runners, done, tracker } = setUp();
     tracker.expect('A');
-    tracker.commit(aCommit('01', 'A', 2));
+    tracker.commit(aCommit('01', 'A', 2), 0);
     tracker.accepted('A', 1_000);
-    tracker.commit(aCommit('02', 'A'));
-    tracker.commit(aCommit('03', 'A'), { siiVerdict: true });
-    tracker.viewChanged(aView('A'));
+    tracker.commit(aCommit('02', 'A'), 0);
+    tracker.commit(aCommit('03', 'A'), 0, { siiVerdict: true });
+    tracker.viewChanged(aView('A'), 0);
     runners[0]!.position = '03';
     runners[1]!.position = '02';
     expect(tracker.check(1_500)).toBe(0);
     runners[1]!.position = '05';
     expect(tracker.check(1_800)).toBe(1);
-    expect(done).toEqual([
+    expect(done).toMatchObject([
       { orderId: 'A', outcome: 'completed', latencyMs: 800, commits: 3, siiVerdictCommits: 1, folio: true },
     ]);
     expect(tracker.outstanding).toBe(0);
@@ -55,12 +55,12 @@ describe('order completion', () => {
       tracker.expect(id);
       tracker.accepted(id, 0);
     }
-    tracker.commit(aCommit('01', 'R'));
-    tracker.commit(aCommit('02', 'X'));
-    tracker.commit(aCommit('03', 'P'));
-    tracker.viewChanged(aView('R', { stage: 'rejected', folio: null }));
-    tracker.viewChanged(aView('X', { stage: 'dte-issued', exception: { stage: 'dte-broadcast' } }));
-    tracker.viewChanged(aView('P', { stage: 'dte-issued' }));
+    tracker.commit(aCommit('01', 'R'), 0);
+    tracker.commit(aCommit('02', 'X'), 0);
+    tracker.commit(aCommit('03', 'P'), 0);
+    tracker.viewChanged(aView('R', { stage: 'rejected', folio: null }), 0);
+    tracker.viewChanged(aView('X', { stage: 'dte-issued', exception: { stage: 'dte-broadcast' } }), 0);
+    tracker.viewChanged(aView('P', { stage: 'dte-issued' }), 0);
     runners[0]!.position = '09';
     runners[1]!.position = '09';
     tracker.check(10);
@@ -73,8 +73,8 @@ describe('order completion', () => {
   it('counts an order done before its 202 was seen from the 202, at no less than 0', () => {
     const { runners, done, tracker } = setUp();
     tracker.expect('A');
-    tracker.commit(aCommit('01', 'A'));
-    tracker.viewChanged(aView('A', { stage: 'rejected' }));
+    tracker.commit(aCommit('01', 'A'), 0);
+    tracker.viewChanged(aView('A', { stage: 'rejected' }), 0);
     runners[0]!.position = '01';
     runners[1]!.position = '01';
     tracker.check(500);
@@ -85,8 +85,8 @@ describe('order completion', () => {
 
   it('ignores orders it was not told about, and forgets refused ones', () => {
     const { runners, done, tracker } = setUp();
-    tracker.commit(aCommit('01', 'OTHER'));
-    tracker.viewChanged(aView('OTHER'));
+    tracker.commit(aCommit('01', 'OTHER'), 0);
+    tracker.viewChanged(aView('OTHER'), 0);
     tracker.expect('A');
     tracker.refused('A');
     runners[0]!.position = '09';
@@ -94,5 +94,42 @@ describe('order completion', () => {
     tracker.check(1);
     expect(done).toEqual([]);
     expect(tracker.outstanding).toBe(0);
+  });
+
+  it('says when each milestone happened after the 202, and which follower passed the last commit last', () => {
+    const { runners, done, tracker } = setUp();
+    tracker.expect('A');
+    tracker.commit(aCommit('01', 'A', 2, 'OrderAccepted'), 990);
+    tracker.accepted('A', 1_000);
+    tracker.commit(aCommit('02', 'A', 1, 'DteIssued'), 1_040);
+    tracker.commit(aCommit('03', 'A', 1, 'CustomerNotified'), 1_100);
+    tracker.commit(aCommit('04', 'A', 1, 'DteBroadcast'), 1_120);
+    tracker.viewChanged(aView('A'), 1_130);
+    runners[0]!.position = '04';
+    runners[1]!.position = '03';
+    tracker.check(1_140);
+    runners[1]!.position = '04';
+    tracker.check(1_600);
+    expect(done[0]?.hops).toEqual({
+      // OrderAccepted, DteIssued, DteBroadcast, CustomerNotified
+      committed: [-10, 40, 120, 100],
+      viewEnded: 130,
+      applied: [140, 600],
+      lastToApply: [1],
+    });
+    expect(done[0]?.latencyMs).toBe(600);
+  });
+
+  it('leaves a milestone the order never reached as NaN', () => {
+    const { runners, done, tracker } = setUp();
+    tracker.expect('R');
+    tracker.accepted('R', 0);
+    tracker.commit(aCommit('01', 'R'), 5);
+    tracker.viewChanged(aView('R', { stage: 'rejected', folio: null }), 6);
+    runners[0]!.position = '01';
+    runners[1]!.position = '01';
+    tracker.check(20);
+    expect(done[0]?.hops.committed.every(Number.isNaN)).toBe(true);
+    expect(done[0]?.hops.lastToApply).toEqual([0, 1]);
   });
 });
