@@ -1,6 +1,13 @@
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  type KeyObject,
+  timingSafeEqual,
+  verify,
+  X509Certificate,
+} from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { C14nCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
 
 /**
  * The checks a receiver of DTEs makes (the SII, the local tax-authority simulator, a buyer): every
@@ -9,6 +16,14 @@ import { SignedXml } from 'xml-crypto';
  */
 
 const dsig = 'http://www.w3.org/2000/09/xmldsig#';
+// The algorithms the SII's xmldsignature_v10.xsd fixes (inclusive C14N, RSA-SHA1, SHA-1 digests), and
+// the enveloped-signature transform of its token request. Anything else does not verify.
+const c14n = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
+const rsaSha1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
+const sha1 = 'http://www.w3.org/2000/09/xmldsig#sha1';
+const envelopedSignature = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+/** The attribute names an `#id` reference may point at, as xml-crypto counts them. */
+const idAttributes = new Set(['Id', 'ID', 'id']);
 
 export interface SignatureCheck {
   /** The Reference URI: `#T33F12`, `#SetDoc`. */
@@ -18,23 +33,184 @@ export interface SignatureCheck {
   reason?: string;
 }
 
-/** Verifies every XMLDSig signature in the document against the certificate in its KeyInfo. */
+/**
+ * Verifies every XMLDSig signature in the document against the certificate in its KeyInfo: XMLDSig core
+ * validation (each Reference's digest over its canonicalised element, then SignatureValue over the
+ * canonicalised SignedInfo), with xml-crypto's C14N and the checks xml-crypto's `checkSignature` makes,
+ * on one parse of the document. `checkSignature` parses the whole document again for each signature and
+ * finds elements with XPath `//` scans of it (the ID lookup three times, for the signature-wrapping
+ * check, then again for namespaces): ≈ 11 ms of an envelope's 12. Here one walk indexes the ID
+ * attributes, and an ID carried by more than one element is still refused (signature wrapping).
+ */
 export function verifyXmlSignatures(xml: string): SignatureCheck[] {
   const text = xml.replace(/^<\?xml[^>]*\?>\s*/, '');
   const doc = new DOMParser().parseFromString(text, 'text/xml');
+  const ids = elementsById(doc);
   const signatures = Array.from(doc.getElementsByTagNameNS(dsig, 'Signature'));
   return signatures.map((signature) => {
     const reference = signature.getElementsByTagNameNS(dsig, 'Reference')[0]?.getAttribute('URI') ?? '(none)';
-    const checker = new SignedXml({ getCertFromKeyInfo: SignedXml.getCertFromKeyInfo });
     try {
-      checker.loadSignature(signature as unknown as Node);
-      return checker.checkSignature(text)
-        ? { reference, valid: true }
-        : { reference, valid: false, reason: 'does not verify' };
+      checkSignature(doc, signature, ids);
+      return { reference, valid: true };
     } catch (error) {
       return { reference, valid: false, reason: (error as Error).message };
     }
   });
+}
+
+/** Every element with an Id, ID or id attribute (any namespace), by that attribute's value. */
+function elementsById(doc: Document): Map<string, Element[]> {
+  const ids = new Map<string, Element[]>();
+  const all = doc.getElementsByTagName('*');
+  for (let i = 0; i < all.length; i++) {
+    const element = all[i]!;
+    for (let a = 0; a < element.attributes.length; a++) {
+      const attribute = element.attributes[a]!;
+      if (!idAttributes.has(attribute.localName ?? attribute.name)) continue;
+      const found = ids.get(attribute.value);
+      if (found) found.push(element);
+      else ids.set(attribute.value, [element]);
+    }
+  }
+  return ids;
+}
+
+const childrenNamed = (parent: Element | Document, name: string): Element[] =>
+  Array.from(parent.childNodes).filter(
+    (node): node is Element => node.nodeType === 1 && (node as Element).localName === name,
+  );
+
+function onlyChild(parent: Element, name: string): Element {
+  const found = childrenNamed(parent, name);
+  if (found.length !== 1)
+    throw new Error(`${parent.localName} must have exactly one ${name}, it has ${found.length}`);
+  return found[0]!;
+}
+
+const algorithmOf = (parent: Element, name: string) =>
+  onlyChild(parent, name).getAttribute('Algorithm') ?? '';
+
+/** An absolute XPath of child steps to the element (no `//` scan), for xml-crypto's `findAncestorNs`. */
+function pathTo(element: Element): string {
+  const steps: string[] = [];
+  for (let node: Element | null = element; node && node.nodeType === 1; ) {
+    const parent: Node | null = node.parentNode;
+    let position = 1;
+    for (let sibling = node.previousSibling; sibling; sibling = sibling.previousSibling)
+      if (sibling.nodeType === 1) position++;
+    steps.unshift(`*[${position}]`);
+    node = parent && parent.nodeType === 1 ? (parent as Element) : null;
+  }
+  return `/${steps.join('/')}`;
+}
+
+/** Inclusive C14N of an element in its document: the namespaces in scope from its ancestors included. */
+function canonical(doc: Document, element: Element): string {
+  return new C14nCanonicalization().process(element, {
+    ancestorNamespaces: findAncestorNs(doc, pathTo(element)),
+    defaultNsForPrefix: SignedXml.defaultNsForPrefix,
+  });
+}
+
+/** Certificates by their base64 text: one parse per certificate, not one per signature. */
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyOf(certificateBase64: string): KeyObject {
+  const compact = certificateBase64.replace(/\s+/g, '');
+  let key = publicKeys.get(compact);
+  if (!key) {
+    key = new X509Certificate(Buffer.from(compact, 'base64')).publicKey;
+    if (publicKeys.size >= 16) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(compact, key);
+  }
+  return key;
+}
+
+const sameDigest = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+
+/** XMLDSig core validation of one signature (throws saying why it does not verify). */
+function checkSignature(doc: Document, signature: Element, ids: Map<string, Element[]>): void {
+  const signedInfo = onlyChild(signature, 'SignedInfo');
+  const canonicalization = algorithmOf(signedInfo, 'CanonicalizationMethod');
+  if (canonicalization !== c14n) throw new Error(`canonicalization ${canonicalization} is not supported`);
+  const canonicalSignedInfo = canonical(doc, signedInfo);
+  // What the signature covers is the canonical SignedInfo: its references are read from that text
+  // (as xml-crypto does), so nothing C14N drops (comments) can change what is checked.
+  const signed = new DOMParser().parseFromString(canonicalSignedInfo, 'text/xml').documentElement;
+  if (!signed) throw new Error('the canonical SignedInfo does not parse');
+  const method = algorithmOf(signed, 'SignatureMethod');
+  if (method !== rsaSha1) throw new Error(`signature method ${method} is not supported`);
+  const references = childrenNamed(signed, 'Reference');
+  if (references.length === 0) throw new Error('could not find any Reference elements');
+  for (const reference of references) checkReference(doc, signature, reference, ids);
+
+  const keyInfo = signature.getElementsByTagNameNS(dsig, 'KeyInfo')[0];
+  const certificate = keyInfo?.getElementsByTagNameNS(dsig, 'X509Certificate')[0]?.textContent;
+  if (!certificate) throw new Error('KeyInfo carries no X509Certificate');
+  const value = onlyChild(signature, 'SignatureValue').textContent ?? '';
+  if (
+    !verify(
+      'RSA-SHA1',
+      Buffer.from(canonicalSignedInfo, 'utf8'),
+      publicKeyOf(certificate),
+      Buffer.from(value, 'base64'),
+    )
+  )
+    throw new Error('invalid signature: the signature value is incorrect');
+}
+
+function checkReference(
+  doc: Document,
+  signature: Element,
+  reference: Element,
+  ids: Map<string, Element[]>,
+): void {
+  const uri = reference.getAttribute('URI') ?? '';
+  const digestMethod = algorithmOf(reference, 'DigestMethod');
+  if (digestMethod !== sha1) throw new Error(`digest method ${digestMethod} is not supported`);
+  const transformsElement = childrenNamed(reference, 'Transforms')[0];
+  const transforms = transformsElement
+    ? childrenNamed(transformsElement, 'Transform').map((t) => t.getAttribute('Algorithm') ?? '')
+    : [];
+  for (const transform of transforms)
+    if (transform !== c14n && transform !== envelopedSignature)
+      throw new Error(`transform ${transform} is not supported`);
+
+  let target: Element | null;
+  if (uri === '') target = doc.documentElement;
+  else if (uri.startsWith('#')) {
+    const found = ids.get(uri.slice(1)) ?? [];
+    if (found.length > 1)
+      throw new Error(
+        `${found.length} elements carry the ID ${uri.slice(1)}: a document with one ID on several elements is refused (signature wrapping)`,
+      );
+    target = found[0] ?? null;
+  } else throw new Error(`reference URI ${uri} is not a same-document reference`);
+  if (!target) throw new Error(`the signature references ${uri}, and no element has that ID`);
+
+  let canonicalTarget: string;
+  if (transforms.includes(envelopedSignature)) {
+    // The transform takes the signature out of what it signs: on a copy, never the shared document,
+    // found in the copy by the same child positions as in the document (as xml-crypto does).
+    const positions: number[] = [];
+    let at: Node = signature;
+    while (at !== target && at.parentNode) {
+      positions.unshift(Array.from(at.parentNode.childNodes).indexOf(at as ChildNode));
+      at = at.parentNode;
+    }
+    if (at !== target) throw new Error('an enveloped-signature reference must contain its signature');
+    const copy = target.cloneNode(true) as Element;
+    const copiedSignature = positions.reduce<Node>((node, index) => node.childNodes[index]!, copy);
+    copiedSignature.parentNode?.removeChild(copiedSignature);
+    canonicalTarget = new C14nCanonicalization().process(copy, {
+      ancestorNamespaces: findAncestorNs(doc, pathTo(target)),
+      defaultNsForPrefix: SignedXml.defaultNsForPrefix,
+    });
+  } else canonicalTarget = canonical(doc, target);
+
+  const digest = createHash('sha1').update(canonicalTarget, 'utf8').digest();
+  const expected = Buffer.from(onlyChild(reference, 'DigestValue').textContent ?? '', 'base64');
+  if (!sameDigest(digest, expected))
+    throw new Error(`invalid signature: for uri ${uri} the calculated digest differs from DigestValue`);
 }
 
 const field = (xml: string, tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];

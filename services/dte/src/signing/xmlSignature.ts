@@ -17,14 +17,26 @@ export interface CertificateInfo {
   notAfter: string;
 }
 
+/**
+ * Certificates described once per PEM text (every issuance asks): a renewed certificate is a new
+ * text, described afresh; a few are kept.
+ */
+const describedCertificates = new Map<string, CertificateInfo>();
+
 export function certificateInfo(certificatePem: string): CertificateInfo {
+  const known = describedCertificates.get(certificatePem);
+  if (known) return { ...known };
   const certificate = new X509Certificate(certificatePem);
-  return {
+  const info = {
     sha256: createHash('sha256').update(certificate.raw).digest('hex'),
     subject: certificate.subject.split('\n').join(', '),
     notBefore: new Date(certificate.validFrom).toISOString(),
     notAfter: new Date(certificate.validTo).toISOString(),
   };
+  if (describedCertificates.size >= 4)
+    describedCertificates.delete(describedCertificates.keys().next().value!);
+  describedCertificates.set(certificatePem, info);
+  return { ...info };
 }
 
 // The algorithms the SII's xmldsignature_v10.xsd fixes: inclusive C14N, RSA-SHA1, SHA-1 digests.
