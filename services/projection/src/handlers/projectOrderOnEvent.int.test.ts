@@ -112,7 +112,7 @@ describe('projectOrderOnEvent on dynalite', () => {
       const tables = { orders: `orders-${handler}`, timeline: `timeline-${handler}`, audit: 'unused' };
       await ensureTables(engine.client, projectionTables(tables));
       // A cache of 1 view; every page touches 2 orders, one of them cached from the page before.
-      const small = createProjection({ client: engine.client, tables, viewCacheSize: 1 });
+      const small = createProjection({ client: engine.client, tables, viewCacheSize: 1, heldViews: 1 });
       const histories = Array.from({ length: 9 }, (_, i) => historyOf(`PO-C${handler.length}-${i}`));
       const pages: MtdEvent[][] = [];
       for (let i = 0; i + 1 < histories.length; i++) {
@@ -143,6 +143,7 @@ describe('projectOrderOnEvent on dynalite', () => {
       client: engine.client,
       tables,
       viewCacheSize: 3,
+      heldViews: 3,
       onOrderChanged: (view) => written.push(view.orderId),
     });
     // 8 orders, shuffled and duplicated across pages of 5: more orders than the cache holds, so some
@@ -175,10 +176,41 @@ describe('projectOrderOnEvent on dynalite', () => {
     expect(await rebuilt.queries.getOrder('PO-H9')).toEqual(foldAll(next));
   });
 
+  it('as the sole writer, holds more views than it caches as one writer among others, and gives them back at the flush', async () => {
+    const tables = { orders: 'orders-many-held', timeline: 'timeline-many-held', audit: 'unused' };
+    await ensureTables(engine.client, projectionTables(tables));
+    const written: string[] = [];
+    const rebuilt = createProjection({
+      client: engine.client,
+      tables,
+      viewCacheSize: 2,
+      heldViews: 10,
+      onOrderChanged: (view) => written.push(view.orderId),
+    });
+    const histories = Array.from({ length: 10 }, (_, i) => historyOf(`PO-M${i}`));
+    const half = (h: MtdEvent[]) => Math.ceil(h.length / 2);
+    await rebuilt.rebuildOrderOnEvent.handlePage(
+      histories.flatMap((h) => h.slice(0, half(h))),
+      context,
+    );
+    // Ten views held (more than the live cache's 2): none written yet.
+    expect(written).toEqual([]);
+    await rebuilt.rebuildOrderOnEvent.flush();
+    expect(written.sort()).toEqual(histories.map((h) => h[0]!.data.orderId).sort());
+    // As one writer among others (a cache of 2 again), the rest of each history folds onto what
+    // the flush wrote.
+    for (const history of histories)
+      await rebuilt.projectOrderOnEvent.handlePage(history.slice(half(history)), context);
+    for (const history of histories) {
+      const orderId = history[0]!.data.orderId;
+      expect(await rebuilt.queries.getOrder(orderId), orderId).toEqual(foldAll(history));
+    }
+  });
+
   it('as the sole writer, folds a long feed of interleaved orders through a small cache into the pure fold', async () => {
     const tables = { orders: 'orders-feed', timeline: 'timeline-feed', audit: 'unused' };
     await ensureTables(engine.client, projectionTables(tables));
-    const rebuilt = createProjection({ client: engine.client, tables, viewCacheSize: 20 });
+    const rebuilt = createProjection({ client: engine.client, tables, viewCacheSize: 20, heldViews: 20 });
     // 150 orders whose events are spread over a window of the feed (as a busy store writes them),
     // duplicated here and there, in pages of 30: orders leave the cache and come back many times.
     const histories = Array.from({ length: 150 }, (_, i) => historyOf(`PO-F${String(i).padStart(3, '0')}`));
