@@ -22,6 +22,7 @@ import { benchUsage, parseBenchArgs } from './benchArgs';
 import { type BenchResult, formatBenchTable, summariseLatency } from './benchReport';
 import { type BudgetPart, budgetPartOf, budgetParts, SiiVerdictCommits } from './callBudget';
 import { type CliColdStart, measureCliColdStart } from './cliColdStart';
+import { type CpuPart, choreographyAloneLimit, cpuParts, startCpuParts } from './cpuParts';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
 import { HopRecorder } from './hopBreakdown';
 import { sendOrders } from './loadClient';
@@ -151,6 +152,7 @@ const callsByTableBefore = counter.snapshotByTable();
 const callsByPartBefore = counter.snapshotByPart();
 measuring = true;
 const resources = startResourceWindow();
+const cpuWindow = startCpuParts(() => runtime.pdfThreads());
 const mainThread = watchMainThread();
 const started = performance.now();
 const load = await sendOrders({
@@ -175,6 +177,7 @@ await finished;
 const ended = timedOut ? performance.now() : Math.max(lastDoneAt, load.lastAnswerAt);
 measuring = false;
 const usage = resources.stop();
+const cpuByPart = cpuWindow.stop(usage.cpuSeconds);
 const stalls = mainThread.stop();
 const callsAfter = counter.snapshot();
 const callsByTableAfter = counter.snapshotByTable();
@@ -279,6 +282,22 @@ const result: BenchResult = {
     systemSeconds: usage.cpuSystemSeconds,
     secondsPerOrder: perOrder(usage.cpuSeconds),
     ordersPerCpuSecond: done / usage.cpuSeconds,
+    perWallSecond: usage.cpuSeconds / seconds,
+    byPart: Object.fromEntries(
+      (Object.keys(cpuParts) as CpuPart[]).map((part) => [
+        part,
+        {
+          ...cpuParts[part],
+          seconds: cpuByPart.seconds[part],
+          msPerOrder: perOrder(cpuByPart.seconds[part]) * 1000,
+        },
+      ]),
+    ) as BenchResult['cpu']['byPart'],
+    choreographyMsPerOrderByThread: {
+      main: perOrder(cpuByPart.choreographyMainThreadSeconds) * 1000,
+      others: perOrder(cpuByPart.choreographyOtherThreadsSeconds) * 1000,
+    },
+    ...(cpuByPart.unmeasured ? { unmeasured: cpuByPart.unmeasured } : {}),
   },
   memory: {
     peakRssMb: mb(usage.peakRssBytes),
@@ -306,6 +325,13 @@ const result: BenchResult = {
         : `${commitsPerOrder.toFixed(2)} commits per done order (its commits seen by onCommit, by correlation id, up to its last state; ${siiVerdictCommitsPerOrder.toFixed(2)} of them the SII verdict's, issue 15) + ${folioWritesPerOrder.toFixed(2)} folio writes (the share of done orders issued a DTE); without the verdict's commit (the choreography of issue 11): ${(m - siiVerdictCommitsPerOrder).toFixed(2)}`,
     ordersPerSecondAtEngineLimit,
     ratio: ordersPerSecondAtEngineLimit === null ? null : ordersPerSecond / ordersPerSecondAtEngineLimit,
+    choreographyAlone: choreographyAloneLimit({
+      ordersPerSecond,
+      cpuSecondsPerOrder: perOrder(usage.cpuSeconds),
+      choreographySecondsPerOrder: perOrder(cpuByPart.seconds.choreography),
+      putsPerSecond: 'skipped' in rawPutItem ? null : rawPutItem.putsPerSecond,
+      mChoreography: m - siiVerdictCommitsPerOrder,
+    }),
   },
   cliColdStart,
   runtimeLog: { lines: logCount, first: logLines },

@@ -1,5 +1,6 @@
 import type { BudgetPart } from './callBudget';
 import type { CliColdStart } from './cliColdStart';
+import type { CpuPart } from './cpuParts';
 import type { CallsByOperation } from './dynamoCallCounter';
 import type { HopBreakdown } from './hopBreakdown';
 import type { MainThreadStalls } from './mainThreadStalls';
@@ -82,6 +83,16 @@ export interface BenchResult {
     systemSeconds: number;
     secondsPerOrder: number;
     ordersPerCpuSecond: number;
+    /** CPU-seconds the process used per second of the window (at most the machine's cores). */
+    perWallSecond: number;
+    /**
+     * The same CPU split by whose work it is (cpuParts.ts): the PDF worker thread, the tax authority's
+     * checks and dte's signing measured, the choreography the rest; the parts add up to `seconds`.
+     */
+    byPart: Record<CpuPart, { label: string; what: string; seconds: number; msPerOrder: number }>;
+    /** The choreography's part on the main thread and on every other thread (libuv pool, GC helpers). */
+    choreographyMsPerOrderByThread: { main: number; others: number };
+    unmeasured?: string;
   };
   memory: { peakRssMb: number; rssAtStartMb: number; rssAtEndMb: number };
   soak: { rssMbEvery1000: { orders: number; rssMb: number }[]; rssEndMinusFirst1000Mb: number | null } | null;
@@ -100,6 +111,12 @@ export interface BenchResult {
     howMIsCounted: string;
     ordersPerSecondAtEngineLimit: number | null;
     ratio: number | null;
+    /** Derived, not run: see `choreographyAloneLimit` in cpuParts.ts. */
+    choreographyAlone: {
+      ordersPerSecond: number;
+      ordersPerSecondAtEngineLimit: number | null;
+      ratio: number | null;
+    };
   };
   cliColdStart: CliColdStart;
   runtimeLog: { lines: number; first: string[] };
@@ -195,8 +212,18 @@ export function formatBenchTable(r: BenchResult): string {
   }
   row(
     'CPU per order',
-    `${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU (${number(r.cpu.ordersPerCpuSecond)} orders per CPU-second; ${number(r.cpu.seconds)} CPU-s in all)`,
+    `${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU (${number(r.cpu.ordersPerCpuSecond)} orders per CPU-second; ${number(r.cpu.seconds)} CPU-s in all, ${number(r.cpu.perWallSecond, 2)} per second of the run)`,
   );
+  row('  by part', 'whose work: the parts add up to the total');
+  for (const [part, figures] of Object.entries(r.cpu.byPart)) {
+    row(`    ${figures.label}`, `${number(figures.msPerOrder, 1)} ms  ${figures.what}`);
+    if (part === 'choreography')
+      row(
+        '      main thread / other threads',
+        `${number(r.cpu.choreographyMsPerOrderByThread.main, 1)} / ${number(r.cpu.choreographyMsPerOrderByThread.others, 1)} ms (other threads: mostly V8's platform threads — concurrent GC and optimising compiler, shared by the main thread and the PDF worker —, then libuv's pool and LevelDB's compaction)`,
+      );
+  }
+  if (r.cpu.unmeasured) row('    not measured', r.cpu.unmeasured);
   row(
     'peak RSS',
     `${whole(r.memory.peakRssMb)} MB (start ${whole(r.memory.rssAtStartMb)} MB, end ${whole(r.memory.rssAtEndMb)} MB)`,
@@ -231,6 +258,14 @@ export function formatBenchTable(r: BenchResult): string {
     r.limit.ratio === null
       ? '-'
       : `${number(r.limit.ratio, 3)} = ${number(r.throughput.ordersPerSecond, 2)} orders/s ÷ (${number('skipped' in r.rawPutItem ? null : r.rawPutItem.putsPerSecond)} PutItem/s ÷ ${number(r.limit.m, 2)} = ${number(r.limit.ordersPerSecondAtEngineLimit, 1)} orders/s)${r.run.rate === null ? '' : ' — paced: orders/s is the offered rate, so this is a floor'}`,
+  );
+  const alone = r.limit.choreographyAlone;
+  const choreographyMs = r.cpu.byPart.choreography.msPerOrder;
+  row(
+    'limit ratio, choreography alone',
+    alone.ratio === null
+      ? '-'
+      : `${number(alone.ratio, 3)} = ${number(alone.ordersPerSecond, 2)} orders/s ÷ (${number('skipped' in r.rawPutItem ? null : r.rawPutItem.putsPerSecond)} PutItem/s ÷ ${number(r.limit.mChoreography, 2)} = ${number(alone.ordersPerSecondAtEngineLimit, 1)} orders/s). DERIVED, not run: ${number(alone.ordersPerSecond, 2)} = ${number(r.throughput.ordersPerSecond, 2)} orders/s × (${number(r.cpu.secondsPerOrder * 1000, 1)} ÷ ${number(choreographyMs, 1)} ms CPU per order), the CPU the other parts took given to more orders; m without the SII verdict's commit. It holds as far as the run was bound by its CPU (${number(r.cpu.perWallSecond, 2)} CPU-s per second on ${r.machine.cpus} cores)${r.run.rate === null ? '' : '; paced, so orders/s was the offered rate and this means little'}`,
   );
   if ('skipped' in r.cliColdStart) row('CLI cold start', `skipped: ${r.cliColdStart.skipped}`);
   else {

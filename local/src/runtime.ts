@@ -19,6 +19,7 @@ import {
   type EmailSender,
   notifyOperationsOnOrderAtRisk,
   outboxEmailSender,
+  workerPdfRenderer,
 } from '@mtd/notification';
 import {
   AppendFence,
@@ -142,6 +143,8 @@ export interface Runtime {
   initialIntakeKey?: { partner: string; key: string; generated: boolean };
   /** The tax-authority simulator's failure rate (no-op with an external tax authority). */
   setTaxFailureRate(rate: number): void;
+  /** The operating-system ids of the threads rendering customers' PDFs (their CPU, for benchmarks). */
+  pdfThreads(): number[];
   /** Runs the SLA watcher now. */
   checkSla(): Promise<OrderAtRiskFinding[]>;
   stop(): Promise<void>;
@@ -263,6 +266,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const notificationClaims = dynamoEffectClaims({ client, tableName: tableNames.notificationEffectClaims });
   const outboxSender = outboxEmailSender({ dir: outbox });
   const email = options.wrapEmail?.(outboxSender) ?? outboxSender;
+  const pdf = workerPdfRenderer();
   const notification = createNotification({
     store: storeFor(Sources.notification),
     clock,
@@ -270,6 +274,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     email,
     from: 'MTD Boletas <boletas@mtd.example.cl>',
     claims: notificationClaims,
+    pdf,
   });
   // The audit ledger over the store itself (platform's, never rebuilt): one writer follows the feed.
   // Its signing key and leaf salt are kept like the auth secret, 0600 in the data folder.
@@ -500,6 +505,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ? { initialIntakeKey: { partner: localPartnerName, key: localKey.key, generated: localKey.generated } }
       : {}),
     setTaxFailureRate: (rate) => simulator?.setFailureRate(rate),
+    pdfThreads: () => pdf.threads(),
     checkSla: () => slaWatcher.checkSla(),
     async stop() {
       clearInterval(trimLiveFeed);

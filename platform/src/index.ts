@@ -23,3 +23,4 @@ export * from './seededRandom';
 export * from './serviceLogger';
 export * from './streamCache';
 export * from './subscriptionRunner';
+export * from './threadCpu';

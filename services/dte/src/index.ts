@@ -88,6 +88,7 @@ export {
   certificateInfo,
   type SigningCredentials,
   signElement,
+  signingCpuPart,
   signSeedRequest,
 } from '#signing/xmlSignature';
 export {

@@ -1,4 +1,5 @@
 import type { DteType } from '@mtd/contracts';
+import { tallyCpu } from '@mtd/platform';
 import {
   buildDteXml,
   type DteDocument,
@@ -10,13 +11,22 @@ import {
 import { buildEnvelope, setDteId } from '#domain/envelope';
 import type { Caf } from './caf';
 import { stampTed } from './ted';
-import { type SigningCredentials, signElement } from './xmlSignature';
+import { type SigningCredentials, signElement, signingCpuPart } from './xmlSignature';
 
 /**
  * A document as issued: stamped with its TED (the CAF's key) and signed with XMLDSig (the issuer's
  * certificate); `xml` standalone (XML declaration included), `ted` as it stands inside it.
  */
 export function signedDocument(
+  document: DteDocument,
+  caf: Caf,
+  credentials: SigningCredentials,
+  signedAt: string,
+): { xml: string; ted: string } {
+  return tallyCpu(signingCpuPart, () => stampedAndSigned(document, caf, credentials, signedAt));
+}
+
+function stampedAndSigned(
   document: DteDocument,
   caf: Caf,
   credentials: SigningCredentials,
@@ -41,6 +51,8 @@ export function signedEnvelope(
   credentials: SigningCredentials,
   signedAt: string,
 ): string {
-  const unsigned = buildEnvelope({ ...input, signedAt, documents: input.documents.map(dteElementOf) });
-  return standaloneXml(signElement(unsigned, { id: setDteId, after: 'SetDTE' }, credentials));
+  return tallyCpu(signingCpuPart, () => {
+    const unsigned = buildEnvelope({ ...input, signedAt, documents: input.documents.map(dteElementOf) });
+    return standaloneXml(signElement(unsigned, { id: setDteId, after: 'SetDTE' }, credentials));
+  });
 }

@@ -6,6 +6,11 @@ import { renderDtePdf } from '../pdf/renderDtePdf';
 export interface DtePdfRenderer {
   render(dte: DteIssuedV2): Promise<Uint8Array>;
   close(): Promise<void>;
+  /**
+   * The operating-system ids of the threads rendering apart from the caller's (Linux; none when it
+   * renders inline), whose CPU time can be read (platform's `threadCpuSeconds`).
+   */
+  threads(): number[];
 }
 
 /** The PDF could not be rendered (a bug or a worker that died): the delivery is retried. */
@@ -18,7 +23,7 @@ export class PdfRenderFailedError extends Error {
  * the event loop; the bundle carries the renderer, not a worker file.
  */
 export function inlinePdfRenderer(): DtePdfRenderer {
-  return { render: (dte) => renderDtePdf(dte), close: async () => {} };
+  return { render: (dte) => renderDtePdf(dte), close: async () => {}, threads: () => [] };
 }
 
 interface Job {
@@ -34,15 +39,19 @@ interface Job {
  */
 export function workerPdfRenderer(options: { threads?: number } = {}): DtePdfRenderer {
   const size = Math.max(1, options.threads ?? 1);
-  const workers: { worker: Worker; pending: Map<number, Job> }[] = [];
+  const workers: { worker: Worker; pending: Map<number, Job>; thread?: number }[] = [];
   let nextId = 1;
   let turn = 0;
 
-  function spawn(): { worker: Worker; pending: Map<number, Job> } {
+  function spawn(): (typeof workers)[number] {
     const worker = new Worker(new URL('../pdf/pdfWorker.mjs', import.meta.url));
     worker.unref();
-    const slot = { worker, pending: new Map<number, Job>() };
-    worker.on('message', (message: { id: number; pdf?: Uint8Array; error?: string }) => {
+    const slot: (typeof workers)[number] = { worker, pending: new Map<number, Job>() };
+    worker.on('message', (message: { id: number; pdf?: Uint8Array; error?: string; thread?: number }) => {
+      if (message.thread !== undefined) {
+        slot.thread = message.thread;
+        return;
+      }
       const job = slot.pending.get(message.id);
       if (!job) return;
       slot.pending.delete(message.id);
@@ -71,6 +80,7 @@ export function workerPdfRenderer(options: { threads?: number } = {}): DtePdfRen
         slot.worker.postMessage({ id, dte });
       });
     },
+    threads: () => workers.flatMap((slot) => (slot.thread === undefined ? [] : [slot.thread])),
     async close() {
       const all = workers.splice(0);
       await Promise.all(all.map((slot) => slot.worker.terminate()));

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sources } from '@mtd/contracts';
+import { threadCpuSeconds } from '@mtd/platform';
 import { startTestEngine, type TestEngine } from '@mtd/platform/testing';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,15 @@ describe('the printed DTE (PDF with the TED as PDF417)', () => {
     );
     expect((await PDFDocument.load(pdf)).getPageCount()).toBe(2);
     expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 2, text: ted, ecLevel: '5' }]);
+  });
+
+  it("names its worker's thread, whose CPU can be read apart (the bench's PDF part)", async () => {
+    await renderer.render(aDteIssued({ ted }));
+    const threads = renderer.threads();
+    expect(threads).toHaveLength(1);
+    expect(threads[0]).not.toBe(process.pid);
+    expect(threadCpuSeconds(threads[0])).toBeGreaterThan(0);
+    expect(inlinePdfRenderer().threads()).toEqual([]);
   });
 
   it('renders the same bytes in a worker and inline (deterministic, no clock)', async () => {
