@@ -36,6 +36,7 @@ import {
   ensureTables,
   eventStoreTable,
   type FeedFollower,
+  isPageHandler,
   LiveFeed,
   StreamCache,
   type SubscriptionHandler,
@@ -90,6 +91,11 @@ export interface RuntimeOptions {
   deliveryBackoff?: BackoffPolicy;
   /** Subscription idle poll; appends wake subscriptions at once anyway. */
   pollMs?: number;
+  /**
+   * How long a page handler's subscription (the projection) lets a page that is not full wait for
+   * more events (default {@link pageBatchWindowMs}; 0 delivers every page at once).
+   */
+  pageBatchWindowMs?: number;
   concurrency?: number;
   inboxPollMs?: number;
   timeZone?: string;
@@ -160,6 +166,15 @@ export const maxApiBodyBytes = 64 * 1024;
  * embedded engine has none, and each shard costs a reader one Query per page (docs/decisions.md).
  */
 export const localFeedShards = 1;
+
+/**
+ * The projection's batching window: at paced rates every feed page held one commit, so the
+ * projection wrote a timeline line and a view per event, and that CPU (a third of all calls) put
+ * the process near saturation at half its maximum rate, where the tail grows long. 100 ms gathers
+ * several orders' events per page at the seeds' rates and adds at most 100 ms to an order's last
+ * hop (docs/decisions.md, "The projection waits up to 100 ms for a fuller page").
+ */
+export const pageBatchWindowMs = 100;
 
 /**
  * The whole choreography in one process on the embedded default: dynalite for DynamoDB, the
@@ -340,25 +355,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const checkpoints = new DynamoCheckpoints({ client, tableName: tableNames.checkpoints });
   const deadLetters = new DynamoDeadLetters({ client, tableName: tableNames.deadLetters });
-  const runners = subscriptions.map(
-    (subscription) =>
-      new SubscriptionRunner({
-        subscription,
-        handler:
-          options.wrapHandler?.(subscription.name, handlers[subscription.name]) ??
-          handlers[subscription.name],
-        reader,
-        checkpoints,
-        deadLetters,
-        clock,
-        random,
-        concurrency: options.concurrency ?? 16,
-        backoff: options.deliveryBackoff ?? { baseMs: 200, maxMs: 30_000 },
-        pollMs: options.pollMs ?? 2_000,
-        onError: (error) =>
-          log(`subscription ${subscription.name}: ${(error as Error).stack ?? String(error)}`),
-      }),
-  );
+  const runners = subscriptions.map((subscription) => {
+    const handler =
+      options.wrapHandler?.(subscription.name, handlers[subscription.name]) ?? handlers[subscription.name];
+    return new SubscriptionRunner({
+      subscription,
+      handler,
+      ...(isPageHandler(handler) ? { batchWindowMs: options.pageBatchWindowMs ?? pageBatchWindowMs } : {}),
+      reader,
+      checkpoints,
+      deadLetters,
+      clock,
+      random,
+      concurrency: options.concurrency ?? 16,
+      backoff: options.deliveryBackoff ?? { baseMs: 200, maxMs: 30_000 },
+      pollMs: options.pollMs ?? 2_000,
+      onError: (error) =>
+        log(`subscription ${subscription.name}: ${(error as Error).stack ?? String(error)}`),
+    });
+  });
   const followers: FeedFollower[] = [...runners, ledgerWriter];
   fence.onSettled = () => {
     for (const follower of followers) follower.poke();

@@ -304,3 +304,119 @@ describe('SubscriptionRunner', { timeout: 30_000 }, () => {
     expect((await deadLetters.list({})).filter((l) => l.eventId === eventId)).toEqual([]);
   });
 });
+
+describe('SubscriptionRunner batching window', { timeout: 30_000 }, () => {
+  let engine: TestEngine;
+  let checkpoints: DynamoCheckpoints;
+  let deadLetters: DynamoDeadLetters;
+  beforeAll(async () => {
+    engine = await startTestEngine({
+      tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')],
+    });
+    checkpoints = new DynamoCheckpoints({ client: engine.client, tableName: 'mtd-checkpoints' });
+    deadLetters = new DynamoDeadLetters({ client: engine.client, tableName: 'mtd-dead-letters' });
+  });
+  afterAll(() => engine.close());
+
+  /** A page handler on every event, from the feed's head, with a clock the test moves. */
+  async function aWindowedRunner(
+    name: string,
+    { fromHead = true, ...options }: { batchWindowMs: number; pageSize?: number; fromHead?: boolean },
+  ) {
+    const head = await engine.reader.headPosition();
+    if (fromHead && head) await checkpoints.save(name, head);
+    let now = Date.parse('2026-11-24T10:00:00Z');
+    const pages: string[][] = [];
+    const reads: number[] = [];
+    const reader = {
+      readStream: (streamId: string) => engine.reader.readStream(streamId),
+      readFeed: async (position: string | undefined, readOptions?: { limit?: number }) => {
+        const page = await engine.reader.readFeed(position, readOptions);
+        reads.push(page.commits.length);
+        return page;
+      },
+    };
+    const runner = new SubscriptionRunner({
+      subscription: { ...subscriptionNamed('projectOrderOnEvent'), name },
+      handler: {
+        handlePage: async (events: MtdEvent[]) => {
+          pages.push(events.map((e) => e.data.orderId));
+        },
+      },
+      reader,
+      checkpoints,
+      deadLetters,
+      clock: { now: () => new Date(now) },
+      random: Math.random,
+      // Longer than the test may run: only the test's clock ends a window.
+      pollMs: 60_000,
+      ...options,
+    });
+    await runner.start();
+    return {
+      runner,
+      pages,
+      reads,
+      advance(ms: number) {
+        now += ms;
+        runner.poke();
+      },
+    };
+  }
+
+  const append = (orderId: string) =>
+    engine
+      .storeFor(Sources.intake)
+      .append(Streams.order(orderId), [accepted(orderId)], { expectedVersion: 'no-stream' });
+
+  it('holds a page that is not full until its window ends, taking what arrives meanwhile', async () => {
+    const { runner, pages, reads, advance } = await aWindowedRunner('windowTest', { batchWindowMs: 100 });
+    await append('WIN-1');
+    runner.poke();
+    await until(() => reads.includes(1));
+    await append('WIN-2');
+    await append('WIN-3');
+    runner.poke();
+    await until(() => reads.includes(3));
+    advance(99);
+    await until(() => reads.filter((n) => n === 3).length >= 2);
+    expect(pages).toEqual([]);
+    advance(1);
+    await until(() => pages.length === 1);
+    expect(pages).toEqual([['WIN-1', 'WIN-2', 'WIN-3']]);
+    expect(runner.position).toBe(await engine.reader.headPosition());
+    await runner.stop();
+  });
+
+  it('delivers a full page at once, and opens the next window with the next page', async () => {
+    const { runner, pages, reads, advance } = await aWindowedRunner('fullPageTest', {
+      batchWindowMs: 100,
+      pageSize: 2,
+    });
+    await append('FULL-1');
+    await append('FULL-2');
+    await append('FULL-3');
+    runner.poke();
+    await until(() => pages.length === 1);
+    expect(pages).toEqual([['FULL-1', 'FULL-2']]);
+    await until(() => reads.at(-1) === 1);
+    expect(pages).toHaveLength(1);
+    advance(100);
+    await until(() => pages.length === 2);
+    expect(pages[1]).toEqual(['FULL-3']);
+    await runner.stop();
+  });
+
+  it('stops while a page waits, and the page is delivered after the restart', async () => {
+    const { runner, pages, reads } = await aWindowedRunner('stopTest', { batchWindowMs: 100 });
+    await append('STOP-1');
+    runner.poke();
+    await until(() => reads.includes(1));
+    await runner.stop();
+    expect(pages).toEqual([]);
+    const again = await aWindowedRunner('stopTest', { batchWindowMs: 0, fromHead: false });
+    await until(() => again.pages.length === 1);
+    expect(again.pages).toEqual([['STOP-1']]);
+    await again.runner.stop();
+  });
+});

@@ -31,6 +31,14 @@ export interface SubscriptionRunnerOptions {
   pollMs?: number;
   pageSize?: number;
   /**
+   * How long a page that is not full may wait for more events, from the first read that found it
+   * (default 0: delivered at once). SQS's batching window for Lambda, locally: a page handler that
+   * writes per page (the projection) otherwise gets a page per commit at paced rates, and pays its
+   * calls per event instead of per page — the CPU that made the paced tail long (docs/decisions.md).
+   * Appends still wake the runner at once; it delivers when the page fills or the window ends.
+   */
+  batchWindowMs?: number;
+  /**
    * Least time between two checkpoint writes (default 10 s). A crash re-delivers at most this much
    * of the feed (handlers are idempotent; `stop` saves at once, so only a crash re-delivers); the
    * write is one call per interval, not one per page or event, so under load it costs nearly
@@ -73,6 +81,9 @@ export class SubscriptionRunner {
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
   private readonly pageSize: number;
+  private readonly batchWindowMs: number;
+  /** When the page now waiting for more events was first read (clock ms); undefined: none waits. */
+  private windowOpenedAt: number | undefined;
   private readonly checkpointEveryMs: number;
   private readonly deadLetterPollMs: number;
   /** Handled since start; for progress and benchmarks. */
@@ -88,6 +99,7 @@ export class SubscriptionRunner {
     this.backoff = options.backoff ?? { baseMs: 200, maxMs: 30_000 };
     this.pollMs = options.pollMs ?? 100;
     this.pageSize = options.pageSize ?? 100;
+    this.batchWindowMs = options.batchWindowMs ?? 0;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
     this.deadLetterPollMs = options.deadLetterPollMs ?? 30_000;
   }
@@ -165,10 +177,13 @@ export class SubscriptionRunner {
   private async run(): Promise<void> {
     while (this.running) {
       let worked = false;
+      let waiting = false;
       try {
-        worked = (await this.readPage()) || worked;
+        const read = await this.readPage();
+        waiting = read === 'waiting';
+        worked = read === true;
         worked = (await this.retryDue()) || worked;
-        this.caughtUp = !worked;
+        this.caughtUp = !worked && !waiting;
       } catch (error) {
         this.caughtUp = false;
         this.options.onError?.(error);
@@ -177,9 +192,15 @@ export class SubscriptionRunner {
     }
   }
 
+  /** Until the next poke, poll, retry due, or the end of the batching window. */
   private idle(): Promise<void> {
-    const untilDue = this.nextDueAt - this.options.clock.now().getTime();
-    const wait = Math.max(1, Math.min(this.pollMs, untilDue));
+    const now = this.options.clock.now().getTime();
+    const untilDue = this.nextDueAt - now;
+    const untilWindowEnds =
+      this.windowOpenedAt === undefined
+        ? Number.POSITIVE_INFINITY
+        : this.windowOpenedAt + this.batchWindowMs - now;
+    const wait = Math.max(1, Math.min(this.pollMs, untilDue, untilWindowEnds));
     return new Promise((resolve) => {
       const timer = setTimeout(done, wait);
       function done() {
@@ -190,12 +211,20 @@ export class SubscriptionRunner {
     });
   }
 
-  private async readPage(): Promise<boolean> {
+  /** True: a page was delivered; false: nothing new; 'waiting': a page waits out its batching window. */
+  private async readPage(): Promise<boolean | 'waiting'> {
     const page = await this.options.reader.readFeed(this.positionValue, { limit: this.pageSize });
     if (page.commits.length === 0) {
+      this.windowOpenedAt = undefined;
       await this.saveCheckpoint({ force: false });
       return false;
     }
+    if (this.batchWindowMs > 0 && page.commits.length < this.pageSize) {
+      const now = this.options.clock.now().getTime();
+      this.windowOpenedAt ??= now;
+      if (now < this.windowOpenedAt + this.batchWindowMs) return 'waiting';
+    }
+    this.windowOpenedAt = undefined;
     const events: MtdEvent[] = [];
     const firstDeliveries = new Set<MtdEvent>();
     for (const commit of page.commits) {
