@@ -1,6 +1,14 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import { tallyCpu } from '@mtd/platform';
-import { SignedXml } from 'xml-crypto';
+import { DOMParser } from '@xmldom/xmldom';
+import { C14nCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
 import { latin1Safe } from '#domain/dteXml';
 
 /** The issuer's signing credentials: an RSA private key and its X.509 certificate, both PEM. */
@@ -51,6 +59,7 @@ const c14n = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
 const rsaSha1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
 const sha1 = 'http://www.w3.org/2000/09/xmldsig#sha1';
 const envelopedSignature = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+const dsig = 'http://www.w3.org/2000/09/xmldsig#';
 
 /**
  * KeyInfo as the SII's schema requires it, in its order: the RSA public key (Modulus, Exponent) and
@@ -92,7 +101,15 @@ function parsed({ privateKeyPem, certificatePem }: SigningCredentials): ParsedCr
  * right after the element named `after`, one Reference `#id` canonicalised with C14N, RSA-SHA1, SHA-1
  * digest, and KeyInfo with the RSA key value and the X.509 certificate. Used for each DTE (the
  * `Documento`, signature appended inside `DTE`) and each envelope (`SetDTE`, signature appended inside
- * `EnvioDTE` / `EnvioBOLETA`). The XML must not carry an XML declaration.
+ * `EnvioDTE` / `EnvioBOLETA`). The XML must not carry an XML declaration, and `after` must be the
+ * root's last child element (as the SII's documents have it).
+ *
+ * The signature is computed with xml-crypto's C14N on one parse of the document, and its text is
+ * inserted into the document's text, which is otherwise left byte for byte as built. xml-crypto's
+ * `computeSignature` parsed the document, cloned the signed element to canonicalise it, parsed the
+ * signature again to place it, scanned the document for the SignedInfo (an XPath `//`) and serialised
+ * it all back: ≈ 2.5 ms of CPU per signature, half of it that work. Tests verify every signature with
+ * xmldsigjs and against xml-crypto's own `checkSignature`.
  */
 export function signElement(
   xml: string,
@@ -100,26 +117,41 @@ export function signElement(
   credentials: SigningCredentials,
 ): string {
   const { privateKey, keyInfo } = parsed(credentials);
-  const signer = new SignedXml({
-    privateKey,
-    publicCert: credentials.certificatePem,
-    signatureAlgorithm: rsaSha1,
-    canonicalizationAlgorithm: c14n,
-    getKeyInfoContent: () => keyInfo,
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const root = doc.documentElement;
+  const children = Array.from(root?.childNodes ?? []).filter((node): node is Element => node.nodeType === 1);
+  const signed = children.filter((child) => child.getAttribute('ID') === target.id);
+  if (!root || signed.length !== 1)
+    throw new Error(`signElement: the root must have exactly one child with ID ${target.id}`);
+  if (children.at(-1)?.localName !== target.after)
+    throw new Error(`signElement: ${target.after} must be the last child of ${root.localName}`);
+  const close = new RegExp(`</${root.tagName}>\\s*$`).exec(xml);
+  if (!close) throw new Error(`signElement: the document does not end with </${root.tagName}>`);
+
+  // Prefixed namespaces declared on the root are in scope of both the signed element and the
+  // signature (inclusive C14N carries them in); the default one is each element's own.
+  const rootNamespaces = Array.from(root.attributes)
+    .filter((attribute) => attribute.name.startsWith('xmlns:'))
+    .map((attribute) => ({ prefix: attribute.name.slice('xmlns:'.length), namespaceURI: attribute.value }));
+  const digest = createHash('sha1')
+    .update(
+      new C14nCanonicalization().process(signed[0]!, {
+        ancestorNamespaces: findAncestorNs(doc, `/*/*[@ID='${target.id}']`),
+      }),
+      'utf8',
+    )
+    .digest('base64');
+  const signedInfo = `<SignedInfo><CanonicalizationMethod Algorithm="${c14n}"/><SignatureMethod Algorithm="${rsaSha1}"/><Reference URI="#${target.id}"><Transforms><Transform Algorithm="${c14n}"/></Transforms><DigestMethod Algorithm="${sha1}"/><DigestValue>${digest}</DigestValue></Reference></SignedInfo>`;
+  const placed = new DOMParser().parseFromString(
+    `<Signature xmlns="${dsig}">${signedInfo}</Signature>`,
+    'text/xml',
+  );
+  const canonicalSignedInfo = new C14nCanonicalization().process(placed.documentElement!.firstChild!, {
+    ancestorNamespaces: rootNamespaces,
   });
-  // Both the signed element and the one the signature follows are children of the root (DTE >
-  // Documento, EnvioDTE / EnvioBOLETA > SetDTE): child steps, not `//` scans of the whole document,
-  // which were most of a signature's CPU with xml-crypto's XPath engine.
-  signer.addReference({
-    xpath: `/*/*[@ID='${target.id}']`,
-    uri: `#${target.id}`,
-    digestAlgorithm: sha1,
-    transforms: [c14n],
-  });
-  signer.computeSignature(xml, {
-    location: { reference: `/*/*[local-name(.)='${target.after}']`, action: 'after' },
-  });
-  return latin1Safe(signer.getSignedXml());
+  const value = sign('RSA-SHA1', Buffer.from(canonicalSignedInfo, 'utf8'), privateKey).toString('base64');
+  const signature = `<Signature xmlns="${dsig}">${signedInfo}<SignatureValue>${value}</SignatureValue><KeyInfo>${keyInfo}</KeyInfo></Signature>`;
+  return latin1Safe(`${xml.slice(0, close.index)}${signature}${xml.slice(close.index)}`);
 }
 
 /**
