@@ -96,6 +96,12 @@ export interface RuntimeOptions {
    * more events (default {@link pageBatchWindowMs}; 0 delivers every page at once).
    */
   pageBatchWindowMs?: number;
+  /**
+   * Get the PDF worker and the SII simulator's schemas ready at start, not with the first order,
+   * whose latency would carry seconds of start-up on a busy machine. For a runtime that takes
+   * orders (`npm start`, the bench); tools that only read or rebuild skip the ~200 MB it costs.
+   */
+  warmUp?: boolean;
   concurrency?: number;
   inboxPollMs?: number;
   timeZone?: string;
@@ -262,6 +268,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           failureRate: options.taxAuthority?.failureRate ?? 0,
           latencyMs: options.taxAuthority?.latencyMs ?? { min: 5, max: 30 },
         });
+  // In the background: start-up continues while the schemas load.
+  if (options.warmUp)
+    simulator
+      ?.warmUp()
+      .catch((error) => log(`tax-authority simulator: schemas: ${(error as Error).message}`));
   const taxAuthorityUrl =
     options.taxAuthority && 'url' in options.taxAuthority ? options.taxAuthority.url : simulator!.url;
 
@@ -282,6 +293,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const outboxSender = outboxEmailSender({ dir: outbox });
   const email = options.wrapEmail?.(outboxSender) ?? outboxSender;
   const pdf = workerPdfRenderer();
+  if (options.warmUp) pdf.warmUp();
   const notification = createNotification({
     store: storeFor(Sources.notification),
     clock,

@@ -36,6 +36,7 @@ export async function serveUntilStopped(options: ServeOptions): Promise<void> {
       inMemory: options.memory,
       port: options.port,
       taxAuthority: { failureRate: options.taxFailureRate },
+      warmUp: true,
       log,
     });
   } catch (error) {

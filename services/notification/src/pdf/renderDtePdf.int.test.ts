@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,20 @@ const sixtyLines = Array.from({ length: 60 }, (_, i) => ({
 describe('the printed DTE (PDF with the TED as PDF417)', () => {
   const renderer = workerPdfRenderer();
   afterAll(() => renderer.close());
+
+  it.skipIf(!existsSync('/proc/thread-self'))(
+    'starts its worker when warmed up, before the first render',
+    async () => {
+      const warmed = workerPdfRenderer();
+      expect(warmed.threads()).toEqual([]);
+      warmed.warmUp();
+      const deadline = Date.now() + 20_000;
+      while (warmed.threads().length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(warmed.threads()).toHaveLength(1);
+      await warmed.close();
+    },
+  );
 
   it('carries the TED in a PDF417 barcode that a decoder reads back byte for byte (rendered in a worker)', async () => {
     const pdf = await renderer.render(aDteIssued({ ted }));
