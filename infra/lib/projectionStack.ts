@@ -1,5 +1,6 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { Sources } from '@mtd/contracts';
-import { ordersInProcessIndex, projectionTables } from '@mtd/projection';
+import { ordersByStageIndex, ordersInProcessIndex, projectionTables } from '@mtd/projection';
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
@@ -28,7 +29,8 @@ export class ProjectionStack extends ServiceStack {
       orders: resourceName(stage, 'projection', 'orders'),
       timeline: resourceName(stage, 'projection', 'timeline'),
     };
-    const definitions = projectionTables(names);
+    const definitions = projectionTablesAtSwitchStep(names, this.settings.orderIndexSwitchStep);
+    const finalDefinitions = projectionTables(names);
     const tables = definitions.map((definition) =>
       tableFromDefinition(this, `Table${definition.TableName!.split('-').at(-1)}`, definition, {
         tableName: definition.TableName!,
@@ -73,11 +75,16 @@ export class ProjectionStack extends ServiceStack {
     });
     query.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        // Keys-only indexes: a listing reads its views by key (BatchGetItem).
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        // During an order-index switch, the indexes of every step: readers try the keys-only index
+        // before it exists (a refusal by IAM would not fall back to the index it replaces).
         resources: tables.flatMap((t, i) => [
           t.attrArn,
-          ...(definitions[i]?.GlobalSecondaryIndexes ?? []).map(
-            (index) => `${t.attrArn}/index/${index.IndexName}`,
+          ...new Set(
+            [definitions[i], finalDefinitions[i]]
+              .flatMap((definition) => definition?.GlobalSecondaryIndexes ?? [])
+              .map((index) => `${t.attrArn}/index/${index.IndexName}`),
           ),
         ]),
       }),
@@ -194,4 +201,30 @@ export class ProjectionStack extends ServiceStack {
       this.settings,
     );
   }
+}
+
+/**
+ * The projection tables of a stage at a step of its order-index switch (`orderIndexSwitchStep`,
+ * infra/README): 1 adds byDayKeys beside the ALL-projecting byDay and byStage, 2 adds byStageKeys,
+ * 3 drops byDay, and the final definition (no step) drops byStage. One index changes per deploy,
+ * as CloudFormation requires; readers use a keys-only index once it is ACTIVE and the one it
+ * replaces until then.
+ */
+export function projectionTablesAtSwitchStep(
+  names: { orders: string; timeline: string },
+  step: number | undefined,
+): CreateTableCommandInput[] {
+  if (step === undefined) return projectionTables(names);
+  const tables = projectionTables(names, { legacyIndexes: step < 3 ? ['byDay', 'byStage'] : ['byStage'] });
+  if (step > 1) return tables;
+  return tables.map((table) =>
+    table.TableName === names.orders
+      ? {
+          ...table,
+          GlobalSecondaryIndexes: (table.GlobalSecondaryIndexes ?? []).filter(
+            (index) => index.IndexName !== ordersByStageIndex,
+          ),
+        }
+      : table,
+  );
 }

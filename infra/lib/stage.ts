@@ -80,6 +80,13 @@ export const stageConfigSchema = z
      * change applies from the next day a function opens, with nothing to migrate.
      */
     feedShards: z.int().min(1).max(64),
+    /**
+     * Only while a stage deployed before 2026-12-05 switches its order indexes to keys-only ones
+     * (infra/README, "Order indexes"): 1, 2 and 3 on three deploys in a row, then removed.
+     * CloudFormation adds or removes one index per table update, so each step differs from the one
+     * before by one index. Absent: the final indexes (a new stage starts there).
+     */
+    orderIndexSwitchStep: z.int().min(1).max(3).optional(),
   })
   .superRefine((config, ctx) => {
     const address = /<([^>]+)>$/.exec(config.emailFrom)?.[1];
@@ -121,6 +128,7 @@ export interface StageSettings {
   readonly api5xxThreshold: number;
   readonly apiLatencyP99: Duration;
   readonly feedShards: number;
+  readonly orderIndexSwitchStep: number | undefined;
 }
 
 /**
@@ -242,6 +250,7 @@ export function parseStageConfig(raw: unknown, where = 'stage config'): StageSet
     api5xxThreshold: c.api5xxThreshold,
     apiLatencyP99: Duration.millis(c.apiLatencyP99Ms),
     feedShards: c.feedShards,
+    orderIndexSwitchStep: c.orderIndexSwitchStep,
   };
 }
 

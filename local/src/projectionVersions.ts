@@ -1,4 +1,4 @@
-import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { subscriptionNamed } from '@mtd/contracts';
 import {
   DynamoCheckpoints,
@@ -8,7 +8,13 @@ import {
   rebuildFromStore,
   timeOfPosition,
 } from '@mtd/platform';
-import { type Projection, type ProjectionQueries, projectionTables } from '@mtd/projection';
+import {
+  ordersByDayIndex,
+  ordersByStageIndex,
+  type Projection,
+  type ProjectionQueries,
+  projectionTables,
+} from '@mtd/projection';
 import { Hono } from 'hono';
 
 export interface ProjectionTableNames {
@@ -113,6 +119,19 @@ export class ProjectionVersions {
 
   get activeTables(): ProjectionTableNames {
     return projectionTablesOf(this.deps.tables, this.activeVersion);
+  }
+
+  /**
+   * Whether the active version's orders table predates the keys-only order indexes (2026-12-05):
+   * dynalite cannot add an index to a table, so such a folder moves to a new version by a rebuild
+   * (the runtime starts one); until the switch its listings read the indexes they replace.
+   */
+  async needsIndexUpgrade(): Promise<boolean> {
+    const { Table } = await this.deps.client.send(
+      new DescribeTableCommand({ TableName: this.activeTables.orders }),
+    );
+    const indexes = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    return !indexes.has(ordersByDayIndex) || !indexes.has(ordersByStageIndex);
   }
 
   progress(): RebuildProgress {

@@ -502,6 +502,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ),
   });
 
+  // A data folder from before the keys-only order indexes: its read models move to a new version,
+  // rebuilt in the background while the old one serves (see ProjectionVersions.needsIndexUpgrade).
+  if (await projections.needsIndexUpgrade()) {
+    log(`projections: upgrading v${projections.version} to keys-only order indexes (a rebuild)`);
+    void projections
+      .rebuild()
+      .then((p) =>
+        log(
+          `projections: upgrade ${p.status === 'done' ? `done, v${p.version} active` : `failed: ${p.error}`}`,
+        ),
+      );
+  }
+
   writeFileSync(
     join(dataDir, 'runtime.json'),
     `${JSON.stringify({ url, pid: process.pid, inbox, outbox }, null, 2)}\n`,

@@ -5,13 +5,20 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { batchGetAll, batchWriteAll } from '@mtd/platform';
 import { decodeCursor, encodeCursor } from '#adapters/pageCursor';
 import { OrderViewWriteConflictError } from '#adapters/projectionErrors';
-import { ordersByDayIndex, ordersByStageIndex, ordersInProcessIndex } from '#adapters/projectionTables';
+import {
+  legacyOrderIndexes,
+  ordersByDayIndex,
+  ordersByStageIndex,
+  ordersInProcessIndex,
+} from '#adapters/projectionTables';
 import { type OrderStage, type OrderView, terminalStages } from '#domain/orderView';
 
 export interface OrderPage {
@@ -303,9 +310,7 @@ export class DynamoOrderViews {
     cursor?: string;
     listKeyBelow?: string;
   }): Promise<OrderPage> {
-    const [indexName, keyName, keyValue] = options.stage
-      ? [ordersByStageIndex, 'stage', options.stage]
-      : [ordersInProcessIndex, 'inProcess', '1'];
+    const [keyName, keyValue] = options.stage ? ['stage', options.stage] : ['inProcess', '1'];
     let exclusiveStartKey: Record<string, AttributeValue> | undefined;
     if (options.cursor) {
       const c = decodeCursor(options.cursor, { orderId: 'string', listKey: 'string' });
@@ -315,27 +320,33 @@ export class DynamoOrderViews {
         [keyName]: { S: keyValue },
       };
     }
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexName,
-        ...(options.listKeyBelow === undefined
-          ? {
-              KeyConditionExpression: '#k = :v',
-              ExpressionAttributeNames: { '#k': keyName },
-              ExpressionAttributeValues: { ':v': { S: keyValue } },
-            }
-          : {
-              KeyConditionExpression: '#k = :v AND #lk < :below',
-              ExpressionAttributeNames: { '#k': keyName, '#lk': 'listKey' },
-              ExpressionAttributeValues: { ':v': { S: keyValue }, ':below': { S: options.listKeyBelow } },
-            }),
-        Limit: options.limit,
-        ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-      }),
-    );
-    const items = (result.Items ?? []).map((item) => parseItem(item).view);
-    const last = result.LastEvaluatedKey;
+    const query: Omit<QueryCommandInput, 'IndexName'> = {
+      TableName: this.tableName,
+      ...(options.listKeyBelow === undefined
+        ? {
+            KeyConditionExpression: '#k = :v',
+            ExpressionAttributeNames: { '#k': keyName },
+            ExpressionAttributeValues: { ':v': { S: keyValue } },
+          }
+        : {
+            KeyConditionExpression: '#k = :v AND #lk < :below',
+            ExpressionAttributeNames: { '#k': keyName, '#lk': 'listKey' },
+            ExpressionAttributeValues: { ':v': { S: keyValue }, ':below': { S: options.listKeyBelow } },
+          }),
+      Limit: options.limit,
+      ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+    };
+    let items: OrderView[];
+    let last: Record<string, AttributeValue> | undefined;
+    if (options.stage) {
+      ({ views: items, last } = await this.queryKeysThenViews('byStage', query));
+      // Read after the index: a view may have moved on to another stage since.
+      items = items.filter((view) => view.stage === options.stage);
+    } else {
+      const result = await this.client.send(new QueryCommand({ ...query, IndexName: ordersInProcessIndex }));
+      items = (result.Items ?? []).map((item) => parseItem(item).view);
+      last = result.LastEvaluatedKey;
+    }
     const nextCursor =
       last?.orderId?.S && last.listKey?.S
         ? encodeCursor({ orderId: last.orderId.S, listKey: last.listKey.S })
@@ -348,20 +359,60 @@ export class DynamoOrderViews {
     const views: OrderView[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: ordersByDayIndex,
-          KeyConditionExpression: '#d = :d',
-          ExpressionAttributeNames: { '#d': 'day' },
-          ExpressionAttributeValues: { ':d': { S: day } },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of result.Items ?? []) views.push(parseItem(item).view);
-      start = result.LastEvaluatedKey;
+      const page = await this.queryKeysThenViews('byDay', {
+        TableName: this.tableName,
+        KeyConditionExpression: '#d = :d',
+        ExpressionAttributeNames: { '#d': 'day' },
+        ExpressionAttributeValues: { ':d': { S: day } },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      });
+      views.push(...page.views);
+      start = page.last;
     } while (start);
     return views;
+  }
+
+  /**
+   * A page of a keys-only index, then its views by key (BatchGetItem, 100 a call), in the index's
+   * order. While the table lacks that index, or it is still backfilling (a deployed stage during
+   * its switch, a local table from before 2026-12-05), the index it replaces is read instead: it
+   * projects the whole view.
+   */
+  private async queryKeysThenViews(
+    index: keyof typeof legacyOrderIndexes,
+    query: Omit<QueryCommandInput, 'IndexName'>,
+  ): Promise<{ views: OrderView[]; last: Record<string, AttributeValue> | undefined }> {
+    const indexName = index === 'byDay' ? ordersByDayIndex : ordersByStageIndex;
+    let result: QueryCommandOutput;
+    try {
+      result = await this.client.send(new QueryCommand({ ...query, IndexName: indexName }));
+    } catch (error) {
+      if (
+        !(error instanceof Error && error.name === 'ValidationException' && error.message.includes(indexName))
+      )
+        throw error;
+      const legacy = await this.client.send(
+        new QueryCommand({ ...query, IndexName: legacyOrderIndexes[index] }),
+      );
+      return {
+        views: (legacy.Items ?? []).map((item) => parseItem(item).view),
+        last: legacy.LastEvaluatedKey,
+      };
+    }
+    const keys = (result.Items ?? []).map((item) => item.orderId!.S!);
+    const byId = new Map<string, OrderView>();
+    for (const item of await batchGetAll(
+      this.client,
+      this.tableName,
+      keys.map((orderId) => ({ orderId: { S: orderId } })),
+    )) {
+      const { view } = parseItem(item);
+      byId.set(view.orderId, view);
+    }
+    return {
+      views: keys.flatMap((orderId) => byId.get(orderId) ?? []),
+      last: result.LastEvaluatedKey,
+    };
   }
 
   private async read(orderId: string): Promise<StoredView | undefined> {
