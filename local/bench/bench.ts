@@ -85,7 +85,7 @@ const followerNames = runtime.followers.map((f) => f.name);
 const hops = new HopRecorder(followerNames);
 const tracker = new OrderCompletionTracker(runtime.followers, (order: DoneOrder) => {
   latencies.push(order.latencyMs);
-  hops.add(order.latencyMs, order.hops);
+  hops.add(order.latencyMs, order.hops, (order.acceptedAt - started) / 1000);
   outcomes[order.outcome]++;
   commitsOfDone += order.commits;
   siiVerdictCommitsOfDone += order.siiVerdictCommits;
@@ -184,6 +184,7 @@ const stalls = mainThread.stop();
 const callsAfter = counter.snapshot();
 const callsByTableAfter = counter.snapshotByTable();
 const callsByPartAfter = counter.snapshotByPart();
+const slowestCalls = counter.slowest().map((c) => ({ ...c, sentAtSeconds: (c.sentAt - started) / 1000 }));
 clearInterval(checker);
 clearTimeout(deadline);
 
@@ -277,6 +278,7 @@ const result: BenchResult = {
       Object.entries(callsByTable).map(([table, n]) => [table, perOrder(n)]),
     ),
     byPart: callsByPart,
+    slowest: slowestCalls,
   },
   cpu: {
     seconds: usage.cpuSeconds,

@@ -60,6 +60,8 @@ export interface BenchResult {
     callsByOperation: CallsByOperation;
     callsPerOrder: number;
     callsPerOrderByOperation: Record<string, number>;
+    /** The run's slowest calls: an engine stall (LevelDB compaction, a lock) holds every reader back. */
+    slowest: { call: string; ms: number; sentAtSeconds: number }[];
     /** `table operation` → calls per order: which component spends the budget. */
     callsPerOrderByTable: Record<string, number>;
     /**
@@ -192,6 +194,7 @@ export function formatBenchTable(r: BenchResult): string {
       '  last to apply (slowest 1%)',
       slowest.lastToApply.map((f) => `${f.name} ×${f.orders}`).join(', ') || '-',
     );
+    row('  their 202s (s into the run)', slowest.acceptedAtSeconds.map((s) => number(s)).join(', '));
   }
   const { loopDelayMs: loop, gc } = r.mainThread;
   row(
@@ -204,6 +207,13 @@ export function formatBenchTable(r: BenchResult): string {
   );
   for (const [operation, perOrder] of Object.entries(r.dynamodb.callsPerOrderByOperation))
     row(`  ${operation}`, number(perOrder, 2));
+  row(
+    '  slowest (ms, at s into the run)',
+    r.dynamodb.slowest
+      .slice(0, 5)
+      .map((c) => `${c.call} ${whole(c.ms)} @${number(c.sentAtSeconds)}`)
+      .join('; ') || '-',
+  );
   row('  by part, then table (≥ 0.05)', 'whose work: the parts add up to the total');
   for (const part of Object.values(r.dynamodb.byPart)) {
     row(`    ${part.label}`, `${number(part.perOrder, 2)}  ${part.what}`);

@@ -9,8 +9,20 @@ export interface DynamoCallCounter {
   snapshotByTable(): CallsByOperation;
   /** Calls so far, by the part of the budget `partOf` says they belong to, then table and operation. */
   snapshotByPart(): Record<string, CallsByOperation>;
+  /** The slowest calls so far (kept: the 10 slowest), slowest first. */
+  slowest(): SlowCall[];
   remove(): void;
 }
+
+export interface SlowCall {
+  /** `mtd-events PutItem` */
+  call: string;
+  ms: number;
+  /** When it was sent (`performance.now()`). */
+  sentAt: number;
+}
+
+const slowestKept = 10;
 
 const middlewareName = 'mtdBenchCallCounter';
 
@@ -27,8 +39,16 @@ export function countDynamoCalls(
   const counts = new Map<string, number>();
   const byTable = new Map<string, number>();
   const byPart = new Map<string, Map<string, number>>();
+  const slowest: SlowCall[] = [];
+  const timed = (call: string, sentAt: number) => {
+    const ms = performance.now() - sentAt;
+    if (slowest.length === slowestKept && ms <= slowest.at(-1)!.ms) return;
+    slowest.push({ call, ms, sentAt });
+    slowest.sort((a, b) => b.ms - a.ms);
+    if (slowest.length > slowestKept) slowest.pop();
+  };
   client.middlewareStack.add(
-    (next, context) => (args) => {
+    (next, context) => async (args) => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       counts.set(operation, (counts.get(operation) ?? 0) + 1);
       const key = `${tablesOf(args.input as TableInput).join('+') || '(no table)'} ${operation}`;
@@ -37,7 +57,12 @@ export function countDynamoCalls(
       const ofPart = byPart.get(part) ?? new Map<string, number>();
       ofPart.set(key, (ofPart.get(key) ?? 0) + 1);
       byPart.set(part, ofPart);
-      return next(args);
+      const sentAt = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        timed(key, sentAt);
+      }
     },
     { step: 'initialize', name: middlewareName, override: true },
   );
@@ -46,6 +71,7 @@ export function countDynamoCalls(
     snapshotByTable: () => Object.fromEntries(byTable),
     snapshotByPart: () =>
       Object.fromEntries([...byPart].map(([part, calls]) => [part, Object.fromEntries(calls)])),
+    slowest: () => slowest.map((c) => ({ ...c })),
     remove: () => {
       client.middlewareStack.remove(middlewareName);
     },

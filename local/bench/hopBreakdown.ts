@@ -12,6 +12,8 @@ export interface HopBand {
   applied: { name: string; ms: number }[];
   /** How often each follower was among the last to pass the order's last commit, most first. */
   lastToApply: { name: string; orders: number }[];
+  /** When their 202s came, in seconds into the run, earliest first: warm-up, one stall, or spread. */
+  acceptedAtSeconds: number[];
 }
 
 export interface HopBreakdown {
@@ -27,10 +29,13 @@ export interface HopBreakdown {
 export class HopRecorder {
   private readonly rows: Float64Array[] = [];
   private readonly last: number[] = [];
+  private readonly acceptedAt: number[] = [];
 
   constructor(private readonly followers: readonly string[]) {}
 
-  add(latencyMs: number, hops: OrderHops): void {
+  /** `acceptedAtSeconds`: the order's 202, in seconds into the run. */
+  add(latencyMs: number, hops: OrderHops, acceptedAtSeconds: number): void {
+    this.acceptedAt.push(acceptedAtSeconds);
     this.rows.push(Float64Array.from([latencyMs, ...hops.committed, hops.viewEnded, ...hops.applied]));
     this.last.push(hops.lastToApply.reduce((mask, i) => mask | (1 << i), 0));
   }
@@ -69,6 +74,7 @@ export class HopRecorder {
       ],
       applied: this.followers.map((name, f) => ({ name, ms: column(2 + events + f) })),
       lastToApply: counts.filter((c) => c.orders > 0).sort((a, b) => b.orders - a.orders),
+      acceptedAtSeconds: indexes.map((i) => this.acceptedAt[i]!).sort((a, b) => a - b),
     };
   }
 }

@@ -61,6 +61,8 @@ export interface OrderHops {
 export interface DoneOrder {
   orderId: string;
   outcome: Outcome;
+  /** When the 202 was seen (the time `accepted` was given). */
+  acceptedAt: number;
   /** From the 202 to every subscription having applied the order's last event. */
   latencyMs: number;
   commits: number;
@@ -209,6 +211,7 @@ export class OrderCompletionTracker {
     this.onDone({
       orderId,
       outcome: order.outcome!,
+      acceptedAt: order.acceptedAt!,
       latencyMs: Math.max(0, at - order.acceptedAt!),
       commits: order.commits,
       siiVerdictCommits: order.siiVerdictCommits,
