@@ -11,8 +11,9 @@ export interface LedgerWriterOptions {
   /** Longest idle wait when caught up; appends wake the writer at once (`poke`). */
   pollMs?: number;
   /**
-   * After appending a page that was not full, wait this long before reading the next, so that under
-   * load a page gathers many commits (one PutItem each) instead of one per append.
+   * How long a page that is not full may wait for more commits, from the first read that found it
+   * (default 100 ms), so that a page gathers many commits (one PutItem each) instead of one per
+   * append. Counted from that read, not from the last append: a commit waits at most this long.
    */
   gatherMs?: number;
   /** A signed checkpoint at most this often, when the tree grew (one PutItem each). */
@@ -43,12 +44,14 @@ export class LedgerWriter {
   private readonly pollMs: number;
   private readonly checkpointEveryMs: number;
   private readonly gatherMs: number;
+  /** When the page now gathering commits was first read (clock ms); undefined: none is. */
+  private gatheringSince: number | undefined;
 
   constructor(private readonly options: LedgerWriterOptions) {
     this.pageSize = options.pageSize ?? 500;
     this.pollMs = options.pollMs ?? 2_000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
-    this.gatherMs = options.gatherMs ?? 200;
+    this.gatherMs = options.gatherMs ?? 100;
   }
 
   /** The feed position up to which every commit is in the ledger. */
@@ -77,25 +80,32 @@ export class LedgerWriter {
   private async run(): Promise<void> {
     while (this.running) {
       let worked = false;
-      let full = false;
+      let untilGathered: number | undefined;
       try {
         const page = await this.options.reader.readFeed(this.positionValue, { limit: this.pageSize });
-        if (page.commits.length > 0) {
+        const now = this.options.clock.now().getTime();
+        if (page.commits.length > 0 && page.commits.length < this.pageSize && this.gatherMs > 0) {
+          this.gatheringSince ??= now;
+          const left = this.gatheringSince + this.gatherMs - now;
+          if (left > 0) untilGathered = left;
+        }
+        if (page.commits.length > 0 && untilGathered === undefined) {
+          this.gatheringSince = undefined;
           const { appended } = await this.options.ledger.appendCommits(page.commits);
           this.handled += appended;
           this.positionValue = page.position;
           worked = true;
-          full = page.commits.length >= this.pageSize;
         }
-        this.caughtUp = !worked;
+        this.caughtUp = !worked && untilGathered === undefined;
         if (this.options.clock.now().getTime() - this.lastCheckpointAt >= this.checkpointEveryMs)
           await this.checkpoint();
       } catch (error) {
         this.caughtUp = false;
         this.options.onError?.(error);
       }
-      if (!worked && this.running) await this.idle(this.pollMs);
-      else if (!full && this.running) await new Promise((r) => setTimeout(r, this.gatherMs));
+      // Appends wake it (poke): a gathering page is read again with what came, until it fills or ends.
+      if (!worked && this.running)
+        await this.idle(Math.max(1, Math.min(this.pollMs, untilGathered ?? this.pollMs)));
     }
   }
 
