@@ -268,11 +268,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           failureRate: options.taxAuthority?.failureRate ?? 0,
           latencyMs: options.taxAuthority?.latencyMs ?? { min: 5, max: 30 },
         });
-  // In the background: start-up continues while the schemas load.
-  if (options.warmUp)
-    simulator
-      ?.warmUp()
-      .catch((error) => log(`tax-authority simulator: schemas: ${(error as Error).message}`));
+  // In the background while start-up goes on; awaited before the runtime says it is ready.
+  const warming: Promise<unknown>[] = [];
+  if (options.warmUp && simulator)
+    warming.push(
+      simulator
+        .warmUp()
+        .catch((error) => log(`tax-authority simulator: schemas: ${(error as Error).message}`)),
+    );
   const taxAuthorityUrl =
     options.taxAuthority && 'url' in options.taxAuthority ? options.taxAuthority.url : simulator!.url;
 
@@ -293,7 +296,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const outboxSender = outboxEmailSender({ dir: outbox });
   const email = options.wrapEmail?.(outboxSender) ?? outboxSender;
   const pdf = workerPdfRenderer();
-  if (options.warmUp) pdf.warmUp();
+  if (options.warmUp) warming.push(pdf.warmUp());
   const notification = createNotification({
     store: storeFor(Sources.notification),
     clock,
@@ -515,6 +518,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       );
   }
 
+  await Promise.all(warming);
   writeFileSync(
     join(dataDir, 'runtime.json'),
     `${JSON.stringify({ url, pid: process.pid, inbox, outbox }, null, 2)}\n`,

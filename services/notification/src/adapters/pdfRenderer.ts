@@ -13,9 +13,10 @@ export interface DtePdfRenderer {
   threads(): number[];
   /**
    * Gets ready now rather than with the first render (a worker starts its thread and loads the
-   * renderer: seconds on a busy machine, which the first orders would otherwise wait out).
+   * renderer: seconds on a busy machine, which the first orders would otherwise wait out); resolves
+   * when it is.
    */
-  warmUp(): void;
+  warmUp(): Promise<void>;
 }
 
 /** The PDF could not be rendered (a bug or a worker that died): the delivery is retried. */
@@ -28,7 +29,12 @@ export class PdfRenderFailedError extends Error {
  * the event loop; the bundle carries the renderer, not a worker file.
  */
 export function inlinePdfRenderer(): DtePdfRenderer {
-  return { render: (dte) => renderDtePdf(dte), close: async () => {}, threads: () => [], warmUp: () => {} };
+  return {
+    render: (dte) => renderDtePdf(dte),
+    close: async () => {},
+    threads: () => [],
+    warmUp: async () => {},
+  };
 }
 
 interface Job {
@@ -44,26 +50,39 @@ interface Job {
  */
 export function workerPdfRenderer(options: { threads?: number } = {}): DtePdfRenderer {
   const size = Math.max(1, options.threads ?? 1);
-  const workers: { worker: Worker; pending: Map<number, Job>; thread?: number }[] = [];
+  const workers: { worker: Worker; pending: Map<number, Job>; thread?: number; ready: Promise<void> }[] = [];
   let nextId = 1;
   let turn = 0;
 
   function spawn(): (typeof workers)[number] {
     const worker = new Worker(new URL('../pdf/pdfWorker.mjs', import.meta.url));
     worker.unref();
-    const slot: (typeof workers)[number] = { worker, pending: new Map<number, Job>() };
-    worker.on('message', (message: { id: number; pdf?: Uint8Array; error?: string; thread?: number }) => {
-      if (message.thread !== undefined) {
-        slot.thread = message.thread;
-        return;
-      }
-      const job = slot.pending.get(message.id);
-      if (!job) return;
-      slot.pending.delete(message.id);
-      if (message.pdf) job.resolve(new Uint8Array(message.pdf));
-      else job.reject(new PdfRenderFailedError(`the PDF renderer failed: ${message.error ?? 'no PDF'}`));
+    let loaded: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      loaded = resolve;
     });
+    const slot: (typeof workers)[number] = { worker, pending: new Map<number, Job>(), ready };
+    worker.on(
+      'message',
+      (message: { id: number; pdf?: Uint8Array; error?: string; thread?: number; ready?: true }) => {
+        if (message.ready) {
+          loaded();
+          return;
+        }
+        if (message.thread !== undefined) {
+          slot.thread = message.thread;
+          return;
+        }
+        const job = slot.pending.get(message.id);
+        if (!job) return;
+        slot.pending.delete(message.id);
+        if (message.pdf) job.resolve(new Uint8Array(message.pdf));
+        else job.reject(new PdfRenderFailedError(`the PDF renderer failed: ${message.error ?? 'no PDF'}`));
+      },
+    );
     const fail = (error: Error) => {
+      // A worker that died while loading is not waited for: its jobs fail, the next render spawns another.
+      loaded();
       for (const job of slot.pending.values())
         job.reject(new PdfRenderFailedError(`the PDF worker died: ${error.message}`, { cause: error }));
       slot.pending.clear();
@@ -80,7 +99,10 @@ export function workerPdfRenderer(options: { threads?: number } = {}): DtePdfRen
   };
 
   return {
-    warmUp: startWorkers,
+    async warmUp() {
+      startWorkers();
+      await Promise.all(workers.map((slot) => slot.ready));
+    },
     render(dte) {
       startWorkers();
       const slot = workers[turn++ % workers.length]!;

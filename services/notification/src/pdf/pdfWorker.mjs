@@ -14,6 +14,8 @@ try {
 
 register();
 const { renderDtePdf } = await import('./renderDtePdf.ts');
+// Loaded: a renderer that was warmed up is ready (DtePdfRenderer.warmUp).
+parentPort.postMessage({ ready: true });
 
 parentPort.on('message', async ({ id, dte }) => {
   try {
