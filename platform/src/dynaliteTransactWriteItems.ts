@@ -178,14 +178,23 @@ export async function transactWriteItems(store: DynaliteStore, data: unknown): P
     });
     if (reasons.some((reason) => reason.Code !== 'None')) throw transactionCanceled(reasons);
 
-    // The same steps, in the same order, as dynalite's PutItem and DeleteItem once their condition held.
-    for (const [i, action] of planned.entries()) {
-      if (action.kind === 'ConditionCheck') continue;
-      const newItem = action.kind === 'Put' ? (action.request.Item as DynaliteItem) : null;
-      await callback<void>((cb) => engineDb.updateIndexes(store, action.table, existing[i], newItem, cb));
-      if (newItem) await callback<void>((cb) => action.itemDb.put(action.key, newItem, cb));
-      else await callback<void>((cb) => action.itemDb.del(action.key, cb));
-    }
+    // For each item, the same steps in the same order as dynalite's PutItem and DeleteItem once their
+    // condition held; the items at once. They are distinct and all locked, so nothing else sees one
+    // half-written, and their index entries are keyed by the item: the writes do not touch each other.
+    // One after another, a page of views was ~3 LevelDB round trips per view, each also waiting its
+    // turn of a busy event loop: seconds for one call (docs/decisions.md).
+    const written = await Promise.allSettled(
+      planned.map(async (action, i) => {
+        if (action.kind === 'ConditionCheck') return;
+        const newItem = action.kind === 'Put' ? (action.request.Item as DynaliteItem) : null;
+        await callback<void>((cb) => engineDb.updateIndexes(store, action.table, existing[i], newItem, cb));
+        if (newItem) await callback<void>((cb) => action.itemDb.put(action.key, newItem, cb));
+        else await callback<void>((cb) => action.itemDb.del(action.key, cb));
+      }),
+    );
+    // Every write has settled before the locks go (finally): a failure is thrown only then.
+    const failed = written.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     return {};
   } finally {
     for (const release of releases) release();
