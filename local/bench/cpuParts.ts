@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { signingCpuPart } from '@mtd/dte';
 import { cpuTally, threadCpuSeconds } from '@mtd/platform';
 import { taxAuthorityCpuPart } from '../src/taxAuthoritySimulator';
@@ -43,6 +44,15 @@ export interface CpuByPart {
   unmeasured?: string;
 }
 
+/** The ids of the process's threads (Linux), none elsewhere. */
+function threadsOfProcess(): number[] {
+  try {
+    return readdirSync('/proc/self/task').map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Starts measuring the CPU by part for one window: the PDF renderer's threads are read directly
  * (sampled every second too, so a worker that is replaced keeps what it spent), the main thread's
@@ -52,24 +62,30 @@ export function startCpuParts(pdfThreads: () => number[]): { stop(totalSeconds: 
   const tallyBefore = cpuTally();
   const mainBefore = threadCpuSeconds();
   const pdf = new Map<number, { first: number; last: number }>();
-  // A renderer thread seen for the first time began within the window (they start with the first
-  // PDF): all its CPU is the window's. Those alive now count from now.
-  const sample = (startedBefore: boolean) => {
+  // Every thread's CPU as the window opens: a renderer thread named later (a worker reports its id
+  // once started, possibly after this) counts from here if it was already running, from zero if it
+  // started within the window.
+  const atStart = new Map<number, number>();
+  for (const thread of threadsOfProcess()) {
+    const seconds = threadCpuSeconds(thread);
+    if (seconds !== undefined) atStart.set(thread, seconds);
+  }
+  const sample = () => {
     for (const thread of pdfThreads()) {
       const seconds = threadCpuSeconds(thread);
       if (seconds === undefined) continue;
       const known = pdf.get(thread);
       if (known) known.last = seconds;
-      else pdf.set(thread, { first: startedBefore ? seconds : 0, last: seconds });
+      else pdf.set(thread, { first: atStart.get(thread) ?? 0, last: seconds });
     }
   };
-  sample(true);
-  const sampler = setInterval(() => sample(false), 1000);
+  sample();
+  const sampler = setInterval(sample, 1000);
   sampler.unref();
   return {
     stop(totalSeconds) {
       clearInterval(sampler);
-      sample(false);
+      sample();
       const tallyAfter = cpuTally();
       const tallied = (part: string) => (tallyAfter[part] ?? 0) - (tallyBefore[part] ?? 0);
       const pdfWorker = [...pdf.values()].reduce((sum, { first, last }) => sum + (last - first), 0);

@@ -44,6 +44,29 @@ describe('CPU by part', () => {
     );
   });
 
+  it('leaves out what a renderer thread spent before the window, though it names itself only later', async () => {
+    const worker = new Worker(
+      `let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i * 7) % 1000003;
+       const { parentPort } = require('node:worker_threads');
+       parentPort.postMessage('busy');
+       parentPort.once('message', () => parentPort.postMessage(require('node:fs').readlinkSync('/proc/thread-self')));
+       setInterval(() => {}, 1000);`,
+      { eval: true },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
+    const threads: number[] = [];
+    const window = startCpuParts(() => threads);
+    worker.postMessage('who are you');
+    threads.push(
+      Number((await new Promise<string>((resolve) => worker.once('message', resolve))).split('/').pop()),
+    );
+    const spentBefore = threadCpuSeconds(threads[0]!)!;
+    const parts = window.stop(10);
+    await worker.terminate();
+    expect(spentBefore).toBeGreaterThan(0);
+    expect(parts.seconds.pdfWorker).toBeLessThan(spentBefore / 2);
+  });
+
   it('derives the choreography-alone limit from the CPU shares and m without the verdict', () => {
     expect(
       choreographyAloneLimit({
