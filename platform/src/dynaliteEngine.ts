@@ -330,15 +330,15 @@ function respond(statusCode: number, payload: unknown): { response: EngineRespon
 /**
  * LevelDB's options for a store on disk (classic-level passes them to LevelDB; dynalite opens with
  * the defaults). Measured on `npm run bench:rebuild` (100k events, 2 busy cores):
- * - `maxOpenFiles` 50 instead of 1,000: LevelDB maps each table file it has open (up to 1,000 on
- *   64-bit), and a rebuild reads the whole store, so mapped table files reached ~175 MB of RSS
- *   (~90 MB at 100 files, ~65 MB at 50). Fewer open files means reopening a table (its index
- *   block) now and then, which cost nothing measurable here.
+ * - `maxOpenFiles` 74 instead of 1,000: LevelDB maps each table file it keeps open, and a rebuild
+ *   reads the whole store, so mapped table files reached ~175 MB of RSS (~80 MB at 100 files,
+ *   ~65 MB at 74). 74 is LevelDB's floor (it clips lower values: 64 table files and 10 others).
+ *   Reopening a table now and then (its index block) cost nothing measurable here.
  * - `writeBufferSize` 16 MB instead of 4 MB: fewer, larger level-0 files, so less compaction
  *   (LevelDB's threads: 25.7 -> ~20 CPU-s). The memtable and the one being flushed cost up to
- *   32 MB of RSS; 32 MB buffers gained little more and cost twice that.
+ *   32 MB of RSS; 32 MB buffers gained little more and cost twice that, 8 MB cost ~4 CPU-s more.
  */
-const levelOptions = { maxOpenFiles: 50, writeBufferSize: 16 * 2 ** 20 };
+const levelOptions = { maxOpenFiles: 74, writeBufferSize: 16 * 2 ** 20 };
 
 /** A DynamoDB engine (dynalite) in this process, and the request handler its clients use. */
 export interface DynaliteEngine {

@@ -80,15 +80,22 @@ const maxBatchWriteRounds = 10;
 /**
  * Writes `requests` with BatchWriteItems of 25 (DynamoDB's limit), sending again, after a backoff,
  * what DynamoDB left unprocessed (throttling) until all are written. Requests must touch distinct
- * keys (BatchWriteItem refuses duplicates). Not atomic: a failure can leave earlier chunks written.
+ * keys (BatchWriteItem refuses duplicates). Not atomic: a failure can leave other chunks written.
+ *
+ * `inFlight` chunks are sent at a time (default 1). More overlaps the calls: on the embedded engine
+ * their LevelDB reads and writes go in one group per event-loop turn instead of one per call, and the
+ * thread that waits on LevelDB does the next call's work meanwhile; the calls are the same ones.
  */
 export async function batchWriteAll(
   client: DynamoDBClient,
   tableName: string,
   requests: WriteRequest[],
+  options: { inFlight?: number } = {},
 ): Promise<void> {
-  for (let i = 0; i < requests.length; i += 25) {
-    let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  const writeChunk = async (chunk: WriteRequest[]) => {
+    let pending: WriteRequest[] | undefined = chunk;
     for (let round = 1; pending && pending.length > 0; round++) {
       if (round > maxBatchWriteRounds)
         throw new Error(
@@ -100,5 +107,10 @@ export async function batchWriteAll(
       );
       pending = result.UnprocessedItems?.[tableName];
     }
-  }
+  };
+  let next = 0;
+  const lane = async () => {
+    while (next < chunks.length) await writeChunk(chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.inFlight ?? 1) }, lane));
 }

@@ -51,6 +51,8 @@ interface HeldView {
 type CachedView = StoredView | HeldView;
 
 const maxWriteAttempts = 25;
+/** BatchWriteItems sent at a time when a sole writer writes the views it held (see batchWriteAll). */
+const writesInFlight = 4;
 /** TransactWriteItems takes at most 100 actions and 4 MB; stay under both. */
 const maxTransactItems = 100;
 const maxTransactBytes = 3_500_000;
@@ -121,9 +123,10 @@ export class DynamoOrderViews {
    *
    * `soleWriter`: nothing else writes this table meanwhile (a rebuild's first pass into its new
    * tables), so the cache is the truth: a folded view stays in the cache unwritten and is written
-   * (unconditioned, 25 per BatchWriteItem) when it leaves the cache or at {@link flush}. An order
-   * whose events lie within the cache's span of the feed is written once, however many pages carry
-   * them. The results are the views written by this call. Call `flush` before any conditioned
+   * (unconditioned, 25 per BatchWriteItem) when it leaves the cache or at {@link flush}, or at once
+   * when its order is completed or rejected (so the views held are the orders in flight). An order
+   * in flight within the cache's span of the feed is written once, however many pages carry its
+   * events. The results are the views written by this call. Call `flush` before any conditioned
    * `applyAll` and before the tables are read.
    */
   async applyAll(
@@ -189,6 +192,7 @@ export class DynamoOrderViews {
   ): Promise<ApplyResult[]> {
     this.limit = this.heldViews;
     const loaded = await this.load([...folds.keys()]);
+    const finished: HeldView[] = [];
     for (const [orderId, fold] of folds) {
       const stored = loaded.get(orderId) ?? undefined;
       const next = fold(stored?.view);
@@ -200,10 +204,19 @@ export class DynamoOrderViews {
           : (stored?.revision ?? 0) + 1;
       // Left the cache earlier in this call: its newer view goes back in, unwritten.
       this.evicted.delete(orderId);
-      this.unwritten.add(orderId);
-      this.remember(orderId, { item: viewItem(next, revision - 1), revision });
+      const held = { item: viewItem(next, revision - 1), revision };
+      if (terminalStages.includes(next.stage)) {
+        // A completed or rejected order seldom hears more: its view is written now and leaves the
+        // held ones, so they are the orders in flight (should an event come, it is read back).
+        this.unwritten.delete(orderId);
+        this.cache.delete(orderId);
+        finished.push(held);
+      } else {
+        this.unwritten.add(orderId);
+        this.remember(orderId, held);
+      }
     }
-    const leaving = [...this.evicted.values()];
+    const leaving = [...this.evicted.values(), ...finished];
     this.evicted.clear();
     return this.writeUnconditioned(leaving);
   }
@@ -232,8 +245,16 @@ export class DynamoOrderViews {
       this.client,
       this.tableName,
       views.map((w) => ({ PutRequest: { Item: w.item } })),
+      { inFlight: writesInFlight },
     );
-    return views.map((w) => ({ view: parseItem(w.item).view, changed: true }));
+    // Parsed when asked for, one at a time: a flush writes every held view (20,000 in the soak
+    // store), and parsing them all up front would hold them all parsed at once (~7 KB each).
+    return views.map(({ item }) => ({
+      changed: true,
+      get view() {
+        return parseItem(item).view;
+      },
+    }));
   }
 
   private async writeChunk(chunk: { item: Record<string, AttributeValue>; expected: number | undefined }[]) {

@@ -146,25 +146,40 @@ describe('projectOrderOnEvent on dynalite', () => {
       heldViews: 3,
       onOrderChanged: (view) => written.push(view.orderId),
     });
-    // 8 orders, shuffled and duplicated across pages of 5: more orders than the cache holds, so some
-    // leave it (written) and come back (read again) before their last event.
+    // 8 orders in flight (each without its last event, the email that completes it), shuffled and
+    // duplicated across pages of 5: more orders than the cache holds, so some leave it (written)
+    // and come back (read again).
     const histories = Array.from({ length: 8 }, (_, i) => historyOf(`PO-H${i}`));
-    const delivered = shuffledWithDuplicates(histories.flat(), seededRandom(7));
+    const inFlight = histories.map((history) => history.slice(0, -1));
+    const delivered = shuffledWithDuplicates(inFlight.flat(), seededRandom(7));
     for (let i = 0; i < delivered.length; i += 5)
       await rebuilt.rebuildOrderOnEvent.handlePage(delivered.slice(i, i + 5), context);
     expect(written.length).toBeGreaterThan(0);
     const behind = [];
-    for (const history of histories) {
-      const stored = await rebuilt.queries.getOrder(history[0]!.data.orderId);
-      if (JSON.stringify(stored) !== JSON.stringify(foldAll(history))) behind.push(stored);
+    for (const events of inFlight) {
+      const stored = await rebuilt.queries.getOrder(events[0]!.data.orderId);
+      if (JSON.stringify(stored) !== JSON.stringify(foldAll(events))) behind.push(stored);
     }
     // The orders still in the cache: not written yet, or written as they stood when they left it.
     expect(behind.length).toBeGreaterThan(0);
     expect(behind.length).toBeLessThanOrEqual(3);
     await rebuilt.rebuildOrderOnEvent.flush();
+    for (const events of inFlight) {
+      const orderId = events[0]!.data.orderId;
+      expect(await rebuilt.queries.getOrder(orderId), orderId).toEqual(foldAll(events));
+    }
+    // The last events complete the orders: a completed order's view is written at once, no flush.
+    written.length = 0;
+    await rebuilt.rebuildOrderOnEvent.handlePage(
+      histories.map((history) => history.at(-1)!),
+      context,
+    );
+    expect(written.sort()).toEqual(histories.map((h) => h[0]!.data.orderId).sort());
     for (const history of histories) {
       const orderId = history[0]!.data.orderId;
-      expect(await rebuilt.queries.getOrder(orderId), orderId).toEqual(foldAll(history));
+      const stored = await rebuilt.queries.getOrder(orderId);
+      expect(stored?.stage, orderId).toBe('completed');
+      expect(stored, orderId).toEqual(foldAll(history));
     }
     // A view still held cannot be written as one writer among others until it is flushed.
     await rebuilt.rebuildOrderOnEvent.handlePage([histories[0]![0]!], context);
