@@ -14,6 +14,15 @@ try {
 
 register();
 const { renderDtePdf } = await import('./renderDtePdf.ts');
+// One render of the catalogue's example before saying ready: a cold thread's first render (compiling
+// the renderer, setting up the fonts and the barcode encoder) took ~7 times the next one's, and would
+// otherwise be the first order's. A failure here only leaves the thread cold.
+try {
+  const { DteIssuedV2 } = await import('@mtd/contracts');
+  await renderDtePdf(DteIssuedV2.example);
+} catch {
+  // Rendering real documents reports its own errors.
+}
 // Loaded: a renderer that was warmed up is ready (DtePdfRenderer.warmUp).
 parentPort.postMessage({ ready: true });
 
