@@ -51,6 +51,11 @@ export interface BenchResult {
   };
   /** From the 202 to every subscription (audit included) having applied the order's last event. */
   latencyMs: LatencySummary;
+  /**
+   * The same for the orders whose 202 came after the run's first `afterSeconds`: the first orders
+   * also pay the process's first uses (JIT, first signature, first token); shown beside, not instead.
+   */
+  latencyAfterWarmUpMs: LatencySummary & { afterSeconds: number };
   /** Where the time went, for typical orders (p45–p55) and the slowest 1%. */
   hops: HopBreakdown;
   /** Event-loop delay and GC pauses of the main thread over the run. */
@@ -178,6 +183,11 @@ export function formatBenchTable(r: BenchResult): string {
   row('  p95', ms(r.latencyMs.p95));
   row('  p99', ms(r.latencyMs.p99));
   row('  max', ms(r.latencyMs.max));
+  const steady = r.latencyAfterWarmUpMs;
+  row(
+    `  202 after the first ${steady.afterSeconds} s`,
+    `p50 ${ms(steady.p50)}, p95 ${ms(steady.p95)}, p99 ${ms(steady.p99)}, max ${ms(steady.max)} (${whole(steady.count)} orders)`,
+  );
   const [typical, slowest] = r.hops.bands;
   if (typical && slowest) {
     const signed = (n: number) => (Number.isNaN(n) ? '-' : `${n >= 0 ? '+' : ''}${whole(n)} ms`);
