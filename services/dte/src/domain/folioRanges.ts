@@ -19,6 +19,16 @@ export function nextAuthorizedFolio(ranges: readonly FolioRange[], last: number)
   return next;
 }
 
+/** Up to `count` authorised folios just below `folio`, lowest first. */
+export function authorizedFoliosBelow(ranges: readonly FolioRange[], folio: number, count: number): number[] {
+  const below = new Set<number>();
+  const highestFirst = [...ranges].sort((a, b) => b.to - a.to);
+  for (const { from, to } of highestFirst) {
+    for (let f = Math.min(to, folio - 1); f >= from && below.size < count; f--) below.add(f);
+  }
+  return [...below].sort((a, b) => a - b).slice(-count);
+}
+
 /** How many authorised folios are left after `folio` (the one just taken). */
 export function foliosLeftAfter(ranges: readonly FolioRange[], folio: number): number {
   return ranges.reduce(
