@@ -72,9 +72,11 @@ describe('SubscriptionRunner replay, validation and redrive', () => {
     expect(deliveries.every(([, c]) => c.replayName === 'r-all' && c.attempt === 1)).toBe(true);
 
     deliveries.length = 0;
+    // From just before REPLAY-2's append to 1 ms before REPLAY-5's: each append is stamped between
+    // the instant taken before it and the next one (5 ms apart at least), however slow the append.
     const some = await runner.replay({
       from: appendedAt[2]!,
-      to: new Date(appendedAt[4]!.getTime() + 1),
+      to: new Date(appendedAt[5]!.getTime() - 1),
       replayName: 'r-some',
       pattern: { detail: { data: { orderId: [{ 'anything-but': 'REPLAY-3' }] } } },
     });
