@@ -91,6 +91,22 @@ describe('outboxEmailSender', () => {
     expect((await readdir(nested)).sort()).toEqual(['PO-1-A.eml', 'PO-2-B.eml']);
   });
 
+  it('makes the outbox again when it is removed while the sender runs', async () => {
+    const nested = join(dir, 'outbox');
+    const sender = outboxEmailSender({ dir: nested, clock });
+    await sender.send(aMessage({ idempotencyKey: 'PO-1-A' }));
+    await rm(nested, { recursive: true });
+    await Promise.all(['PO-2-B', 'PO-3-C'].map((key) => sender.send(aMessage({ idempotencyKey: key }))));
+    expect((await readdir(nested)).sort()).toEqual(['PO-2-B.eml', 'PO-3-C.eml']);
+  });
+
+  it('writes every one of many concurrent emails', async () => {
+    const sender = outboxEmailSender({ dir, clock });
+    const keys = Array.from({ length: 40 }, (_, i) => `PO-${i}-K`);
+    await Promise.all(keys.map((key) => sender.send(aMessage({ idempotencyKey: key }))));
+    expect((await readdir(dir)).sort()).toEqual(keys.map((key) => `${key}.eml`).sort());
+  });
+
   it('refuses a key that is not a safe file name, permanently, writing nothing', async () => {
     const send = outboxEmailSender({ dir, clock }).send(aMessage({ idempotencyKey: '../escape' }));
     await expect(send).rejects.toBeInstanceOf(EmailSendFailedError);

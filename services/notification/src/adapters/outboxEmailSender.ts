@@ -16,21 +16,43 @@ import {
  * RFC 5322 message (multipart/alternative text + HTML, UTF-8, inside multipart/mixed with its
  * attachments when it has any) any mail client opens.
  *
- * The file is written to a temporary name, fsynced and renamed into place, so a reader never sees a
- * half-written `.eml` and a `kill -9` leaves either the whole message or none. A redelivery (same key)
+ * The file is written to a temporary name, fsynced and renamed into place, and the directory is
+ * fsynced before `send` returns, so a reader never sees a half-written `.eml`, a `kill -9` leaves
+ * either the whole message or none, and a sent message survives a power cut. A redelivery (same key)
  * replaces the same file: one `.eml` per email however often it is sent. The message id returned is
  * the file name.
  */
 export function outboxEmailSender(options: { dir: string; clock?: Clock }): EmailSender {
   const { dir, clock = systemClock } = options;
+  // Each is a trip to libuv's pool, which the embedded engine's LevelDB shares; under load a send
+  // waited its turn for each (docs/decisions.md). The folder is made once (again if it is removed),
+  // and concurrent sends share a directory fsync that started after their renames.
+  let made: Promise<unknown> | undefined;
+  const makeDirectory = () => {
+    made ??= mkdir(dir, { recursive: true }).catch((error) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
+  const syncDirectory = sharedRuns(() => syncDirectoryEntry(dir));
   return {
     async send(message: EmailMessage) {
       assertIdempotencyKey(message.idempotencyKey);
       const fileName = `${message.idempotencyKey}.eml`;
       try {
         const raw = await composeEml(message, clock.now());
-        await mkdir(dir, { recursive: true });
-        await writeAtomically(dir, fileName, raw);
+        await makeDirectory();
+        try {
+          await writeAtomically(dir, fileName, raw);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          // The outbox was removed while the runtime ran: made again, once.
+          made = undefined;
+          await makeDirectory();
+          await writeAtomically(dir, fileName, raw);
+        }
+        await syncDirectory();
       } catch (error) {
         // A full or read-only disk may clear up; the runner retries and dead-letters if it does not.
         throw new EmailSendFailedError(`could not write ${fileName} to the outbox ${dir}`, {
@@ -88,11 +110,43 @@ async function writeAtomically(dir: string, fileName: string, content: Buffer): 
     await rm(temporary, { force: true });
     throw error;
   }
-  // The rename is durable only once the directory entry is on disk.
+}
+
+/** The rename is durable only once the directory entry is on disk. */
+async function syncDirectoryEntry(dir: string): Promise<void> {
   const directory = await open(dir, 'r');
   try {
     await directory.sync();
   } finally {
     await directory.close();
   }
+}
+
+/**
+ * `work` for each caller, shared: a caller waits for a run that started after it called (the one
+ * under way may have started before its rename), and every caller that arrives while a run is
+ * under way shares the next one. So a directory fsync covers every rename done before it began.
+ */
+function sharedRuns(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = () => {
+    const run = work().finally(() => {
+      if (running === run) running = undefined;
+    });
+    running = run;
+    return run;
+  };
+  return () => {
+    if (next) return next;
+    if (!running) return start();
+    const queued = running
+      .catch(() => {})
+      .then(() => {
+        next = undefined;
+        return start();
+      });
+    next = queued;
+    return queued;
+  };
 }
