@@ -7,12 +7,12 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CustomerNotifiedV1, Streams } from '@mtd/contracts';
+import { Streams } from '@mtd/contracts';
 import { localFeedShards, orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
 import { dayOf } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEvents, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
+import { allEvents, postOrder, startTestRuntime, takeOrdersToNotified } from './harness';
 
 type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
 
@@ -39,17 +39,7 @@ describe('a data folder written before the feed index was sharded', () => {
   beforeAll(async () => {
     // A folder with history: orders taken, issued and notified by a runtime, then stopped.
     const first = await startTestRuntime({ dataDir, inMemory: false });
-    for (const order of orders)
-      expect((await postOrder(first.url, orderXml(order), 'application/xml')).status).toBe(202);
-    await eventually(
-      'every order notified',
-      () => allEvents(first.reader),
-      (events) =>
-        orders.every((o) =>
-          events.some((e) => e.type === CustomerNotifiedV1.detailType && e.data.orderId === o.orderId),
-        ),
-    );
-    await eventually('every subscription to catch up', () => caughtUp(first.url), Boolean);
+    await takeOrdersToNotified(first, orders);
     await first.cleanup();
 
     // Put it back into the old layout: each commit in its day's one partition, days unmarked.

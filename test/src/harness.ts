@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MtdEvent } from '@mtd/contracts';
-import { type Runtime, type RuntimeOptions, startRuntime } from '@mtd/local';
+import { CustomerNotifiedV1, type MtdEvent, type PurchaseOrder } from '@mtd/contracts';
+import { orderXml, type Runtime, type RuntimeOptions, startRuntime } from '@mtd/local';
 import { type EventStoreReader, isPageHandler, type SubscriptionHandler } from '@mtd/platform';
+import { expect } from 'vitest';
 
 /** Polls until `condition` holds, failing with `what` at the deadline. Never a fixed sleep. */
 export async function eventually<T>(
@@ -115,6 +116,27 @@ export async function postOrder(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${url}/orders`, { method: 'POST', body, headers: orderHeaders(type) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * Gives the runtime history: posts each order as XML, then waits until every one is notified and every
+ * subscription has caught up (a folder left like this is what an upgrade test starts from).
+ */
+export async function takeOrdersToNotified(
+  runtime: { url: string; reader: EventStoreReader },
+  orders: PurchaseOrder[],
+): Promise<void> {
+  for (const order of orders)
+    expect((await postOrder(runtime.url, orderXml(order), 'application/xml')).status).toBe(202);
+  await eventually(
+    'every order notified',
+    () => allEvents(runtime.reader),
+    (events) =>
+      orders.every((o) =>
+        events.some((e) => e.type === CustomerNotifiedV1.detailType && e.data.orderId === o.orderId),
+      ),
+  );
+  await eventually('every subscription to catch up', () => caughtUp(runtime.url), Boolean);
 }
 
 /** True when every subscription of the runtime at `url` found nothing new on two polls in a row. */

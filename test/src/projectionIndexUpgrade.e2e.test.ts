@@ -8,8 +8,7 @@ import {
   ScanCommand,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
-import { CustomerNotifiedV1 } from '@mtd/contracts';
-import { orderXml, sampleOrder, seededRandom, tableNames } from '@mtd/local';
+import { sampleOrder, seededRandom, tableNames } from '@mtd/local';
 import { ensureTables } from '@mtd/platform';
 import { startDynalite } from '@mtd/platform/dynalite';
 import {
@@ -20,7 +19,7 @@ import {
   projectionTables,
 } from '@mtd/projection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEvents, caughtUp, eventually, postOrder, startTestRuntime } from './harness';
+import { startTestRuntime, takeOrdersToNotified } from './harness';
 
 type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
 
@@ -36,17 +35,7 @@ describe('a data folder whose order views were indexed before the keys-only inde
   beforeAll(async () => {
     // A folder with history: orders taken, issued and notified by a runtime, then stopped.
     const first = await startTestRuntime({ dataDir, inMemory: false });
-    for (const order of orders)
-      expect((await postOrder(first.url, orderXml(order), 'application/xml')).status).toBe(202);
-    await eventually(
-      'every order notified',
-      () => allEvents(first.reader),
-      (events) =>
-        orders.every((o) =>
-          events.some((e) => e.type === CustomerNotifiedV1.detailType && e.data.orderId === o.orderId),
-        ),
-    );
-    await eventually('every subscription to catch up', () => caughtUp(first.url), Boolean);
+    await takeOrdersToNotified(first, orders);
     viewsBefore = byId(
       (await first.projections.live.queries.listOrders({ stage: 'completed', limit: 100 })).items,
     );
