@@ -21,16 +21,24 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20
   }
 }
 
+/** An engine with the runner's checkpoint and dead-letter tables, and the stores over them. */
+async function runnerTables() {
+  const engine = await startTestEngine({
+    tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')],
+  });
+  return {
+    engine,
+    checkpoints: new DynamoCheckpoints({ client: engine.client, tableName: 'mtd-checkpoints' }),
+    deadLetters: new DynamoDeadLetters({ client: engine.client, tableName: 'mtd-dead-letters' }),
+  };
+}
+
 describe('SubscriptionRunner', { timeout: 30_000 }, () => {
   let engine: TestEngine;
   let checkpoints: DynamoCheckpoints;
   let deadLetters: DynamoDeadLetters;
   beforeAll(async () => {
-    engine = await startTestEngine({
-      tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')],
-    });
-    checkpoints = new DynamoCheckpoints({ client: engine.client, tableName: 'mtd-checkpoints' });
-    deadLetters = new DynamoDeadLetters({ client: engine.client, tableName: 'mtd-dead-letters' });
+    ({ engine, checkpoints, deadLetters } = await runnerTables());
   });
   afterAll(() => engine.close());
 
@@ -310,11 +318,7 @@ describe('SubscriptionRunner batching window', { timeout: 30_000 }, () => {
   let checkpoints: DynamoCheckpoints;
   let deadLetters: DynamoDeadLetters;
   beforeAll(async () => {
-    engine = await startTestEngine({
-      tables: [checkpointTable('mtd-checkpoints'), deadLetterTable('mtd-dead-letters')],
-    });
-    checkpoints = new DynamoCheckpoints({ client: engine.client, tableName: 'mtd-checkpoints' });
-    deadLetters = new DynamoDeadLetters({ client: engine.client, tableName: 'mtd-dead-letters' });
+    ({ engine, checkpoints, deadLetters } = await runnerTables());
   });
   afterAll(() => engine.close());
 
