@@ -1,3 +1,4 @@
+import { DteBroadcastFailedV2, DteBroadcastV2, DteIssuedV2 } from '@mtd/contracts';
 import { describe, expect, it } from 'vitest';
 import { budgetPartOf, SiiVerdictCommits } from './callBudget';
 
@@ -35,13 +36,13 @@ describe('the part of the budget a DynamoDB call belongs to', () => {
     ).toBe('siiVerdictPoll');
     expect(partOf('PutItem', letter('notifyCustomerOnDteIssued'))).toBe('choreography');
 
-    expect(partOf('PutItem', commitPut(event('DteIssued', 'i1', 'a1')))).toBe('choreography');
-    expect(partOf('PutItem', commitPut(event('DteBroadcast', 'r1', 'i1', { status: 'received' })))).toBe(
-      'choreography',
-    );
-    expect(partOf('PutItem', commitPut(event('DteBroadcast', 'v1', 'r1', { status: 'accepted' })))).toBe(
-      'siiVerdictCommit',
-    );
+    expect(partOf('PutItem', commitPut(event(DteIssuedV2.detailType, 'i1', 'a1')))).toBe('choreography');
+    expect(
+      partOf('PutItem', commitPut(event(DteBroadcastV2.detailType, 'r1', 'i1', { status: 'received' }))),
+    ).toBe('choreography');
+    expect(
+      partOf('PutItem', commitPut(event(DteBroadcastV2.detailType, 'v1', 'r1', { status: 'accepted' }))),
+    ).toBe('siiVerdictCommit');
     expect(partOf('Query', { TableName: 'mtd-events' })).toBe('choreography');
     expect(partOf('PutItem', { TableName: 'mtd-checkpoints' })).toBe('choreography');
   });
@@ -49,11 +50,19 @@ describe('the part of the budget a DynamoDB call belongs to', () => {
   it('counts a DteBroadcastFailed as the verdict only when it answers a DteBroadcast received', () => {
     const verdicts = new SiiVerdictCommits();
     // An upload that failed (caused by DteIssued): an attempt of the broadcast, not a verdict.
-    expect(verdicts.isVerdict([event('DteBroadcastFailed', 'f1', 'i1', { final: false })])).toBe(false);
-    expect(verdicts.isVerdict([event('DteBroadcast', 'r2', 'f1', { status: 'received' })])).toBe(false);
+    expect(verdicts.isVerdict([event(DteBroadcastFailedV2.detailType, 'f1', 'i1', { final: false })])).toBe(
+      false,
+    );
+    expect(verdicts.isVerdict([event(DteBroadcastV2.detailType, 'r2', 'f1', { status: 'received' })])).toBe(
+      false,
+    );
     // The SII rejected the document it had received: the verdict.
-    expect(verdicts.isVerdict([event('DteBroadcastFailed', 'f2', 'r2', { final: true })])).toBe(true);
+    expect(verdicts.isVerdict([event(DteBroadcastFailedV2.detailType, 'f2', 'r2', { final: true })])).toBe(
+      true,
+    );
     // The verdict's commit tried again (after a version conflict) is still the verdict's work.
-    expect(verdicts.isVerdict([event('DteBroadcastFailed', 'f3', 'r2', { final: true })])).toBe(true);
+    expect(verdicts.isVerdict([event(DteBroadcastFailedV2.detailType, 'f3', 'r2', { final: true })])).toBe(
+      true,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { CustomerNotifiedV1, DteBroadcastV2, DteIssuedV2, OrderAcceptedV1 } from '@mtd/contracts';
 import type { Commit } from '@mtd/platform';
 
 /** What the tracker reads of a subscription runner (or the ledger's writer). */
@@ -21,7 +22,12 @@ export type Outcome = 'completed' | 'rejected' | 'exception';
  * The commits whose time the hop breakdown reports: the first commit of the order holding an event
  * of each of these types (a DteBroadcast's first is the SII's `received`).
  */
-export const trackedEventTypes = ['OrderAccepted', 'DteIssued', 'DteBroadcast', 'CustomerNotified'] as const;
+export const trackedEventTypes: readonly string[] = [
+  OrderAcceptedV1.detailType,
+  DteIssuedV2.detailType,
+  DteBroadcastV2.detailType,
+  CustomerNotifiedV1.detailType,
+];
 
 interface OpenOrder {
   acceptedAt: number | undefined;
@@ -137,7 +143,7 @@ export class OrderCompletionTracker {
       const orderId = event.metadata.correlationId;
       const order = this.open.get(orderId);
       if (!order || order.finalCommitId !== undefined) continue;
-      const tracked = (trackedEventTypes as readonly string[]).indexOf(event.type);
+      const tracked = trackedEventTypes.indexOf(event.type);
       if (tracked >= 0 && Number.isNaN(order.committedAt[tracked]!)) order.committedAt[tracked] = at;
       if (orderId === previous) continue;
       previous = orderId;

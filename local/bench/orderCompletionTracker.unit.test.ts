@@ -1,8 +1,20 @@
+import {
+  CustomerNotifiedV1,
+  DteBroadcastV2,
+  DteIssuedV2,
+  OrderAcceptedV1,
+  OrderReceivedV2,
+} from '@mtd/contracts';
 import type { Commit } from '@mtd/platform';
 import { describe, expect, it } from 'vitest';
 import { type DoneOrder, OrderCompletionTracker, type TrackedView } from './orderCompletionTracker';
 
-const aCommit = (commitId: string, orderId: string, events = 1, type = 'OrderReceived'): Commit =>
+const aCommit = (
+  commitId: string,
+  orderId: string,
+  events = 1,
+  type: string = OrderReceivedV2.detailType,
+): Commit =>
   ({
     streamId: `order-${orderId}`,
     version: 1,
@@ -99,11 +111,11 @@ describe('order completion', () => {
   it('says when each milestone happened after the 202, and which follower passed the last commit last', () => {
     const { runners, done, tracker } = setUp();
     tracker.expect('A');
-    tracker.commit(aCommit('01', 'A', 2, 'OrderAccepted'), 990);
+    tracker.commit(aCommit('01', 'A', 2, OrderAcceptedV1.detailType), 990);
     tracker.accepted('A', 1_000);
-    tracker.commit(aCommit('02', 'A', 1, 'DteIssued'), 1_040);
-    tracker.commit(aCommit('03', 'A', 1, 'CustomerNotified'), 1_100);
-    tracker.commit(aCommit('04', 'A', 1, 'DteBroadcast'), 1_120);
+    tracker.commit(aCommit('02', 'A', 1, DteIssuedV2.detailType), 1_040);
+    tracker.commit(aCommit('03', 'A', 1, CustomerNotifiedV1.detailType), 1_100);
+    tracker.commit(aCommit('04', 'A', 1, DteBroadcastV2.detailType), 1_120);
     tracker.viewChanged(aView('A'), 1_130);
     runners[0]!.position = '04';
     runners[1]!.position = '03';
