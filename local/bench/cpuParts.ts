@@ -45,7 +45,7 @@ export interface CpuByPart {
 }
 
 /** The ids of the process's threads (Linux), none elsewhere. */
-function threadsOfProcess(): number[] {
+export function threadsOfProcess(): number[] {
   try {
     return readdirSync('/proc/self/task').map(Number);
   } catch {

@@ -5,11 +5,13 @@
  * `--cpu-prof FILE` writes a CPU profile of the rebuild alone (not the start or the comparison).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { threadCpuSeconds } from '@mtd/platform';
 import { startRuntime } from '../src/runtime';
+import { threadsOfProcess } from './cpuParts';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
 
 // The runtime's modules are loaded (static imports run first): its memory before any work.
@@ -27,19 +29,12 @@ if (!values.data) {
  * writes run; LevelDB's compaction thread; V8's GC helpers), from Linux's /proc; undefined elsewhere.
  */
 function cpuOfThreads(): { main: number; others: number } | undefined {
-  try {
-    const result = { main: 0, others: 0 };
-    for (const task of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ ticks
-      if (Number(task) === process.pid) result.main += seconds;
-      else result.others += seconds;
-    }
-    return result;
-  } catch {
-    return undefined;
-  }
+  const main = threadCpuSeconds();
+  if (main === undefined) return undefined;
+  const others = threadsOfProcess()
+    .filter((thread) => thread !== process.pid)
+    .reduce((sum, thread) => sum + (threadCpuSeconds(thread) ?? 0), 0);
+  return { main, others };
 }
 
 /**
