@@ -1,6 +1,7 @@
 import { type EventPattern, EventValidationError, type MtdEvent, type Subscription } from '@mtd/contracts';
 import { decodeTime, encodeTime } from 'ulid';
 import { type BackoffPolicy, backoffDelayMs } from './backoff';
+import { BatchWindow } from './batchWindow';
 import type { DynamoCheckpoints } from './checkpoints';
 import type { Clock } from './clock';
 import type { DeadLetter, DynamoDeadLetters } from './deadLetters';
@@ -81,9 +82,7 @@ export class SubscriptionRunner {
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
   private readonly pageSize: number;
-  private readonly batchWindowMs: number;
-  /** When the page now waiting for more events was first read (clock ms); undefined: none waits. */
-  private windowOpenedAt: number | undefined;
+  private readonly batchWindow: BatchWindow;
   private readonly checkpointEveryMs: number;
   private readonly deadLetterPollMs: number;
   /** Handled since start; for progress and benchmarks. */
@@ -99,7 +98,7 @@ export class SubscriptionRunner {
     this.backoff = options.backoff ?? { baseMs: 200, maxMs: 30_000 };
     this.pollMs = options.pollMs ?? 100;
     this.pageSize = options.pageSize ?? 100;
-    this.batchWindowMs = options.batchWindowMs ?? 0;
+    this.batchWindow = new BatchWindow(options.batchWindowMs ?? 0, options.clock);
     this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
     this.deadLetterPollMs = options.deadLetterPollMs ?? 30_000;
   }
@@ -196,11 +195,7 @@ export class SubscriptionRunner {
   private idle(): Promise<void> {
     const now = this.options.clock.now().getTime();
     const untilDue = this.nextDueAt - now;
-    const untilWindowEnds =
-      this.windowOpenedAt === undefined
-        ? Number.POSITIVE_INFINITY
-        : this.windowOpenedAt + this.batchWindowMs - now;
-    const wait = Math.max(1, Math.min(this.pollMs, untilDue, untilWindowEnds));
+    const wait = Math.max(1, Math.min(this.pollMs, untilDue, this.batchWindow.remaining()));
     return new Promise((resolve) => {
       const timer = setTimeout(done, wait);
       function done() {
@@ -214,17 +209,11 @@ export class SubscriptionRunner {
   /** True: a page was delivered; false: nothing new; 'waiting': a page waits out its batching window. */
   private async readPage(): Promise<boolean | 'waiting'> {
     const page = await this.options.reader.readFeed(this.positionValue, { limit: this.pageSize });
+    if (this.batchWindow.waitFor(page.commits.length, this.pageSize) > 0) return 'waiting';
     if (page.commits.length === 0) {
-      this.windowOpenedAt = undefined;
       await this.saveCheckpoint({ force: false });
       return false;
     }
-    if (this.batchWindowMs > 0 && page.commits.length < this.pageSize) {
-      const now = this.options.clock.now().getTime();
-      this.windowOpenedAt ??= now;
-      if (now < this.windowOpenedAt + this.batchWindowMs) return 'waiting';
-    }
-    this.windowOpenedAt = undefined;
     const events: MtdEvent[] = [];
     const firstDeliveries = new Set<MtdEvent>();
     for (const commit of page.commits) {

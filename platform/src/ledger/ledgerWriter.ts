@@ -1,3 +1,4 @@
+import { BatchWindow } from '../batchWindow';
 import type { Clock } from '../clock';
 import type { EventStoreReader } from '../eventStore';
 import type { Ledger } from './dynamoLedger';
@@ -43,15 +44,13 @@ export class LedgerWriter {
   private readonly pageSize: number;
   private readonly pollMs: number;
   private readonly checkpointEveryMs: number;
-  private readonly gatherMs: number;
-  /** When the page now gathering commits was first read (clock ms); undefined: none is. */
-  private gatheringSince: number | undefined;
+  private readonly gathering: BatchWindow;
 
   constructor(private readonly options: LedgerWriterOptions) {
     this.pageSize = options.pageSize ?? 500;
     this.pollMs = options.pollMs ?? 2_000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
-    this.gatherMs = options.gatherMs ?? 100;
+    this.gathering = new BatchWindow(options.gatherMs ?? 100, options.clock);
   }
 
   /** The feed position up to which every commit is in the ledger. */
@@ -80,23 +79,17 @@ export class LedgerWriter {
   private async run(): Promise<void> {
     while (this.running) {
       let worked = false;
-      let untilGathered: number | undefined;
+      let untilGathered = 0;
       try {
         const page = await this.options.reader.readFeed(this.positionValue, { limit: this.pageSize });
-        const now = this.options.clock.now().getTime();
-        if (page.commits.length > 0 && page.commits.length < this.pageSize && this.gatherMs > 0) {
-          this.gatheringSince ??= now;
-          const left = this.gatheringSince + this.gatherMs - now;
-          if (left > 0) untilGathered = left;
-        }
-        if (page.commits.length > 0 && untilGathered === undefined) {
-          this.gatheringSince = undefined;
+        untilGathered = this.gathering.waitFor(page.commits.length, this.pageSize);
+        if (page.commits.length > 0 && untilGathered === 0) {
           const { appended } = await this.options.ledger.appendCommits(page.commits);
           this.handled += appended;
           this.positionValue = page.position;
           worked = true;
         }
-        this.caughtUp = !worked && untilGathered === undefined;
+        this.caughtUp = !worked && untilGathered === 0;
         if (this.options.clock.now().getTime() - this.lastCheckpointAt >= this.checkpointEveryMs)
           await this.checkpoint();
       } catch (error) {
@@ -105,7 +98,7 @@ export class LedgerWriter {
       }
       // Appends wake it (poke): a gathering page is read again with what came, until it fills or ends.
       if (!worked && this.running)
-        await this.idle(Math.max(1, Math.min(this.pollMs, untilGathered ?? this.pollMs)));
+        await this.idle(Math.max(1, Math.min(this.pollMs, untilGathered || this.pollMs)));
     }
   }
 
