@@ -271,6 +271,12 @@ export function formatBenchTable(r: BenchResult): string {
       'raw PutItem/s',
       `${number(raw.putsPerSecond)} (${whole(raw.puts)} conditional, ${raw.inFlight} in flight, ${whole(raw.itemBytes)}-byte items, engine ${raw.engine === 'disk' ? 'on disk' : 'in memory'})`,
     );
+    // What the engine's calls alone cost an order, at the raw PutItem's price: the floor under the
+    // CPU per order that no change above the engine can go below.
+    row(
+      '  CPU per raw PutItem',
+      `${number(raw.cpuMsPerPut, 2)} ms (every thread); an order's ${number(r.dynamodb.callsPerOrder, 2)} calls at that price: ${number(raw.cpuMsPerPut * r.dynamodb.callsPerOrder, 1)} ms of its ${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU`,
+    );
   }
   row('m (writes an order needs)', `${number(r.limit.m, 2)}: ${r.limit.howMIsCounted}`);
   row(

@@ -12,6 +12,11 @@ export interface RawPutItemResult {
   engine: 'memory' | 'disk';
   seconds: number;
   putsPerSecond: number;
+  /**
+   * CPU per PutItem, in milliseconds, every thread of the process (SDK, engine, LevelDB's threads):
+   * what one call costs the machine. The runtime is idle while this runs (the run has ended).
+   */
+  cpuMsPerPut: number;
   /** Average size of an item written: commits of the run, re-keyed. */
   itemBytes: number;
   /** Where the items' events came from. */
@@ -61,7 +66,9 @@ export async function measureRawPutItems(options: {
       );
     await inParallel(items.slice(0, warmUp), options.inFlight, put);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     await inParallel(measured, options.inFlight, put);
+    const cpu = process.cpuUsage(cpuBefore);
     const seconds = (performance.now() - started) / 1000;
     return {
       puts: options.puts,
@@ -69,6 +76,7 @@ export async function measureRawPutItems(options: {
       engine: options.memory ? 'memory' : 'disk',
       seconds,
       putsPerSecond: options.puts / seconds,
+      cpuMsPerPut: (cpu.user + cpu.system) / 1000 / options.puts,
       itemBytes,
       itemsFrom:
         options.sampleCommits.length > 0
