@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { serve } from '@hono/node-server';
-import { backofficeUsersTable, signInAttemptsTable } from '@mtd/backoffice';
+import { backofficeUsersTable, signInAttemptsTable, signInAttemptsTtlAttribute } from '@mtd/backoffice';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable } from '@mtd/dte';
 import {
@@ -33,6 +33,7 @@ import {
   deadLetterTable,
   dynamoEffectClaims,
   effectClaimsTable,
+  effectClaimsTtlAttribute,
   ensureTables,
   eventStoreTable,
   type FeedFollower,
@@ -41,6 +42,7 @@ import {
   StreamCache,
   type SubscriptionHandler,
   SubscriptionRunner,
+  startTimeToLiveSweeper,
   systemClock,
   timeOfPosition,
   ulidGenerator,
@@ -214,6 +216,30 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     effectClaimsTable(tableNames.notificationEffectClaims),
     partnerKeysTable(tableNames.partners),
   ]);
+  // DynamoDB deletes expired claims and sign-in failures through TTL; dynalite has no TTL, so this
+  // does, or those tables grow with every order for as long as the data folder lives.
+  const expiredItems = startTimeToLiveSweeper({
+    client,
+    clock,
+    tables: [
+      {
+        definition: effectClaimsTable(tableNames.dteEffectClaims),
+        timeToLiveAttribute: effectClaimsTtlAttribute,
+      },
+      {
+        definition: effectClaimsTable(tableNames.notificationEffectClaims),
+        timeToLiveAttribute: effectClaimsTtlAttribute,
+      },
+      {
+        definition: signInAttemptsTable(tableNames.signInAttempts),
+        timeToLiveAttribute: signInAttemptsTtlAttribute,
+      },
+    ],
+    onSwept: (table, deleted) => {
+      if (deleted > 0) log(`expired items: deleted ${deleted} from ${table}`);
+    },
+    onError: (error) => log(`expired items: ${(error as Error).message}`),
+  });
   // The intake API's partners (API Gateway's keys and usage plans, locally) and this machine's key.
   const partnerKeys = await PartnerKeys.open({ client, tableName: tableNames.partners });
   const chosenKey = options.intakeApiKey ?? process.env.MTD_INTAKE_API_KEY;
@@ -553,6 +579,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     checkSla: () => slaWatcher.checkSla(),
     async stop() {
       clearInterval(trimLiveFeed);
+      await expiredItems.stop();
       await slaWatcher.stop();
       await watcher.stop();
       server.closeAllConnections();

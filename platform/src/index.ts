@@ -24,3 +24,4 @@ export * from './serviceLogger';
 export * from './streamCache';
 export * from './subscriptionRunner';
 export * from './threadCpu';
+export * from './timeToLiveSweeper';
