@@ -158,7 +158,10 @@ const callsByTableBefore = counter.snapshotByTable();
 const callsByPartBefore = counter.snapshotByPart();
 measuring = true;
 const resources = startResourceWindow();
-const cpuWindow = startCpuParts(() => runtime.pdfThreads());
+const cpuWindow = startCpuParts({
+  pdfWorker: () => runtime.pdfThreads(),
+  taxAuthority: () => runtime.taxAuthorityThreads(),
+});
 const mainThread = watchMainThread();
 const started = performance.now();
 const load = await sendOrders({
@@ -302,6 +305,8 @@ const result: BenchResult = {
         },
       ]),
     ) as BenchResult['cpu']['byPart'],
+    mainThreadMsPerOrder: perOrder(cpuByPart.mainThreadSeconds) * 1000,
+    mainThreadPerWallSecond: cpuByPart.mainThreadSeconds / seconds,
     choreographyMsPerOrderByThread: {
       main: perOrder(cpuByPart.choreographyMainThreadSeconds) * 1000,
       others: perOrder(cpuByPart.choreographyOtherThreadsSeconds) * 1000,

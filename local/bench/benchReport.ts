@@ -93,10 +93,17 @@ export interface BenchResult {
     /** CPU-seconds the process used per second of the window (at most the machine's cores). */
     perWallSecond: number;
     /**
-     * The same CPU split by whose work it is (cpuParts.ts): the PDF worker thread, the tax authority's
-     * checks and dte's signing measured, the choreography the rest; the parts add up to `seconds`.
+     * The same CPU split by whose work it is (cpuParts.ts): the PDF worker thread, the tax-authority
+     * simulator's thread and dte's signing measured, the choreography the rest; the parts add up to
+     * `seconds`.
      */
     byPart: Record<CpuPart, { label: string; what: string; seconds: number; msPerOrder: number }>;
+    /**
+     * The main thread's CPU, every part it ran: the choreography's event loop, the first thing a run
+     * saturates; and its CPU-seconds per second of the run (1 is saturated).
+     */
+    mainThreadMsPerOrder: number;
+    mainThreadPerWallSecond: number;
     /** The choreography's part on the main thread and on every other thread (libuv pool, GC helpers). */
     choreographyMsPerOrderByThread: { main: number; others: number };
     unmeasured?: string;
@@ -234,13 +241,17 @@ export function formatBenchTable(r: BenchResult): string {
     'CPU per order',
     `${number(r.cpu.secondsPerOrder * 1000, 1)} ms CPU (${number(r.cpu.ordersPerCpuSecond)} orders per CPU-second; ${number(r.cpu.seconds)} CPU-s in all, ${number(r.cpu.perWallSecond, 2)} per second of the run)`,
   );
+  row(
+    '  main thread',
+    `${number(r.cpu.mainThreadMsPerOrder, 1)} ms per order, every part it ran (${number(r.cpu.mainThreadPerWallSecond, 2)} CPU-s per second of the run: 1 is saturated)`,
+  );
   row('  by part', 'whose work: the parts add up to the total');
   for (const [part, figures] of Object.entries(r.cpu.byPart)) {
     row(`    ${figures.label}`, `${number(figures.msPerOrder, 1)} ms  ${figures.what}`);
     if (part === 'choreography')
       row(
         '      main thread / other threads',
-        `${number(r.cpu.choreographyMsPerOrderByThread.main, 1)} / ${number(r.cpu.choreographyMsPerOrderByThread.others, 1)} ms (other threads: mostly V8's platform threads — concurrent GC and optimising compiler, shared by the main thread and the PDF worker —, then libuv's pool and LevelDB's compaction)`,
+        `${number(r.cpu.choreographyMsPerOrderByThread.main, 1)} / ${number(r.cpu.choreographyMsPerOrderByThread.others, 1)} ms (other threads: mostly V8's platform threads — concurrent GC and optimising compiler, shared by the main thread and the workers —, then libuv's pool and LevelDB's compaction)`,
       );
   }
   if (r.cpu.unmeasured) row('    not measured', r.cpu.unmeasured);

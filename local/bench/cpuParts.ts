@@ -9,16 +9,19 @@ import { taxAuthorityCpuPart } from '../src/taxAuthoritySimulator';
  * stay honest. Every part is measured; the choreography is what the others leave of the total, so the
  * parts add up to it.
  */
-export type CpuPart = 'pdfWorker' | 'taxAuthorityChecks' | 'dteSigning' | 'choreography';
+export type CpuPart = 'pdfWorker' | 'taxAuthority' | 'dteSigning' | 'choreography';
+
+/** The parts measured on their own: by their threads' CPU, and by `tallyCpu` where they run on the main thread. */
+export type MeasuredPart = Exclude<CpuPart, 'choreography'>;
 
 export const cpuParts: Record<CpuPart, { label: string; what: string }> = {
   pdfWorker: {
     label: 'PDF worker thread (notification)',
     what: 'the customer’s PDF with its PDF417 timbre, rendered in its own thread: that thread’s CPU (Linux schedstat)',
   },
-  taxAuthorityChecks: {
-    label: 'tax-authority checks (the SII’s work)',
-    what: 'the local SII simulator’s well-formedness, schema, signature and TED checks of each upload and token request (main thread, timed around each check)',
+  taxAuthority: {
+    label: 'tax-authority simulator thread (the SII’s work)',
+    what: 'the local SII simulator in its own thread: that thread’s CPU (Linux schedstat), its HTTP handling and its well-formedness, schema, signature and TED checks of each upload and token request',
   },
   dteSigning: {
     label: 'dte signing (issue 15)',
@@ -30,13 +33,25 @@ export const cpuParts: Record<CpuPart, { label: string; what: string }> = {
   },
 };
 
+/** What each measured part's CPU is timed as by `tallyCpu` when it runs on the main thread. */
+const talliedAs: Record<MeasuredPart, string | undefined> = {
+  pdfWorker: undefined,
+  taxAuthority: taxAuthorityCpuPart,
+  dteSigning: signingCpuPart,
+};
+
 export interface CpuByPart {
   /** Seconds per part; they add up to the window's total (`process.cpuUsage`, every thread). */
   seconds: Record<CpuPart, number>;
   /**
-   * The choreography's seconds by thread: the main thread's, and every other thread's but the PDF
-   * worker (mostly V8's platform threads: concurrent GC and compilation for every isolate, the PDF
-   * worker's included; then libuv's pool and LevelDB's compaction).
+   * Every second the main thread ran, whoever's work it was: the choreography's event loop, which
+   * a run saturates first.
+   */
+  mainThreadSeconds: number;
+  /**
+   * The choreography's seconds by thread: the main thread's, and every other thread's but the
+   * measured parts' threads (mostly V8's platform threads: concurrent GC and compilation for every
+   * isolate, the workers' included; then libuv's pool and LevelDB's compaction).
    */
   choreographyMainThreadSeconds: number;
   choreographyOtherThreadsSeconds: number;
@@ -54,15 +69,18 @@ export function threadsOfProcess(): number[] {
 }
 
 /**
- * Starts measuring the CPU by part for one window: the PDF renderer's threads are read directly
- * (sampled every second too, so a worker that is replaced keeps what it spent), the main thread's
- * timed parts from platform's `tallyCpu`. Call from the runtime's main thread.
+ * Starts measuring the CPU by part for one window: the threads of the parts that run in their own
+ * (the PDF renderer's, the SII simulator's) are read directly (sampled every second too, so a worker
+ * that is replaced keeps what it spent), the main thread's timed parts from platform's `tallyCpu`.
+ * Call from the runtime's main thread.
  */
-export function startCpuParts(pdfThreads: () => number[]): { stop(totalSeconds: number): CpuByPart } {
+export function startCpuParts(threadsOf: Partial<Record<MeasuredPart, () => number[]>>): {
+  stop(totalSeconds: number): CpuByPart;
+} {
   const tallyBefore = cpuTally();
   const mainBefore = threadCpuSeconds();
-  const pdf = new Map<number, { first: number; last: number }>();
-  // Every thread's CPU as the window opens: a renderer thread named later (a worker reports its id
+  const seen = new Map<number, { part: MeasuredPart; first: number; last: number }>();
+  // Every thread's CPU as the window opens: a part's thread named later (a worker reports its id
   // once started, possibly after this) counts from here if it was already running, from zero if it
   // started within the window.
   const atStart = new Map<number, number>();
@@ -71,12 +89,14 @@ export function startCpuParts(pdfThreads: () => number[]): { stop(totalSeconds: 
     if (seconds !== undefined) atStart.set(thread, seconds);
   }
   const sample = () => {
-    for (const thread of pdfThreads()) {
-      const seconds = threadCpuSeconds(thread);
-      if (seconds === undefined) continue;
-      const known = pdf.get(thread);
-      if (known) known.last = seconds;
-      else pdf.set(thread, { first: atStart.get(thread) ?? 0, last: seconds });
+    for (const [part, threads] of Object.entries(threadsOf) as [MeasuredPart, () => number[]][]) {
+      for (const thread of threads()) {
+        const seconds = threadCpuSeconds(thread);
+        if (seconds === undefined) continue;
+        const known = seen.get(thread);
+        if (known) known.last = seconds;
+        else seen.set(thread, { part, first: atStart.get(thread) ?? 0, last: seconds });
+      }
     }
   };
   sample();
@@ -87,17 +107,28 @@ export function startCpuParts(pdfThreads: () => number[]): { stop(totalSeconds: 
       clearInterval(sampler);
       sample();
       const tallyAfter = cpuTally();
-      const tallied = (part: string) => (tallyAfter[part] ?? 0) - (tallyBefore[part] ?? 0);
-      const pdfWorker = [...pdf.values()].reduce((sum, { first, last }) => sum + (last - first), 0);
-      const taxAuthorityChecks = tallied(taxAuthorityCpuPart);
-      const dteSigning = tallied(signingCpuPart);
+      const tallied = (part: MeasuredPart) => {
+        const name = talliedAs[part];
+        return name === undefined ? 0 : (tallyAfter[name] ?? 0) - (tallyBefore[name] ?? 0);
+      };
+      const inThreads = (part: MeasuredPart) =>
+        [...seen.values()]
+          .filter((thread) => thread.part === part)
+          .reduce((sum, { first, last }) => sum + (last - first), 0);
+      const measured = (['pdfWorker', 'taxAuthority', 'dteSigning'] as const).map(
+        (part) => [part, { onMain: tallied(part), elsewhere: inThreads(part) }] as const,
+      );
+      const byPart = Object.fromEntries(
+        measured.map(([part, { onMain, elsewhere }]) => [part, onMain + elsewhere]),
+      ) as Record<MeasuredPart, number>;
+      const talliedOnMain = measured.reduce((sum, [, { onMain }]) => sum + onMain, 0);
       const mainAfter = threadCpuSeconds();
       const main = mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore;
-      const choreography = totalSeconds - pdfWorker - taxAuthorityChecks - dteSigning;
-      const choreographyMainThreadSeconds =
-        main === undefined ? Number.NaN : main - taxAuthorityChecks - dteSigning;
+      const choreography = totalSeconds - byPart.pdfWorker - byPart.taxAuthority - byPart.dteSigning;
+      const choreographyMainThreadSeconds = main === undefined ? Number.NaN : main - talliedOnMain;
       return {
-        seconds: { pdfWorker, taxAuthorityChecks, dteSigning, choreography },
+        seconds: { ...byPart, choreography },
+        mainThreadSeconds: main ?? Number.NaN,
         choreographyMainThreadSeconds,
         choreographyOtherThreadsSeconds: choreography - choreographyMainThreadSeconds,
         ...(main === undefined

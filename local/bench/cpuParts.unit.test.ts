@@ -11,35 +11,59 @@ function work(rounds = 2e7): number {
   return x;
 }
 
+/** A thread that works ~0.3 s, then names its operating-system id and idles: a worker of some part. */
+async function busyThread(): Promise<{ worker: Worker; thread: number }> {
+  const worker = new Worker(
+    `let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i * 7) % 1000003;
+     require('node:worker_threads').parentPort.postMessage(require('node:fs').readlinkSync('/proc/thread-self'));
+     setInterval(() => {}, 1000);`,
+    { eval: true },
+  );
+  const path = await new Promise<string>((resolve) => worker.once('message', resolve));
+  return { worker, thread: Number(path.split('/').pop()) };
+}
+
 describe('CPU by part', () => {
-  it("measures the renderer's threads, the tallied parts, and leaves the rest to the choreography", async () => {
-    const threads: number[] = [];
-    const window = startCpuParts(() => threads);
-    // A renderer thread that starts within the window and works there.
-    const worker = new Worker(
-      `let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i * 7) % 1000003;
-       require('node:worker_threads').parentPort.postMessage(require('node:fs').readlinkSync('/proc/thread-self'));
-       setInterval(() => {}, 1000);`,
-      { eval: true },
-    );
-    threads.push(
-      Number((await new Promise<string>((resolve) => worker.once('message', resolve))).split('/').pop()),
-    );
-    const workerSpent = threadCpuSeconds(threads[0]!)!;
+  it("measures the parts' threads, the tallied parts, and leaves the rest to the choreography", async () => {
+    const pdfThreads: number[] = [];
+    const simulatorThreads: number[] = [];
+    const window = startCpuParts({ pdfWorker: () => pdfThreads, taxAuthority: () => simulatorThreads });
+    // A renderer thread and a simulator thread that start within the window and work there.
+    const renderer = await busyThread();
+    const simulator = await busyThread();
+    pdfThreads.push(renderer.thread);
+    simulatorThreads.push(simulator.thread);
+    const rendererSpent = threadCpuSeconds(renderer.thread)!;
+    const simulatorSpent = threadCpuSeconds(simulator.thread)!;
     tallyCpu(signingCpuPart, () => work());
-    tallyCpu(taxAuthorityCpuPart, () => work());
     work();
     const parts = window.stop(10);
-    await worker.terminate();
+    await Promise.all([renderer.worker.terminate(), simulator.worker.terminate()]);
 
-    expect(parts.seconds.pdfWorker).toBeGreaterThanOrEqual(workerSpent);
+    expect(parts.seconds.pdfWorker).toBeGreaterThanOrEqual(rendererSpent);
+    expect(parts.seconds.taxAuthority).toBeGreaterThanOrEqual(simulatorSpent);
+    // Each thread counts in its own part only.
+    expect(parts.seconds.pdfWorker).toBeLessThan(rendererSpent + simulatorSpent);
     expect(parts.seconds.dteSigning).toBeGreaterThan(0);
-    expect(parts.seconds.taxAuthorityChecks).toBeGreaterThan(0);
-    const { pdfWorker, dteSigning, taxAuthorityChecks, choreography } = parts.seconds;
-    expect(pdfWorker + dteSigning + taxAuthorityChecks + choreography).toBeCloseTo(10, 9);
+    const { pdfWorker, dteSigning, taxAuthority, choreography } = parts.seconds;
+    expect(pdfWorker + dteSigning + taxAuthority + choreography).toBeCloseTo(10, 9);
     expect(parts.choreographyMainThreadSeconds).toBeGreaterThan(0);
+    // The main thread ran its share of the choreography and the signing tallied on it; the
+    // simulator's work was in its own thread.
+    expect(parts.mainThreadSeconds).toBeCloseTo(parts.choreographyMainThreadSeconds + dteSigning, 9);
     expect(parts.choreographyMainThreadSeconds + parts.choreographyOtherThreadsSeconds).toBeCloseTo(
       choreography,
+      9,
+    );
+  });
+
+  it('adds what a part ran on the main thread (timed by tallyCpu) to its threads', () => {
+    const window = startCpuParts({});
+    tallyCpu(taxAuthorityCpuPart, () => work());
+    const parts = window.stop(10);
+    expect(parts.seconds.taxAuthority).toBeGreaterThan(0);
+    expect(parts.mainThreadSeconds).toBeCloseTo(
+      parts.choreographyMainThreadSeconds + parts.seconds.taxAuthority,
       9,
     );
   });
@@ -55,7 +79,7 @@ describe('CPU by part', () => {
     );
     await new Promise((resolve) => worker.once('message', resolve));
     const threads: number[] = [];
-    const window = startCpuParts(() => threads);
+    const window = startCpuParts({ pdfWorker: () => threads });
     worker.postMessage('who are you');
     threads.push(
       Number((await new Promise<string>((resolve) => worker.once('message', resolve))).split('/').pop()),

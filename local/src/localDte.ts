@@ -12,6 +12,7 @@ import {
 import type { Clock, EventStore } from '@mtd/platform';
 import { Hono } from 'hono';
 import type { TaxAuthoritySimulator } from './taxAuthoritySimulator';
+import type { TaxAuthoritySimulatorThread } from './taxAuthoritySimulatorThread';
 
 /** The local issuer: a test company (the SII's certification RUTs are of this shape). */
 export const localIssuer: Issuer = {
@@ -49,8 +50,8 @@ export async function localDteDeps(options: {
   dataDir: string;
   clock: Clock;
   taxAuthorityUrl: string;
-  /** The in-process SII simulator, if the runtime runs one: it issues the first CAFs. */
-  simulator?: TaxAuthoritySimulator;
+  /** The local SII simulator, if the runtime runs one (in its thread or in process): it issues the first CAFs. */
+  simulator?: Pick<TaxAuthoritySimulator | TaxAuthoritySimulatorThread, 'issueCaf'>;
   log: (line: string) => void;
   issuer?: Issuer;
 }): Promise<Pick<DteDeps, 'cafs' | 'credentials' | 'taxAuthority' | 'issuer' | 'alerts'>> {
@@ -67,7 +68,7 @@ export async function localDteDeps(options: {
   if (options.simulator) {
     for (const dteType of [33, 39] as const) {
       if ((await cafs.list(dteType, { refresh: true })).length > 0) continue;
-      const fileText = options.simulator.issueCaf({
+      const fileText = await options.simulator.issueCaf({
         rut: issuer.rut,
         name: issuer.name,
         dteType,

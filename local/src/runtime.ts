@@ -77,7 +77,7 @@ import { partnersApi } from './partnersApi';
 import { ProjectionVersions } from './projectionVersions';
 import { type SlaWatcherOptions, startSlaWatcher } from './slaWatcher';
 import { localLedger, tableNames } from './tableNames';
-import { startTaxAuthoritySimulator } from './taxAuthoritySimulator';
+import { startTaxAuthoritySimulatorThread } from './taxAuthoritySimulatorThread';
 
 export interface RuntimeOptions {
   /** Where DynamoDB data, the inbox and the outbox live. */
@@ -155,10 +155,15 @@ export interface Runtime {
   intakeApiKey?: string;
   /** Set on the start that made the local key: print it once. */
   initialIntakeKey?: { partner: string; key: string; generated: boolean };
-  /** The tax-authority simulator's failure rate (no-op with an external tax authority). */
-  setTaxFailureRate(rate: number): void;
+  /**
+   * The tax-authority simulator's failure rate (no-op with an external tax authority); resolves once
+   * the simulator's thread answers with it.
+   */
+  setTaxFailureRate(rate: number): Promise<void>;
   /** The operating-system ids of the threads rendering customers' PDFs (their CPU, for benchmarks). */
   pdfThreads(): number[];
+  /** The operating-system id of the tax-authority simulator's thread, if it runs one (its CPU, for benchmarks). */
+  taxAuthorityThreads(): number[];
   /** Runs the SLA watcher now. */
   checkSla(): Promise<OrderAtRiskFinding[]>;
   stop(): Promise<void>;
@@ -289,10 +294,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const simulator =
     options.taxAuthority && 'url' in options.taxAuthority
       ? undefined
-      : await startTaxAuthoritySimulator({
+      : // The tax authority is an outside system: its checks run in their own thread, not in the
+        // choreography's event loop (docs/decisions.md).
+        await startTaxAuthoritySimulatorThread({
           stateDir: localDtePaths(dataDir).simulator,
           failureRate: options.taxAuthority?.failureRate ?? 0,
           latencyMs: options.taxAuthority?.latencyMs ?? { min: 5, max: 30 },
+          onError: (error) => log(`tax-authority simulator: ${error.message}`),
         });
   // In the background while start-up goes on; awaited before the runtime says it is ready.
   const warming: Promise<unknown>[] = [];
@@ -574,8 +582,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(localKey?.created
       ? { initialIntakeKey: { partner: localPartnerName, key: localKey.key, generated: localKey.generated } }
       : {}),
-    setTaxFailureRate: (rate) => simulator?.setFailureRate(rate),
+    setTaxFailureRate: async (rate) => simulator?.setFailureRate(rate),
     pdfThreads: () => pdf.threads(),
+    taxAuthorityThreads: () => simulator?.threads() ?? [],
     checkSla: () => slaWatcher.checkSla(),
     async stop() {
       clearInterval(trimLiveFeed);
@@ -586,6 +595,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await new Promise<void>((r) => server.close(() => r()));
       for (const runner of runners) await runner.stop();
       await ledgerWriter.stop();
+      // Every thread the runtime started ends with it (unref'd, they would not hold the process, but
+      // a runtime stopped inside a longer-lived process must not leave them running).
+      await pdf.close();
       await simulator?.close();
       await dynamo.close();
     },

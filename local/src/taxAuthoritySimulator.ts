@@ -10,9 +10,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { issueCaf, siiSchemaOf, verifyTeds, verifyXmlSignatures } from '@mtd/dte';
+// The SII's side only, not the service: this module is what the simulator's thread loads.
+import { issueCaf, siiSchemaOf, verifyTeds, verifyXmlSignatures } from '@mtd/dte/siiAuthority';
 import type { compiledSiiSchemaValidator, SiiSchemaValidation } from '@mtd/dte/siiSchemas';
-import { tallyCpu } from '@mtd/platform';
+import { tallyCpu } from '@mtd/platform/threadCpu';
 import { XMLValidator } from 'fast-xml-parser';
 
 export interface TaxAuthoritySimulatorOptions {

@@ -80,7 +80,7 @@ describe('the back office API: roles, retry, SLA, statistics and audit', () => {
       () => api<{ items: View[] }>(runtime.url, '/api/orders?stage=completed'),
       (p) => p.items.length === 4,
     );
-    runtime.setTaxFailureRate(1);
+    await runtime.setTaxFailureRate(1);
     expect(
       (await postOrder(runtime.url, orderXml(sampleOrder({ orderId: 'RISK-1', random })), 'application/xml'))
         .status,
@@ -171,7 +171,7 @@ describe('the back office API: roles, retry, SLA, statistics and audit', () => {
   }, 60_000);
 
   it('retries a broadcast exception through ExceptionRetryRequested as the signed-in operator', async () => {
-    runtime.setTaxFailureRate(0);
+    await runtime.setTaxFailureRate(0);
     // The matrix test already asked once as operator; the order still needs a retry after it re-failed.
     await eventually(
       'RISK-1 completed or back in exception',
@@ -198,7 +198,7 @@ describe('the back office API: roles, retry, SLA, statistics and audit', () => {
   }, 60_000);
 
   it('raises OrderAtRisk once per order and stage, shows it, and emails operations', async () => {
-    runtime.setTaxFailureRate(1);
+    await runtime.setTaxFailureRate(1);
     expect(
       (await postOrder(runtime.url, orderXml(sampleOrder({ orderId: 'RISK-2', random })), 'application/xml'))
         .status,
@@ -236,7 +236,7 @@ describe('the back office API: roles, retry, SLA, statistics and audit', () => {
     const eml = readFileSync(join(runtime.outbox, email[0]!), 'latin1');
     expect(eml).toContain('To: operaciones@mtd.example.cl');
     expect(eml).toMatch(/Subject: .*en[ _]riesgo/);
-    runtime.setTaxFailureRate(0);
+    await runtime.setTaxFailureRate(0);
   }, 60_000);
 
   it('shows statistics equal to a recount from the event store, as JSON and CSV', async () => {

@@ -123,7 +123,7 @@ describe('triple concurrent delivery on the local runtime', () => {
       }
 
       // An order the tax authority never takes: in exception, then at risk; one digest lists it.
-      runtime.setTaxFailureRate(1);
+      await runtime.setTaxFailureRate(1);
       const risky = sampleOrder({ orderId: 'TRIPLE-RISK', random });
       expect((await postOrder(runtime.url, orderXml(risky), 'application/xml')).status).toBe(202);
       await eventually(

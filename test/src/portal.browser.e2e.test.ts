@@ -219,7 +219,7 @@ describe('the back-office portal in Chromium: every page, charts with real data,
   });
 
   it('retries an exception from the list and sees it resolve', async () => {
-    runtime.setTaxFailureRate(1);
+    await runtime.setTaxFailureRate(1);
     expect(
       (
         await postOrder(
@@ -239,7 +239,7 @@ describe('the back-office portal in Chromium: every page, charts with real data,
     await retry.waitFor();
     expect.soft(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'exceptions');
-    runtime.setTaxFailureRate(0);
+    await runtime.setTaxFailureRate(0);
     await retry.click();
     // The row leaves the list live once the order's exception closes.
     await page.locator('tr[data-order="WEB-EXC-1"]').waitFor({ state: 'detached', timeout: 30_000 });
