@@ -144,4 +144,32 @@ describe('order completion', () => {
     expect(done[0]?.hops.committed.every(Number.isNaN)).toBe(true);
     expect(done[0]?.hops.lastToApply).toEqual([0, 1]);
   });
+
+  it('finishes each of many orders once, when the slowest follower passes it, whatever order their views end in', () => {
+    const { runners, done, tracker } = setUp();
+    const ids = Array.from({ length: 60 }, (_, i) => `O${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) {
+      tracker.expect(id);
+      tracker.accepted(id, 0);
+      tracker.commit(aCommit(String(200 + i), id), 0);
+    }
+    // Views end out of commit order; one order is refused after its view ended.
+    for (const id of [...ids].reverse()) tracker.viewChanged(aView(id), 0);
+    tracker.refused('O07');
+    // Each check, the followers move on a little, the ledger 5 commits behind the projection.
+    for (let step = 0; step <= 14; step++) {
+      runners[0]!.position = String(200 + step * 5);
+      runners[1]!.position = String(195 + step * 5);
+      tracker.check(step);
+    }
+    expect(done.map((d) => d.orderId).sort()).toEqual(ids.filter((id) => id !== 'O07'));
+    for (const order of done) {
+      const i = Number(order.orderId.slice(1));
+      // The ledger (runner 1) passes commit 200 + i at the first step with 195 + step * 5 >= 200 + i.
+      expect(order.latencyMs).toBe(Math.ceil((5 + i) / 5));
+      expect(order.hops.applied).toEqual([Math.ceil(i / 5), Math.ceil((5 + i) / 5)]);
+      expect(order.hops.lastToApply).toEqual([1]);
+    }
+    expect(tracker.outstanding).toBe(0);
+  });
 });
