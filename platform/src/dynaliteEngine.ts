@@ -15,6 +15,7 @@ import type {
   DynaliteValidations,
 } from 'dynalite';
 import { transactWriteItems } from './dynaliteTransactWriteItems';
+import { checkTypes } from './dynaliteTypeCheck';
 
 // dynalite's internals are CommonJS files without an `exports` map; `require` loads them the way
 // dynalite's own index.js does (an ESM import of `dynalite/db` would be a directory import).
@@ -303,7 +304,7 @@ async function answer(store: DynaliteStore, target: string, body: string): Promi
   }
   if (!engineAction) return transactWriteItems(store, data);
   const { action, validation } = engineAction;
-  const checked = validations.checkTypes(data, validation.types);
+  const checked = checkTypes(data as Record<string, unknown>, validation.types as Record<string, unknown>);
   validations.checkValidations(checked, validation.types, validation.custom, store);
   return runAction(action, store, checked);
 }
