@@ -239,6 +239,9 @@ const result: BenchResult = {
   at: new Date().toISOString(),
   machine: {
     node: process.version,
+    heapFlags: [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv]
+      .filter((flag) => /^--max-(old|semi)-space-size=/.test(flag))
+      .join(' '),
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',

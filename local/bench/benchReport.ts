@@ -17,7 +17,14 @@ export interface LatencySummary {
 /** Every figure of one run; the JSON file is exactly this. */
 export interface BenchResult {
   at: string;
-  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  machine: {
+    node: string;
+    /** The V8 heap flags the run had (NODE_OPTIONS and node's own arguments): GC figures depend on them. */
+    heapFlags?: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+  };
   run: {
     orders: number;
     load: string;
@@ -164,7 +171,8 @@ const ms = (n: number) => `${whole(n)} ms`;
 export function formatBenchTable(r: BenchResult): string {
   const rows: [string, string][] = [];
   const row = (label: string, value: string) => rows.push([label, value]);
-  row('run', `${r.at} · node ${r.machine.node} · ${r.machine.cpus} CPUs (${r.machine.cpuModel})`);
+  const heapFlags = r.machine.heapFlags ? ` (${r.machine.heapFlags})` : '';
+  row('run', `${r.at} · node ${r.machine.node}${heapFlags} · ${r.machine.cpus} CPUs (${r.machine.cpuModel})`);
   row(
     'load',
     `${whole(r.run.orders)} orders, ${r.run.load}, engine ${r.run.engine === 'disk' ? 'on disk' : 'in memory'}, portal ${r.run.portal ? 'open' : 'closed'}${r.run.soak ? ', soak' : ''}`,
