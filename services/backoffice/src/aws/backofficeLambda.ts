@@ -4,7 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { feedShardsFromEnv, requiredEnv } from '@mtd/platform/aws';
+import { feedShardsFromEnv, lambdaSdkClientConfig, requiredEnv } from '@mtd/platform/aws';
 import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
@@ -21,8 +21,8 @@ import { accessGuard, type BackofficeEnv, createBackofficeApi } from '#handlers/
  * HS256 tokens), EVENT_STORE_TABLE (appends to `backoffice-` streams only) and PROJECTION_QUERY_URL
  * (projection's query API, IAM auth). The secret is read once per container, on the first request.
  */
-const dynamo = new DynamoDBClient({});
-const secrets = new SecretsManagerClient({});
+const dynamo = new DynamoDBClient({ ...lambdaSdkClientConfig });
+const secrets = new SecretsManagerClient({ ...lambdaSdkClientConfig });
 const logger = new Logger({ serviceName: 'backoffice' });
 
 async function buildApp(): Promise<Hono<BackofficeEnv>> {

@@ -6,6 +6,7 @@ import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from
 import {
   feedShardsFromEnv,
   lambdaObservability,
+  lambdaSdkClientConfig,
   type SqsLambdaHandler,
   sqsEventBridgeHandler,
 } from '@mtd/platform/aws';
@@ -29,11 +30,13 @@ import { dteConfigFromEnv } from './dteConfig';
 const config = dteConfigFromEnv(process.env);
 const { settings } = config;
 const { logger, metrics, tracer } = lambdaObservability('dte');
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({ ...lambdaSdkClientConfig }));
+const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({ ...lambdaSdkClientConfig }));
 // The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
 // regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
-const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const sqs = tracer.captureAWSv3Client(
+  new SQSClient({ ...lambdaSdkClientConfig, useQueueUrlAsEndpoint: false }),
+);
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 const credentials = secretsManagerCredentials({ secrets, secretId: config.certificateSecretArn, clock });

@@ -3,7 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sources } from '@mtd/contracts';
 import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
-import { feedShardsFromEnv, lambdaObservability, requiredEnv } from '@mtd/platform/aws';
+import {
+  feedShardsFromEnv,
+  lambdaObservability,
+  lambdaSdkClientConfig,
+  requiredEnv,
+} from '@mtd/platform/aws';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { maxBatchFileBytes } from '#adapters/orderDocumentParser';
 import { type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
@@ -19,8 +24,8 @@ import { createIntake } from '#src/index';
  *   bucket) → read the file → `receiveBatchFile`, the same split the local inbox watcher runs.
  */
 const { logger, tracer } = lambdaObservability('intake');
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const s3 = tracer.captureAWSv3Client(new S3Client({}));
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({ ...lambdaSdkClientConfig }));
+const s3 = tracer.captureAWSv3Client(new S3Client({ ...lambdaSdkClientConfig }));
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 

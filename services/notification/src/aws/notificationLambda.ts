@@ -6,6 +6,7 @@ import { DynamoEventStore, dynamoEffectClaims, systemClock, ulidGenerator } from
 import {
   feedShardsFromEnv,
   lambdaObservability,
+  lambdaSdkClientConfig,
   requiredEnv,
   sqsEventBridgeHandler,
 } from '@mtd/platform/aws';
@@ -23,11 +24,13 @@ import {
  * Idempotency) and optionally ALERTS_FROM.
  */
 const { logger, metrics, tracer } = lambdaObservability('notification');
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const ses = tracer.captureAWSv3Client(new SESv2Client({}));
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({ ...lambdaSdkClientConfig }));
+const ses = tracer.captureAWSv3Client(new SESv2Client({ ...lambdaSdkClientConfig }));
 // The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
 // regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
-const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const sqs = tracer.captureAWSv3Client(
+  new SQSClient({ ...lambdaSdkClientConfig, useQueueUrlAsEndpoint: false }),
+);
 const clock = systemClock;
 const ids = ulidGenerator(clock);
 

@@ -6,6 +6,7 @@ import { DynamoEventStore, systemClock, ulidGenerator } from '@mtd/platform';
 import {
   feedShardsFromEnv,
   lambdaObservability,
+  lambdaSdkClientConfig,
   requiredEnv,
   sqsEventBridgeHandler,
 } from '@mtd/platform/aws';
@@ -25,10 +26,12 @@ import { createProjection } from '#src/index';
  * API is not given it on AWS yet, so its audit routes answer 503 there.
  */
 const { logger, metrics, tracer } = lambdaObservability('projection');
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({ ...lambdaSdkClientConfig }));
 // The client's own endpoint, not the host of the queue URL built from the record's ARN: the same
 // regional endpoint on AWS, and the configured one (AWS_ENDPOINT_URL_SQS) against an emulator.
-const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const sqs = tracer.captureAWSv3Client(
+  new SQSClient({ ...lambdaSdkClientConfig, useQueueUrlAsEndpoint: false }),
+);
 const cloudWatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
 
 const projection = createProjection({
