@@ -161,6 +161,7 @@ const resources = startResourceWindow();
 const cpuWindow = startCpuParts({
   pdfWorker: () => runtime.pdfThreads(),
   taxAuthority: () => runtime.taxAuthorityThreads(),
+  dteSigning: () => runtime.signingThreads(),
 });
 const mainThread = watchMainThread();
 const started = performance.now();

@@ -24,8 +24,8 @@ export const cpuParts: Record<CpuPart, { label: string; what: string }> = {
     what: 'the local SII simulator in its own thread: that thread’s CPU (Linux schedstat), its HTTP handling and its well-formedness, schema, signature and TED checks of each upload and token request',
   },
   dteSigning: {
-    label: 'dte signing (issue 15)',
-    what: 'TED stamps and XMLDSig signatures of documents, envelopes and token requests (main thread, timed around each)',
+    label: 'dte signing thread (issue 15)',
+    what: 'TED stamps and XMLDSig signatures of documents and envelopes in their own thread: that thread’s CPU (Linux schedstat); token requests on the main thread, timed around each',
   },
   choreography: {
     label: 'choreography and the rest (issue 11)',

@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { backofficeUsersTable, signInAttemptsTable, signInAttemptsTtlAttribute } from '@mtd/backoffice';
 import { Sources, type SubscriptionName, subscriptions } from '@mtd/contracts';
 import { createDte, dynamoFolioLedger, folioLedgerTable } from '@mtd/dte';
+import { threadSigner } from '@mtd/dte/threadSigner';
 import {
   createIntake,
   httpServerLimits,
@@ -164,6 +165,8 @@ export interface Runtime {
   pdfThreads(): number[];
   /** The operating-system id of the tax-authority simulator's thread, if it runs one (its CPU, for benchmarks). */
   taxAuthorityThreads(): number[];
+  /** The operating-system ids of the threads signing DTEs (their CPU, for benchmarks). */
+  signingThreads(): number[];
   /** Runs the SLA watcher now. */
   checkSla(): Promise<OrderAtRiskFinding[]>;
   stop(): Promise<void>;
@@ -313,6 +316,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const taxAuthorityUrl =
     options.taxAuthority && 'url' in options.taxAuthority ? options.taxAuthority.url : simulator!.url;
 
+  // DTE stamps and signatures (~2 ms of CPU per order) in a thread of their own, out of the
+  // choreography's event loop; a Lambda signs in process (docs/decisions.md).
+  const dteSigner = threadSigner();
+  if (options.warmUp) warming.push(dteSigner.warmUp());
+
   const broadcastPolicy = options.broadcast ?? { maxAttempts: 5, baseMs: 500, maxMs: 10_000 };
   const intake = createIntake({ store: storeFor(Sources.intake), clock, ids, partnerKeys });
   const dte = createDte({
@@ -322,6 +330,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     random,
     folios: dynamoFolioLedger({ client, tableName: tableNames.folios }),
     claims: dynamoEffectClaims({ client, tableName: tableNames.dteEffectClaims }),
+    signer: dteSigner,
     ...(await localDteDeps({ dataDir, clock, taxAuthorityUrl, ...(simulator ? { simulator } : {}), log })),
     broadcast: broadcastPolicy,
   });
@@ -585,6 +594,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     setTaxFailureRate: async (rate) => simulator?.setFailureRate(rate),
     pdfThreads: () => pdf.threads(),
     taxAuthorityThreads: () => simulator?.threads() ?? [],
+    signingThreads: () => dteSigner.threads(),
     checkSla: () => slaWatcher.checkSla(),
     async stop() {
       clearInterval(trimLiveFeed);
@@ -598,6 +608,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Every thread the runtime started ends with it (unref'd, they would not hold the process, but
       // a runtime stopped inside a longer-lived process must not leave them running).
       await pdf.close();
+      await dteSigner.close();
       await simulator?.close();
       await dynamo.close();
     },

@@ -4,7 +4,7 @@ import { TaxAuthorityRejectedError, TaxAuthorityUnavailableError } from '#adapte
 import { type BroadcastResult, decide } from '#domain/decideDte';
 import { type BroadcastableState, isBroadcastable } from '#domain/dte';
 import { siiRut } from '#domain/dteXml';
-import { signedEnvelope } from '#signing/signedDocuments';
+import { inlineSigner } from '#signing/dteSigner';
 import type { DteDeps } from '#src/dteDeps';
 import { handleDte, loadDte } from '#src/dteStream';
 
@@ -64,10 +64,10 @@ export async function attemptBroadcast(
 
 /** The signed envelope of one issued document, standalone. */
 export async function envelopeOf(
-  deps: Pick<DteDeps, 'issuer' | 'credentials' | 'clock'>,
+  deps: Pick<DteDeps, 'issuer' | 'credentials' | 'clock' | 'signer'>,
   state: BroadcastableState,
 ): Promise<string> {
-  return signedEnvelope(
+  return (deps.signer ?? inlineSigner).signEnvelope(
     { dteType: state.dteType, issuer: deps.issuer, documents: [state.xml] },
     await deps.credentials.current(),
     deps.clock.now().toISOString(),

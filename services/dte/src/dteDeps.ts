@@ -5,6 +5,7 @@ import type { CredentialsSource } from '#adapters/issuerCredentials';
 import type { OperationsAlerts } from '#adapters/operationsAlerts';
 import type { TaxAuthority } from '#adapters/taxAuthorityClient';
 import type { Issuer } from '#domain/dteXml';
+import type { DteSigner } from '#signing/dteSigner';
 
 /** Everything the dte handlers need, built once at the composition root. */
 export interface DteDeps {
@@ -20,6 +21,11 @@ export interface DteDeps {
   cafs: CafStore;
   /** The issuer's certificate and key: they sign every document, envelope and token request. */
   credentials: CredentialsSource;
+  /**
+   * Where documents and envelopes are stamped and signed (default: in this thread, `inlineSigner`,
+   * as a Lambda does; the local runtime passes a thread signer to keep its event loop free).
+   */
+  signer?: DteSigner;
   taxAuthority: TaxAuthority;
   /** Claims taken before each upload, so one cause uploads at most once (platform `EffectClaims`). */
   claims: EffectClaims;

@@ -80,6 +80,7 @@ export { DteIssuanceProblemError, planIssuance } from '#domain/issuance';
 export { AcceptedOrderNotFoundError } from '#handlers/retryDteOnExceptionRetryRequested';
 export { type Caf, CafFormatError, parseCaf } from '#signing/caf';
 export { issueCaf } from '#signing/cafIssuer';
+export { type DteSigner, inlineSigner } from '#signing/dteSigner';
 export { signedDocument, signedEnvelope } from '#signing/signedDocuments';
 export { stampTed } from '#signing/ted';
 export { type SignatureCheck, type TedCheck, verifyTeds, verifyXmlSignatures } from '#signing/verification';

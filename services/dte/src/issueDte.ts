@@ -6,7 +6,7 @@ import { siiRut } from '#domain/dteXml';
 import { rangeHolding, warnsAt } from '#domain/folioRanges';
 import { DteIssuanceProblemError, planIssuance } from '#domain/issuance';
 import { cafReference } from '#signing/caf';
-import { signedDocument } from '#signing/signedDocuments';
+import { inlineSigner } from '#signing/dteSigner';
 import { certificateInfo } from '#signing/xmlSignature';
 import type { DteDeps } from '#src/dteDeps';
 import { handleDte, loadDte } from '#src/dteStream';
@@ -104,7 +104,8 @@ export async function issueDte(
   }
 
   const document = { ...plan.document, folio };
-  const { xml, ted } = signedDocument(document, caf, credentials, issuedAt);
+  const signer = deps.signer ?? inlineSigner;
+  const { xml, ted } = await signer.signDocument(document, caf, credentials, issuedAt);
   await handleDte(
     deps,
     streamId,

@@ -1,5 +1,6 @@
 import type { DteType } from '@mtd/contracts';
-import { tallyCpu } from '@mtd/platform';
+// Only the CPU tally, not the whole platform: this module is what a signing thread loads.
+import { tallyCpu } from '@mtd/platform/threadCpu';
 import {
   buildDteXml,
   type DteDocument,

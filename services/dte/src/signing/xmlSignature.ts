@@ -6,7 +6,8 @@ import {
   sign,
   X509Certificate,
 } from 'node:crypto';
-import { tallyCpu } from '@mtd/platform';
+// Only the CPU tally, not the whole platform: this module is what a signing thread loads.
+import { tallyCpu } from '@mtd/platform/threadCpu';
 import { DOMParser } from '@xmldom/xmldom';
 import { C14nCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
 import { latin1Safe } from '#domain/dteXml';
