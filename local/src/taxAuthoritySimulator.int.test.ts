@@ -4,6 +4,7 @@ import {
   type Caf,
   httpTaxAuthority,
   issueCaf,
+  nodeHttpTransport,
   parseCaf,
   planIssuance,
   selfSignedCredentials,
@@ -191,13 +192,14 @@ describe('the SII simulator over loopback HTTP', () => {
     await expect(verdict(first.trackId)).resolves.toEqual({ kind: 'accepted', siiStatus: 'EPR' });
     // Over the wire the SII rejects the repeat (DTE-3-100); MTD's client takes that as "already sent".
     const answers: string[] = [];
+    const overTheWire = nodeHttpTransport();
     const watched = httpTaxAuthority({
       baseUrl: sii.url,
       timeoutMs: 5000,
       credentials: credentialsSource,
-      fetch: async (url, init) => {
-        const response = await fetch(url, init);
-        answers.push(await response.clone().text());
+      transport: async (request) => {
+        const response = await overTheWire(request);
+        answers.push(response.body.toString('latin1'));
         return response;
       },
     });

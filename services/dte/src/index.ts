@@ -39,6 +39,13 @@ export {
   type OperationsAlerts,
 } from '#adapters/operationsAlerts';
 export {
+  nodeHttpTransport,
+  type SiiRequest,
+  type SiiResponse,
+  SiiTimeoutError,
+  type SiiTransport,
+} from '#adapters/siiTransport';
+export {
   type EnvelopeSubmission,
   type HttpTaxAuthorityOptions,
   httpTaxAuthority,

@@ -3,6 +3,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { SiiVerdict } from '#domain/decideDte';
 import { signSeedRequest } from '#signing/xmlSignature';
 import type { CredentialsSource } from './issuerCredentials';
+import { nodeHttpTransport, type SiiRequest, type SiiResponse, type SiiTransport } from './siiTransport';
 
 /** One signed envelope (EnvioDTE or EnvioBOLETA) holding one document. */
 export interface EnvelopeSubmission {
@@ -61,7 +62,8 @@ export interface HttpTaxAuthorityOptions {
   timeoutMs: number;
   /** The issuer's certificate and key: they sign the seed that buys the token. */
   credentials: CredentialsSource;
-  fetch?: typeof globalThis.fetch;
+  /** How requests reach the SII; {@link nodeHttpTransport} unless given (tests pass a scripted SII). */
+  transport?: SiiTransport;
 }
 
 const maxDetailChars = 300;
@@ -109,16 +111,20 @@ const asList = (value: unknown): string[] =>
  * transient; any other 4xx and an upload STATUS other than 0 are refusals.
  */
 export function httpTaxAuthority(options: HttpTaxAuthorityOptions): TaxAuthority {
-  const send = options.fetch ?? globalThis.fetch;
+  const send = options.transport ?? nodeHttpTransport();
   const base = options.baseUrl.replace(/\/+$/, '');
   let token: Promise<string> | undefined;
 
-  async function call(what: string, url: string, init: RequestInit = {}): Promise<SiiAnswer> {
-    let response: Response;
+  async function call(
+    what: string,
+    url: string,
+    init: Omit<SiiRequest, 'url' | 'timeoutMs'> = { method: 'GET' },
+  ): Promise<SiiAnswer> {
+    let response: SiiResponse;
     let body: string;
     try {
-      response = await send(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
-      body = decodeAnswer(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type'));
+      response = await send({ ...init, url, timeoutMs: options.timeoutMs });
+      body = decodeAnswer(response.body, response.contentType);
     } catch (error) {
       const reason =
         (error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(error);
@@ -205,9 +211,7 @@ export function httpTaxAuthority(options: HttpTaxAuthorityOptions): TaxAuthority
         const answer = await call(
           `status of envelope ${trackId}`,
           `${base}/sii/estado/${encodeURIComponent(trackId)}?${query}`,
-          {
-            headers: { cookie: `TOKEN=${current}` },
-          },
+          { method: 'GET', headers: { cookie: `TOKEN=${current}` } },
         );
         const hdr = answer.RESPUESTA?.RESP_HDR ?? {};
         const body = answer.RESPUESTA?.RESP_BODY ?? {};

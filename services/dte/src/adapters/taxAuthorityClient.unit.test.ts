@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testCredentialsSource } from '#src/testing/testIssuer';
+import { type SiiResponse, SiiTimeoutError, type SiiTransport } from './siiTransport';
 import {
   httpTaxAuthority,
   TaxAuthorityRejectedError,
@@ -23,29 +24,32 @@ function fakeSii(answers: { upload?: Array<[number, string]>; estado?: string[] 
   let tokens = 0;
   const uploads = [...(answers.upload ?? [])];
   const estados = [...(answers.estado ?? [])];
-  const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-    const { pathname } = new URL(String(url));
-    const body =
-      init?.body === undefined ? undefined : Buffer.from(init.body as Uint8Array | string).toString('latin1');
+  const answer = (text: string, status = 200): SiiResponse => ({
+    status,
+    statusText: '',
+    contentType: 'text/xml',
+    body: Buffer.from(text),
+  });
+  const transport: SiiTransport = async (request) => {
+    const { pathname } = new URL(request.url);
     calls.push({
-      method: init?.method ?? 'GET',
+      method: request.method,
       path: pathname,
-      cookie: new Headers(init?.headers).get('cookie'),
-      body,
+      cookie: request.headers?.cookie ?? null,
+      body: request.body === undefined ? undefined : Buffer.from(request.body).toString('latin1'),
     });
     if (pathname === '/sii/semilla')
-      return new Response(respuesta('<ESTADO>00</ESTADO>', '<SEMILLA>000001234567</SEMILLA>'));
+      return answer(respuesta('<ESTADO>00</ESTADO>', '<SEMILLA>000001234567</SEMILLA>'));
     if (pathname === '/sii/token')
-      return new Response(respuesta('<ESTADO>00</ESTADO>', `<TOKEN>TK${++tokens}</TOKEN>`));
+      return answer(respuesta('<ESTADO>00</ESTADO>', `<TOKEN>TK${++tokens}</TOKEN>`));
     if (pathname === '/sii/upload') {
       const [status, text] = uploads.shift() ?? [500, 'no answer scripted'];
-      return new Response(text, { status });
+      return answer(text, status);
     }
-    if (pathname.startsWith('/sii/estado/'))
-      return new Response(estados.shift() ?? 'no answer scripted', { status: 200 });
-    return new Response('not found', { status: 404 });
-  }) as typeof fetch;
-  return { calls, fetch: fetchFn };
+    if (pathname.startsWith('/sii/estado/')) return answer(estados.shift() ?? 'no answer scripted');
+    return answer('not found', 404);
+  };
+  return { calls, transport };
 }
 
 const reception = (status: number, trackId = '') =>
@@ -56,7 +60,7 @@ const client = (sii: ReturnType<typeof fakeSii>) =>
     baseUrl: 'http://sii.test/',
     timeoutMs: 1000,
     credentials: testCredentialsSource,
-    fetch: sii.fetch,
+    transport: sii.transport,
   });
 
 describe('httpTaxAuthority (the SII reception)', () => {
@@ -181,16 +185,26 @@ describe('httpTaxAuthority (the SII reception)', () => {
   });
 
   it('counts an answer slower than the timeout as unavailable', async () => {
-    const slow = (async (_url: string | URL | Request, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-      })) as typeof fetch;
+    const slow: SiiTransport = async (request) => {
+      throw new SiiTimeoutError(`no answer within ${request.timeoutMs} ms`);
+    };
     const authority = httpTaxAuthority({
       baseUrl: 'http://sii.test',
       timeoutMs: 20,
       credentials: testCredentialsSource,
-      fetch: slow,
+      transport: slow,
     });
-    await expect(authority.upload(submission)).rejects.toThrow(/no answer within 20 ms/);
+    const upload = authority.upload(submission);
+    await expect(upload).rejects.toBeInstanceOf(TaxAuthorityUnavailableError);
+    await expect(upload).rejects.toThrow(/^seed: no answer within 20 ms$/);
+  });
+
+  it('counts an answer that is not XML as unavailable, and a 4xx other than 408/429 as a refusal', async () => {
+    await expect(
+      client(fakeSii({ upload: [[200, '<RECEPCIONDTE><STATUS>0</STA']] })).upload(submission),
+    ).rejects.toThrow(/unreadable answer/);
+    const refused = client(fakeSii({ upload: [[403, 'prohibido']] })).upload(submission);
+    await expect(refused).rejects.toBeInstanceOf(TaxAuthorityRejectedError);
+    await expect(refused).rejects.toMatchObject({ siiStatus: 'HTTP-403', reasons: ['prohibido'] });
   });
 });

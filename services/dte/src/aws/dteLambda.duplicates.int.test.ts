@@ -9,13 +9,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { folioLedgerTable } from '#adapters/folioLedger';
 import { issueCaf } from '#signing/cafIssuer';
 import { anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
+import { type SiiCall, startScriptedSiiServer } from '#src/testing/scriptedSiiServer';
 import { testAuthority, testCredentials, testIssuer } from '#src/testing/testIssuer';
 import { dteEnvironment } from './dteConfig';
 
 /**
  * Concurrent duplicate delivery through the dte Lambda entries, against a real (dynalite) DynamoDB:
  * the same SQS message several times in one batch (Powertools processes a batch's records
- * concurrently) or to parallel invocations. The tax authority is a scripted fetch that counts uploads.
+ * concurrently) or to parallel invocations. The tax authority is a scripted SII on 127.0.0.1 that counts
+ * uploads, at the URL the Lambda is configured with.
  */
 const secrets = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
@@ -44,21 +46,18 @@ const env = dteEnvironment({
 });
 
 /** The SII over HTTP: a seed, a token, and a new track id for every upload (counted). */
-async function sii(url: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const path = new URL(String(url)).pathname;
+async function siiAnswer({ path, body }: SiiCall): Promise<{ status?: number; body: string }> {
   const answer = (body: string) =>
     `<SII:RESPUESTA xmlns:SII="http://www.sii.cl/XMLSchema"><SII:RESP_BODY>${body}</SII:RESP_BODY><SII:RESP_HDR><ESTADO>00</ESTADO></SII:RESP_HDR></SII:RESPUESTA>`;
-  if (path.endsWith('/sii/semilla')) return new Response(answer('<SEMILLA>000000000042</SEMILLA>'));
-  if (path.endsWith('/sii/token')) return new Response(answer('<TOKEN>TOKEN42</TOKEN>'));
+  if (path.endsWith('/sii/semilla')) return { body: answer('<SEMILLA>000000000042</SEMILLA>') };
+  if (path.endsWith('/sii/token')) return { body: answer('<TOKEN>TOKEN42</TOKEN>') };
   if (path.endsWith('/sii/upload')) {
-    uploads.push(Buffer.from(init?.body as Uint8Array).toString('latin1'));
+    uploads.push(body);
     // A slow reception, so the copies of a delivery really overlap.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    return new Response(
-      `<RECEPCIONDTE><STATUS>0</STATUS><TRACKID>T-${uploads.length}</TRACKID></RECEPCIONDTE>`,
-    );
+    return { body: `<RECEPCIONDTE><STATUS>0</STATUS><TRACKID>T-${uploads.length}</TRACKID></RECEPCIONDTE>` };
   }
-  return new Response('not found', { status: 404 });
+  return { status: 404, body: 'not found' };
 }
 
 const certificateSecret = () => ({ SecretString: JSON.stringify(testCredentials()) });
@@ -85,6 +84,7 @@ const lambdaContext = {
 } as unknown as Context;
 
 let dynamo: DynamoTestEndpoint;
+let sii: Awaited<ReturnType<typeof startScriptedSiiServer>>;
 let lambda: typeof import('./dteLambda');
 
 const copiesOf = (record: SQSRecord, n: number) => Array.from({ length: n }, () => ({ ...record }));
@@ -123,7 +123,8 @@ describe('dte Lambdas under concurrent duplicate delivery', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubGlobal('fetch', vi.fn(sii));
+    sii = await startScriptedSiiServer(siiAnswer);
+    vi.stubEnv('TAX_AUTHORITY_URL', `${sii.url}/recepcion`);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     secrets.on(GetSecretValueCommand, { SecretId: certificateSecretArn }).resolves(certificateSecret());
     secrets.on(GetSecretValueCommand, { SecretId: cafSecretArn }).resolves(cafSecret());
@@ -131,9 +132,9 @@ describe('dte Lambdas under concurrent duplicate delivery', () => {
   });
   afterAll(async () => {
     vi.unstubAllEnvs();
-    vi.unstubAllGlobals();
     vi.restoreAllMocks();
     await dynamo.close();
+    await sii.close();
   });
   beforeEach(() => {
     uploads.length = 0;

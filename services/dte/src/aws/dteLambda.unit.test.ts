@@ -14,13 +14,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { issueCaf } from '#signing/cafIssuer';
 import { anAcceptedOrder, orderAcceptedEvent } from '#src/testing/anAcceptedOrder';
+import { type SiiCall, startScriptedSiiServer } from '#src/testing/scriptedSiiServer';
 import { testAuthority, testCredentials, testIssuer } from '#src/testing/testIssuer';
 import { DteConfigurationError, dteConfigFromEnv, dteEnvironment } from './dteConfig';
 
 const dynamo = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
-const taxAuthority = vi.fn<typeof fetch>();
 
 const certificateSecretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-certificate';
 const cafSecretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:mtd-dev-dte-cafs';
@@ -65,17 +65,18 @@ function stubSecrets(): void {
 }
 
 /** The SII's answers over HTTP: a seed, a token, and a track id for every upload. */
-async function sii(url: string | URL | Request): Promise<Response> {
-  const path = new URL(String(url)).pathname;
+function siiAnswer({ path }: SiiCall): { status?: number; body: string } {
   const answer = (body: string) =>
     `<SII:RESPUESTA xmlns:SII="http://www.sii.cl/XMLSchema"><SII:RESP_BODY>${body}</SII:RESP_BODY><SII:RESP_HDR><ESTADO>00</ESTADO></SII:RESP_HDR></SII:RESPUESTA>`;
-  if (path.endsWith('/sii/semilla')) return new Response(answer('<SEMILLA>000000000042</SEMILLA>'));
-  if (path.endsWith('/sii/token')) return new Response(answer('<TOKEN>TOKEN42</TOKEN>'));
+  if (path.endsWith('/sii/semilla')) return { body: answer('<SEMILLA>000000000042</SEMILLA>') };
+  if (path.endsWith('/sii/token')) return { body: answer('<TOKEN>TOKEN42</TOKEN>') };
   if (path.endsWith('/sii/upload'))
-    return new Response('<RECEPCIONDTE><STATUS>0</STATUS><TRACKID>T-1</TRACKID></RECEPCIONDTE>');
-  return new Response('not found', { status: 404 });
+    return { body: '<RECEPCIONDTE><STATUS>0</STATUS><TRACKID>T-1</TRACKID></RECEPCIONDTE>' };
+  return { status: 404, body: 'not found' };
 }
 
+/** The scripted SII, served on 127.0.0.1 at the URL the Lambda is configured with. */
+let sii: Awaited<ReturnType<typeof startScriptedSiiServer>>;
 let lambda: typeof import('./dteLambda');
 
 const putsOn = (table: string): PutItemCommandInput[] =>
@@ -103,20 +104,21 @@ describe('dte Lambda entry points', () => {
     vi.stubEnv('FEED_SHARDS', '4');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubGlobal('fetch', taxAuthority);
+    sii = await startScriptedSiiServer(siiAnswer);
+    vi.stubEnv('TAX_AUTHORITY_URL', `${sii.url}/recepcion`);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     lambda = await import('./dteLambda');
   });
-  afterAll(() => {
+  afterAll(async () => {
     vi.unstubAllEnvs();
-    vi.unstubAllGlobals();
     vi.restoreAllMocks();
+    await sii.close();
   });
   beforeEach(() => {
     dynamo.reset();
     secrets.reset();
     sqs.reset();
-    taxAuthority.mockReset();
+    sii.calls.length = 0;
   });
 
   it('issueDteOnOrderAccepted reserves a folio and appends DteIssued with one conditional PutItem', async () => {
@@ -188,23 +190,20 @@ describe('dte Lambda entry points', () => {
       .on(QueryCommand, { ExpressionAttributeValues: { ':s': { S: 'dte-PO-1002' } } })
       .resolves(storedCommit(second));
     dynamo.on(PutItemCommand).resolves({});
-    taxAuthority.mockImplementation(sii);
 
     const response = await lambda.broadcastDteOnDteIssued(sqsEventOf(first, second));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    const paths = taxAuthority.mock.calls.map(([url]) => new URL(String(url)).pathname);
+    const paths = sii.calls.map((call) => call.path);
     expect(paths).toEqual([
       '/recepcion/sii/semilla',
       '/recepcion/sii/token',
       '/recepcion/sii/upload',
       '/recepcion/sii/upload',
     ]);
-    const [, upload] = taxAuthority.mock.calls[2]!;
-    expect(new Headers(upload?.headers).get('cookie')).toBe('TOKEN=TOKEN42');
-    expect(Buffer.from(upload?.body as Uint8Array).toString('latin1')).toMatch(
-      /^<\?xml version="1.0" encoding="ISO-8859-1"\?>\n<EnvioDTE /,
-    );
+    const upload = sii.calls[2];
+    expect(upload?.cookie).toBe('TOKEN=TOKEN42');
+    expect(upload?.body).toMatch(/^<\?xml version="1.0" encoding="ISO-8859-1"\?>\n<EnvioDTE /);
     const commits = putsOn('mtd-dev-events').filter((p) => p.Item?.streamId?.S !== '$days');
     expect(commits.map((c) => [c.Item?.streamId?.S, c.Item?.version?.N, c.ConditionExpression])).toEqual(
       expect.arrayContaining([
@@ -236,7 +235,7 @@ describe('dte Lambda entry points', () => {
     expect(call?.VisibilityTimeout).toBeGreaterThanOrEqual(118);
     expect(call?.VisibilityTimeout).toBeLessThanOrEqual(120);
     expect(dynamo.calls()).toHaveLength(0);
-    expect(taxAuthority).not.toHaveBeenCalled();
+    expect(sii.calls).toEqual([]);
   });
 });
 
