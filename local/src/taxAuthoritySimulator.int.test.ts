@@ -7,24 +7,15 @@ import {
   nodeHttpTransport,
   parseCaf,
   planIssuance,
-  selfSignedCredentials,
   signedDocument,
-  signedEnvelope,
   signSeedRequest,
   TaxAuthorityRejectedError,
   TaxAuthorityUnavailableError,
 } from '@mtd/dte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localIssuer } from './localDte';
+import { credentials, credentialsSource, envelopeOf, issuedAt, signedDocumentOf } from './siiTestSender';
 import { startTaxAuthoritySimulator, type TaxAuthoritySimulator } from './taxAuthoritySimulator';
-
-const issuedAt = '2026-11-24T13:00:00.000Z';
-const credentials = selfSignedCredentials({
-  now: new Date(issuedAt),
-  rut: localIssuer.senderRut,
-  name: 'Firma de prueba',
-});
-const credentialsSource = { current: async () => credentials };
 
 const anOrder = (orderId: string, taxId?: string): PurchaseOrder => ({
   orderId,
@@ -38,13 +29,8 @@ const anOrder = (orderId: string, taxId?: string): PurchaseOrder => ({
 });
 
 /** A signed document of the order with `folio`, stamped with `caf`. */
-function aDocument(orderId: string, caf: Caf, folio: number, taxId?: string) {
-  const plan = planIssuance(anOrder(orderId, taxId), localIssuer, issuedAt);
-  return signedDocument({ ...plan.document, folio }, caf, credentials, issuedAt).xml;
-}
-
-const envelopeOf = (dteType: 33 | 39, documents: string[]) =>
-  signedEnvelope({ dteType, issuer: localIssuer, documents }, credentials, issuedAt);
+const aDocument = (orderId: string, caf: Caf, folio: number, taxId?: string) =>
+  signedDocumentOf(anOrder(orderId, taxId), caf, folio);
 
 let simulator: TaxAuthoritySimulator | undefined;
 afterEach(() => simulator?.close());

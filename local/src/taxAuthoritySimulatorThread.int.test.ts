@@ -1,28 +1,14 @@
 import { existsSync } from 'node:fs';
-import {
-  httpTaxAuthority,
-  parseCaf,
-  planIssuance,
-  selfSignedCredentials,
-  signedDocument,
-  signedEnvelope,
-  TaxAuthorityUnavailableError,
-} from '@mtd/dte';
+import { httpTaxAuthority, parseCaf, TaxAuthorityUnavailableError } from '@mtd/dte';
 import { osThreadId } from '@mtd/platform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localIssuer } from './localDte';
 import { sampleOrder, seededRandom } from './sampleOrders';
+import { credentialsSource, envelopeOf, signedDocumentOf } from './siiTestSender';
 import {
   startTaxAuthoritySimulatorThread,
   type TaxAuthoritySimulatorThread,
 } from './taxAuthoritySimulatorThread';
-
-const issuedAt = '2026-11-24T13:00:00.000Z';
-const credentials = selfSignedCredentials({
-  now: new Date(issuedAt),
-  rut: localIssuer.senderRut,
-  name: 'Firma de prueba',
-});
 
 let simulator: TaxAuthoritySimulatorThread | undefined;
 afterEach(async () => {
@@ -42,23 +28,17 @@ describe('the SII simulator in its own thread', () => {
     const client = httpTaxAuthority({
       baseUrl: simulator.url,
       timeoutMs: 5000,
-      credentials: { current: async () => credentials },
+      credentials: credentialsSource,
     });
     const upload = (folio: number) => {
       const order = {
         ...sampleOrder({ orderId: `PO-${folio}`, random: seededRandom(folio) }),
         customer: { id: 'C-1', name: 'Ana Pérez', email: 'ana@example.cl' },
       };
-      const plan = planIssuance(order, localIssuer, issuedAt);
-      const document = signedDocument({ ...plan.document, folio }, caf, credentials, issuedAt).xml;
       return client.upload({
         dteType: 39,
         folio,
-        envelope: signedEnvelope(
-          { dteType: 39, issuer: localIssuer, documents: [document] },
-          credentials,
-          issuedAt,
-        ),
+        envelope: envelopeOf(39, [signedDocumentOf(order, caf, folio)]),
         senderRut: localIssuer.senderRut,
         companyRut: localIssuer.rut,
       });
