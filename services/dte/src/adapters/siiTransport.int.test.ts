@@ -7,10 +7,23 @@ import { nodeHttpTransport, SiiTimeoutError } from './siiTransport';
 /** What the server saw of each request, and on which connection. */
 const seen: { method?: string; path?: string; cookie?: string; body: string; connection: number }[] = [];
 const connections = new Map<Socket, number>();
+/** Connections whose next request is answered by a TCP reset, as an idle connection the SII closed. */
+const resetNext = new Set<Socket>();
 let server: Server;
 let url: string;
 
 async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.url === '/reset' || resetNext.delete(request.socket)) {
+    seen.push({
+      method: request.method,
+      path: request.url,
+      body: '',
+      connection: connections.get(request.socket) ?? -1,
+    });
+    request.socket.resetAndDestroy();
+    return;
+  }
+  if (request.url === '/close-after') resetNext.add(request.socket);
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   seen.push({
@@ -92,6 +105,33 @@ describe('nodeHttpTransport (the SII client over node:http)', () => {
       await send({ method: 'GET', url: `${url}/sii/semilla`, timeoutMs: 5_000 });
       expect(seen.at(-1)?.connection).toBe(opened + 1);
     }
+  });
+
+  it('sends once more, on a new connection, a request whose kept-alive connection was reset before any answer', async () => {
+    const send = nodeHttpTransport();
+    await send({ method: 'GET', url: `${url}/close-after`, timeoutMs: 5_000 });
+    const before = seen.length;
+    const response = await send({
+      method: 'POST',
+      url: `${url}/sii/upload`,
+      body: Buffer.from('<EnvioDTE/>', 'latin1'),
+      timeoutMs: 5_000,
+    });
+    expect(response.status).toBe(200);
+    const attempts = seen.slice(before);
+    expect(attempts.map((s) => [s.path, s.body])).toEqual([
+      ['/sii/upload', ''],
+      ['/sii/upload', '<EnvioDTE/>'],
+    ]);
+    expect(attempts[1]!.connection).not.toBe(attempts[0]!.connection);
+  });
+
+  it('does not send again when a new connection is reset: that is the SII failing', async () => {
+    const before = seen.length;
+    await expect(
+      nodeHttpTransport()({ method: 'GET', url: `${url}/reset`, timeoutMs: 5_000 }),
+    ).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(seen.length - before).toBe(1);
   });
 
   it('fails when nothing listens', async () => {
