@@ -68,6 +68,35 @@ describe('the printed DTE (PDF with the TED as PDF417)', () => {
     }
   });
 
+  it('carries TEDs from a short one to the longest the symbol holds, at level 5 in 12 columns', async () => {
+    // RSR and IT1 are the TED's free text (40 characters each, XML-escaped: up to 200 bytes each), so they
+    // set its length. 1,101 bytes is what byte compaction fits in 12 columns at level 5 (pdf417.ts).
+    const withTexts = (rsr: string, it1: string) =>
+      ted.replace(/<RSR>[^<]*<\/RSR>/, `<RSR>${rsr}</RSR>`).replace(/<IT1>[^<]*<\/IT1>/, `<IT1>${it1}</IT1>`);
+    const short = withTexts('-', '-');
+    const full = withTexts('Ñ'.repeat(40), 'Ü'.repeat(40));
+    const ampersands = withTexts('&amp;'.repeat(40), '');
+    const longest = withTexts(
+      '&amp;'.repeat(40),
+      'x'.repeat(1_101 - Buffer.byteLength(ampersands, 'latin1')),
+    );
+    expect([short, full, longest].map((t) => Buffer.byteLength(t, 'latin1'))).toEqual([797, 875, 1_101]);
+    for (const text of [short, full, longest]) {
+      const pdf = await renderer.render(aDteIssued({ ted: text }));
+      expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text, ecLevel: '5' }]);
+    }
+  });
+
+  it('refuses, saying why, a TED longer than byte compaction holds at level 5 (not a wrong barcode)', async () => {
+    // The longest a TED can be today: RSR and IT1 of 40 "&" each, as "&amp;", and the longest folio and amount.
+    const longest = ted
+      .replace(/<RSR>[^<]*<\/RSR>/, `<RSR>${'&amp;'.repeat(40)}</RSR>`)
+      .replace(/<IT1>[^<]*<\/IT1>/, `<IT1>${'&amp;'.repeat(40)}</IT1>`);
+    await expect(renderer.render(aDteIssued({ ted: longest }))).rejects.toThrow(
+      /1195 bytes are too many for a PDF417 symbol of 12 columns at error correction level 5/,
+    );
+  });
+
   it('puts 60 lines on two pages, with the totals and the timbre on the last', async () => {
     const pdf = await renderer.render(
       aDteIssued({

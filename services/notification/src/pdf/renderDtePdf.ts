@@ -1,6 +1,5 @@
 import { deflateSync } from 'node:zlib';
 import type { DteIssuedV2, DteType } from '@mtd/contracts';
-import bwipjs from 'bwip-js/node';
 import {
   concatTransformationMatrix,
   drawObject,
@@ -13,6 +12,7 @@ import {
   rgb,
   StandardFonts,
 } from 'pdf-lib';
+import { pdf417Matrix } from './pdf417';
 
 /**
  * The printed form of a DTE (its "representación impresa"), as a PDF: the issuer, the red box with the
@@ -284,52 +284,30 @@ function timbre(l: Layout, dte: DteIssuedV2, ted: string): void {
 
 /** White modules around the symbol (its quiet zone), as the PNG rendering had. */
 const quietZone = 6;
+/** Each row of modules is drawn this many pixels high: rows twice as tall as a module is wide. */
+const rowHeight = 2;
 
 /**
- * The TED as a PDF417 symbol, drawn into the PDF as a 1-bit grey image straight from the module
- * matrix BWIPP computes (`bwipjs.raw`): no PNG to encode with bwip-js and decode again with pdf-lib.
- * Error correction level 5, fixed, as the SII's instructions for printed DTEs ask; 12 data columns;
- * each row twice as tall as a module is wide.
- *
- * BWIPP is given the data codewords (`raw`), already in byte compaction (pdf417ByteCodewords): its own
- * choice of compaction runs an optimal text-mode search through its PostScript emulation, ≈ 12 ms of
- * CPU per TED, three quarters of the symbol's cost. Byte compaction carries the TED's ISO-8859-1
- * bytes as they are, and BWIPP still adds the length descriptor, the Reed-Solomon codewords, the
- * row indicators and the patterns.
+ * The TED as a PDF417 symbol (pdf417.ts: the TED's ISO-8859-1 bytes in byte compaction, error correction level
+ * 5, fixed, as the SII's instructions for printed DTEs ask; 12 data columns), drawn into the PDF as a 1-bit grey
+ * image, one pixel per module, each row `rowHeight` pixels high.
  */
 function pdf417Image(pdf: PDFDocument, ted: string): { ref: PDFRef; width: number; height: number } {
-  const codewords = pdf417ByteCodewords(Buffer.from(ted, 'latin1'));
-  const [symbol] = bwipjs.raw({
-    bcid: 'pdf417',
-    text: codewords.map((codeword) => `^${String(codeword).padStart(3, '0')}`).join(''),
-    ...({
-      raw: true,
-      eclevel: 5,
-      fixedeclevel: true,
-      columns: 12,
-      rowmult: 2,
-    } as Partial<bwipjs.RenderOptions>),
-  });
-  if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js gave no PDF417 matrix for the TED');
-  const { pixs, pixx, pixy } = symbol;
-  // `pixs` holds each row of modules once; `pixy` counts them with the row multiplier applied.
-  const rows = pixs.length / pixx;
-  const width = pixx + 2 * quietZone;
-  const height = pixy + 2 * quietZone;
-  // One bit per pixel, 1 = white, each image row padded to whole bytes (PDF 32000-1 §8.9.3): an eighth
-  // of the 8-bit image, compressed by node's zlib rather than pdf-lib's pako (≈ 3 ms per page for the
-  // 8-bit image). The symbol stays lossless: the same modules, only stored tighter.
+  const symbol = pdf417Matrix(Buffer.from(ted, 'latin1'), { columns: 12, ecLevel: 5 });
+  const width = symbol.width + 2 * quietZone;
+  const height = symbol.rows * rowHeight + 2 * quietZone;
+  // One bit per pixel, 1 = white, each image row padded to whole bytes (PDF 32000-1 §8.9.3), compressed by
+  // node's zlib rather than pdf-lib's pako (≈ 3 ms per page for an 8-bit image).
   const stride = Math.ceil(width / 8);
   const bits = new Uint8Array(stride * height).fill(255);
-  for (let y = 0; y < pixy; y++) {
-    const row = Math.floor((y * rows) / pixy) * pixx;
-    const line = (y + quietZone) * stride;
-    for (let x = 0; x < pixx; x++) {
-      if (!pixs[row + x]) continue;
+  for (let row = 0; row < symbol.rows; row++) {
+    const line = (quietZone + row * rowHeight) * stride;
+    for (let x = 0; x < symbol.width; x++) {
+      if (!symbol.modules[row * symbol.width + x]) continue;
       const column = x + quietZone;
-      const at = line + (column >> 3);
-      bits[at] = (bits[at] ?? 0) & ~(0x80 >> (column & 7));
+      bits[line + (column >> 3)]! &= ~(0x80 >> (column & 7));
     }
+    for (let copy = 1; copy < rowHeight; copy++) bits.copyWithin(line + copy * stride, line, line + stride);
   }
   const stream = pdf.context.stream(deflateSync(bits), {
     Type: 'XObject',
@@ -341,26 +319,4 @@ function pdf417Image(pdf: PDFDocument, ted: string): { ref: PDFRef; width: numbe
     Filter: 'FlateDecode',
   });
   return { ref: pdf.context.register(stream), width, height };
-}
-
-/**
- * PDF417 byte compaction (ISO/IEC 15438 §5.4.3): latch 924 when the bytes come in whole groups of six,
- * else 901; each group of six bytes is a 48-bit number written as five base-900 codewords (exact in a
- * double, below 2^53), and the bytes after the last whole group are one codeword each.
- */
-function pdf417ByteCodewords(bytes: Uint8Array): number[] {
-  const codewords = [bytes.length % 6 === 0 ? 924 : 901];
-  let i = 0;
-  for (; i + 6 <= bytes.length; i += 6) {
-    let group = 0;
-    for (let b = i; b < i + 6; b++) group = group * 256 + (bytes[b] ?? 0);
-    const digits = [0, 0, 0, 0, 0];
-    for (let d = 4; d >= 0; d--) {
-      digits[d] = group % 900;
-      group = Math.floor(group / 900);
-    }
-    codewords.push(...digits);
-  }
-  for (; i < bytes.length; i++) codewords.push(bytes[i] ?? 0);
-  return codewords;
 }
