@@ -1,8 +1,10 @@
 /**
  * CPU per DynamoDB call through the in-process engine (startDynalite, in memory), for the client
- * `dynamoClientFor` builds (middleware resolved once per command, no user-agent/host/trace headers)
- * against the same client with the SDK's per-call defaults (the stack resolved on every call, every
- * header built). Both unsigned, both on the same engine, so the difference is the SDK's own work.
+ * `dynamoClientFor` builds (middleware resolved once per command, no user-agent/host/trace headers,
+ * the input handed to the engine without the JSON round trip: dynaliteDirectCalls.ts) against a
+ * client with the SDK's per-call defaults over the engine's request handler (the stack resolved on
+ * every call, every header built, JSON both ways). Both unsigned, both on the same engine, so the
+ * difference is the SDK's own work.
  * GetItem of a ~2 KB item and conditional PutItem of it, one call at a time; CPU is the whole
  * process's (user + system), divided by the calls; each row the median of `--rounds` runs.
  *

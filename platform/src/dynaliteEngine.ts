@@ -64,7 +64,7 @@ interface EngineRequest {
 }
 
 /** A smithy HttpResponse (duck-typed by the SDK: a numeric statusCode and a headers object). */
-interface EngineResponse {
+export interface EngineResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: Uint8Array;
@@ -72,7 +72,7 @@ interface EngineResponse {
 
 const utf8 = new TextDecoder();
 
-function isDynaliteError(error: unknown): error is DynaliteError & { statusCode: number } {
+export function isDynaliteError(error: unknown): error is DynaliteError & { statusCode: number } {
   return error instanceof Error && typeof (error as DynaliteError).statusCode === 'number';
 }
 
@@ -290,41 +290,61 @@ function cacheTableDefinitions(store: DynaliteStore): void {
   }) as DynaliteStore['getTable'];
 }
 
-/** Validates and runs one request the way dynalite's httpHandler does, minus HTTP and signature checks. */
-async function answer(store: DynaliteStore, target: string, body: string): Promise<unknown> {
+/** The operation an `x-amz-target` header names (`DynamoDB_20120810.PutItem` → `PutItem`). */
+function operationOf(target: string): string {
   const [api, operation = ''] = target.split('.');
-  const engineAction = engineActions.get(operation);
-  if (api !== 'DynamoDB_20120810' || (!engineAction && operation !== 'TransactWriteItems'))
+  if (api !== 'DynamoDB_20120810' || !isKnownOperation(operation))
     throw engineError('com.amazon.coral.service#UnknownOperationException', `Unknown operation ${target}`);
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch {
-    throw engineError('com.amazon.coral.service#SerializationException', 'The request body is not JSON');
+  return operation;
+}
+
+function isKnownOperation(operation: string): boolean {
+  return engineActions.has(operation) || operation === 'TransactWriteItems';
+}
+
+/**
+ * Validates and runs one operation the way dynalite's httpHandler does, minus HTTP and signature
+ * checks. `data` is the request as DynamoDB's JSON carries it (Binary values in base64); it is
+ * checked and changed in place, so it must be the engine's own copy.
+ */
+async function answer(store: DynaliteStore, operation: string, data: unknown): Promise<unknown> {
+  const engineAction = engineActions.get(operation);
+  if (!engineAction) {
+    if (operation === 'TransactWriteItems') return transactWriteItems(store, data);
+    throw engineError(
+      'com.amazon.coral.service#UnknownOperationException',
+      `Unknown operation DynamoDB_20120810.${operation}`,
+    );
   }
-  if (!engineAction) return transactWriteItems(store, data);
   const { action, validation } = engineAction;
   const checked = checkTypes(data as Record<string, unknown>, validation.types as Record<string, unknown>);
   validations.checkValidations(checked, validation.types, validation.custom, store);
   return runAction(action, store, checked);
 }
 
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw engineError('com.amazon.coral.service#SerializationException', 'The request body is not JSON');
+  }
+}
+
 function engineError(type: string, message: string): DynaliteError {
   return Object.assign(new Error(message), { statusCode: 400, body: { __type: type, message } });
 }
 
-function respond(statusCode: number, payload: unknown): { response: EngineResponse } {
+/** The HTTP response DynamoDB answers `payload` with (its JSON body and headers). */
+export function engineResponse(statusCode: number, payload: unknown): EngineResponse {
   const body = Buffer.from(JSON.stringify(payload ?? {}));
   return {
-    response: {
-      statusCode,
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'content-length': String(body.byteLength),
-        'x-amzn-requestid': randomUUID(),
-      },
-      body,
+    statusCode,
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': String(body.byteLength),
+      'x-amzn-requestid': randomUUID(),
     },
+    body,
   };
 }
 
@@ -345,15 +365,27 @@ const levelOptions = { maxOpenFiles: 74, writeBufferSize: 16 * 2 ** 20 };
 export interface DynaliteEngine {
   /** A smithy HttpHandler, for `new DynamoDBClient({ requestHandler })`. */
   requestHandler: ReturnType<typeof requestHandlerFor>;
+  /**
+   * Answers one operation (`PutItem`) on a request as DynamoDB's JSON carries it (Binary values in
+   * base64), with what DynamoDB's JSON answer would carry, or rejects with dynalite's error (its
+   * `statusCode` and DynamoDB error `body`). The request is the engine's from then on: it is
+   * checked and changed in place. What `callEngineDirectly` (dynaliteDirectCalls.ts) sends.
+   */
+  call(operation: string, request: Record<string, unknown>): Promise<unknown>;
   /** Refuses new requests, lets those under way finish, then closes the LevelDB store. */
   close(): Promise<void>;
+}
+
+interface EngineState {
+  open: boolean;
+  inFlight: Set<Promise<unknown>>;
 }
 
 /**
  * Opens dynalite's store (on disk under `path`, else in memory) and answers DynamoDB requests
  * from it through a smithy request handler: no socket, no port, nothing another process can reach.
  * It replaces the SDK's NodeHttpHandler, so a call costs the SDK's (de)serialization and
- * dynalite's work, not loopback HTTP.
+ * dynalite's work, not loopback HTTP; `call` skips the (de)serialization too.
  *
  * Requests are not authenticated (only a client holding the handler can send one), so in-process
  * clients need not sign them. TransactWriteItems, which dynalite lacks, is answered by
@@ -373,9 +405,10 @@ export async function openDynaliteEngine(options: { path?: string } = {}): Promi
   // The store has not opened itself yet (abstract-level defers that to a microtask), so these
   // options are the ones LevelDB opens with.
   await store.db.open(levelOptions);
-  const state = { open: true, inFlight: new Set<Promise<unknown>>() };
+  const state: EngineState = { open: true, inFlight: new Set() };
   return {
     requestHandler: requestHandlerFor(store, state),
+    call: (operation, request) => whileOpen(state, () => answer(store, operation, request)),
     close: async () => {
       if (!state.open) return;
       state.open = false;
@@ -388,10 +421,21 @@ export async function openDynaliteEngine(options: { path?: string } = {}): Promi
   };
 }
 
-function requestHandlerFor(store: DynaliteStore, state: { open: boolean; inFlight: Set<Promise<unknown>> }) {
+/** Runs `request` if the engine is open, counted among the requests `close()` waits for. */
+async function whileOpen<T>(state: EngineState, request: () => Promise<T>): Promise<T> {
+  if (!state.open) throw new Error('The in-process DynamoDB engine (dynalite) is closed');
+  const answered = request();
+  state.inFlight.add(answered);
+  try {
+    return await answered;
+  } finally {
+    state.inFlight.delete(answered);
+  }
+}
+
+function requestHandlerFor(store: DynaliteStore, state: EngineState) {
   return {
     async handle(request: EngineRequest): Promise<{ response: EngineResponse }> {
-      if (!state.open) throw new Error('The in-process DynamoDB engine (dynalite) is closed');
       // The SDK's JSON codec sends a Uint8Array subclass; decode its bytes (Buffer.from would call
       // its string-converting valueOf, which the SDK warns about).
       const body =
@@ -400,17 +444,15 @@ function requestHandlerFor(store: DynaliteStore, state: { open: boolean; inFligh
           : request.body instanceof Uint8Array
             ? utf8.decode(request.body)
             : '';
-      const answered = answer(store, header(request.headers, 'x-amz-target'), body);
-      state.inFlight.add(answered);
       try {
-        return respond(200, await answered);
+        const operation = operationOf(header(request.headers, 'x-amz-target'));
+        const answered = await whileOpen(state, async () => answer(store, operation, parseBody(body)));
+        return { response: engineResponse(200, answered) };
       } catch (error) {
         // dynalite's own answer to a bad request (validation, condition, missing table): an HTTP 400
         // with the DynamoDB error body, which the SDK turns into the named exception.
-        if (isDynaliteError(error)) return respond(error.statusCode, error.body);
+        if (isDynaliteError(error)) return { response: engineResponse(error.statusCode, error.body) };
         throw error;
-      } finally {
-        state.inFlight.delete(answered);
       }
     },
     // Part of smithy's HttpHandler contract; there is no connection configuration to update.

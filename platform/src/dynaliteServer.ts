@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { callEngineDirectly } from './dynaliteDirectCalls';
 import { type DynaliteEngine, openDynaliteEngine } from './dynaliteEngine';
 
 export interface DynaliteServer {
@@ -53,6 +54,7 @@ export function dynamoClientFor(endpoint: string): DynamoDBClient {
   client.middlewareStack.remove('recursionDetectionMiddleware');
   client.middlewareStack.remove(userAgentMiddleware);
   client.middlewareStack.add((next) => next, { step: 'build', name: userAgentMiddleware });
+  callEngineDirectly(client, engine);
   seeMiddlewareChanges(client);
   return client;
 }
