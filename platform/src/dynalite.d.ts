@@ -110,6 +110,24 @@ declare module 'dynalite' {
     ): void;
   }
 
+  /** What dynalite's expression parsers are given: the request's names and values, what is unused. */
+  export interface DynaliteParseContext {
+    attrNames?: Record<string, string>;
+    attrVals?: Record<string, unknown>;
+    unusedAttrNames: Record<string, true>;
+    unusedAttrVals: Record<string, true>;
+    /** Set before a KeyConditionExpression is parsed (and left set for the FilterExpression after it). */
+    isKeyCondition?: boolean;
+  }
+
+  /**
+   * `dynalite/db/conditionParser` (a PEG.js parser): a parsed expression, or an error message. Its
+   * `parse` is looked up on this object at each call (validations/index.js), so it can be wrapped.
+   */
+  export interface DynaliteConditionParser {
+    parse(expression: string, options: { context: DynaliteParseContext }): object | string;
+  }
+
   /** `dynalite/actions/<action>` */
   export type DynaliteAction = (
     store: DynaliteStore,

@@ -7,6 +7,7 @@ import type {
   DynaliteAction,
   DynaliteActionValidation,
   DynaliteCallback,
+  DynaliteConditionParser,
   DynaliteDb,
   DynaliteError,
   DynaliteLevel,
@@ -22,6 +23,7 @@ import { checkTypes } from './dynaliteTypeCheck';
 const require = createRequire(import.meta.url);
 const engineDb = require('dynalite/db') as DynaliteDb;
 const validations = require('dynalite/validations') as DynaliteValidations;
+const conditionParser = require('dynalite/db/conditionParser') as DynaliteConditionParser;
 
 /** The operations dynalite 4.0.0 implements (its index.js `validOperations`), by target name. */
 const operations = [
@@ -289,6 +291,51 @@ function cacheTableDefinitions(store: DynaliteStore): void {
     else getTable(name, checkStatus, remember);
   }) as DynaliteStore['getTable'];
 }
+
+/**
+ * dynalite parses each ConditionExpression anew with its PEG.js parser: ~30 µs of CPU for
+ * `attribute_not_exists(#pk)`, about a third of a conditional PutItem's CPU in the engine once the
+ * SDK's JSON round trip was gone (docs/decisions.md), and most of the local runtime's writes carry
+ * one of a handful of such conditions. A condition that refers to no value (no `:name`) parses to
+ * the same result for the same expression and attribute names, so that result is kept (at most
+ * {@link parsesKept}, all dropped when full) and given again; what the parse did besides (marking
+ * which attribute names are used, so unused ones are refused after) is done again on each request.
+ *
+ * Only what dynalite reads and never changes is shared: condition and filter expressions parsed
+ * outside a key condition (a key condition's tree is rewritten in place by dynalite's
+ * convertKeyCondition; the filter parsed after one is marked as key condition too, and is parsed as
+ * before). Expressions with values are parsed every time (their checks depend on the values), and
+ * so are expressions that fail to parse (their error is not kept).
+ */
+function keepValueFreeConditionParses(parser: DynaliteConditionParser): void {
+  const parse = parser.parse.bind(parser);
+  const parsed = new Map<string, { result: object; namesUsed: string[] }>();
+  parser.parse = (expression, options) => {
+    const { context } = options;
+    if (context.isKeyCondition || expression.includes(':')) return parse(expression, options);
+    const names = context.attrNames;
+    const key = names ? `${expression}\u0000${JSON.stringify(names)}` : expression;
+    let kept = parsed.get(key);
+    if (!kept) {
+      // Parsed against every name unused, to learn all the names this expression uses (the real
+      // context may have had some marked used already by another expression of the request).
+      const unusedAttrNames: Record<string, true> = {};
+      for (const name in names) unusedAttrNames[name] = true;
+      const result = parse(expression, { context: { ...context, unusedAttrNames, unusedAttrVals: {} } });
+      if (typeof result !== 'object' || result === null) return result;
+      kept = { result, namesUsed: Object.keys(names ?? {}).filter((name) => !(name in unusedAttrNames)) };
+      if (parsed.size >= parsesKept) parsed.clear();
+      parsed.set(key, kept);
+    }
+    for (const name of kept.namesUsed) delete context.unusedAttrNames[name];
+    return kept.result;
+  };
+}
+
+/** Distinct (expression, attribute names) parses kept; the runtime uses a few dozen. */
+const parsesKept = 1000;
+
+keepValueFreeConditionParses(conditionParser);
 
 /** The operation an `x-amz-target` header names (`DynamoDB_20120810.PutItem` → `PutItem`). */
 function operationOf(target: string): string {

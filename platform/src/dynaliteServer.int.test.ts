@@ -13,6 +13,7 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynaliteServer, dynamoClientFor, startDynalite } from './dynaliteServer';
@@ -239,6 +240,58 @@ describe('the in-process dynalite engine', () => {
     const status = `RACER-${winners[0]}`;
     expect((await itemAt(engine.client, 'race-a'))?.status).toEqual({ S: status });
     expect((await itemAt(engine.client, 'race-b'))?.status).toEqual({ S: status });
+  });
+
+  it('judges a condition it has parsed before by the names and items of each request (parses are kept)', async () => {
+    const putIfAbsent = (pk: string, names: Record<string, string>, extra: object = {}) =>
+      engine.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: { ...aReadModel(pk, { status: 'KEPT' }), ...extra },
+          ConditionExpression: 'attribute_not_exists(#a)',
+          ExpressionAttributeNames: names,
+        }),
+      );
+    await putIfAbsent('kept-1', { '#a': 'pk' });
+    // The same expression and names, parsed once: judged against each request's item.
+    expect(await rejectionOf(putIfAbsent('kept-1', { '#a': 'pk' }))).toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+    await putIfAbsent('kept-2', { '#a': 'pk' });
+    // The same expression with other names: `#a` is now an attribute the item lacks.
+    await putIfAbsent('kept-1', { '#a': 'nowhere' }, { marker: { S: 'second' } });
+    expect((await itemAt(engine.client, 'kept-1'))?.marker).toEqual({ S: 'second' });
+    // A name the kept parse does not use is still refused, each time.
+    for (let i = 0; i < 2; i++)
+      expect(
+        ((await rejectionOf(putIfAbsent('kept-3', { '#a': 'pk', '#b': 'status' }))) as Error).message,
+      ).toMatch(/ExpressionAttributeNames unused in expressions: keys: \{#b\}/);
+    // A name used by another expression of the request and by the kept condition: both uses count.
+    for (let i = 0; i < 2; i++)
+      await engine.client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: 'kept-2' } },
+          UpdateExpression: 'SET #s = :s',
+          ConditionExpression: 'attribute_exists(#s)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': { S: `UPDATED-${i}` } },
+        }),
+      );
+    expect((await itemAt(engine.client, 'kept-2'))?.status).toEqual({ S: 'UPDATED-1' });
+    // An expression that does not parse is refused each time with the parser's message.
+    const badSyntax = () =>
+      engine.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: aReadModel('kept-5'),
+          ConditionExpression: 'attribute_not_exists(pk',
+        }),
+      );
+    for (let i = 0; i < 2; i++)
+      expect(((await rejectionOf(badSyntax())) as Error).message).toMatch(
+        /Invalid ConditionExpression: Syntax error/,
+      );
   });
 
   it('sees a table deleted and created again with another key as the new table (definitions are cached)', async () => {
