@@ -11,6 +11,7 @@ import type {
   DynaliteDb,
   DynaliteError,
   DynaliteLevel,
+  DynaliteParseContext,
   DynaliteStore,
   DynaliteTable,
   DynaliteValidations,
@@ -294,48 +295,112 @@ function cacheTableDefinitions(store: DynaliteStore): void {
 
 /**
  * dynalite parses each ConditionExpression anew with its PEG.js parser: ~30 µs of CPU for
- * `attribute_not_exists(#pk)`, about a third of a conditional PutItem's CPU in the engine once the
- * SDK's JSON round trip was gone (docs/decisions.md), and most of the local runtime's writes carry
- * one of a handful of such conditions. A condition that refers to no value (no `:name`) parses to
- * the same result for the same expression and attribute names, so that result is kept (at most
- * {@link parsesKept}, all dropped when full) and given again; what the parse did besides (marking
- * which attribute names are used, so unused ones are refused after) is done again on each request.
+ * `attribute_not_exists(#pk)`, about half of a conditional PutItem's CPU in the engine once the
+ * SDK's JSON round trip was gone (docs/decisions.md), and it allocated more than anything else in
+ * the engine. The runtime's writes carry a handful of conditions, with new values each time
+ * (`revision = :rev`, Powertools' claim condition). A parse depends on the expression, the
+ * attribute names, which value names exist, and, only through a few checks (below), on the values;
+ * the values themselves are placed in the parsed tree as they are. So a parse is kept (at most
+ * {@link parsesKept}, all dropped when full) by expression, names and value names, and given again
+ * with this request's values in place of the first one's; what the parse did besides (marking the
+ * names and values it uses, so unused ones are refused after) is done again on each request.
  *
- * Only what dynalite reads and never changes is shared: condition and filter expressions parsed
- * outside a key condition (a key condition's tree is rewritten in place by dynalite's
- * convertKeyCondition; the filter parsed after one is marked as key condition too, and is parsed as
- * before). Expressions with values are parsed every time (their checks depend on the values), and
- * so are expressions that fail to parse (their error is not kept).
+ * Parsed as before, every time: key conditions (dynalite's convertKeyCondition rewrites their tree
+ * in place; the filter parsed after one is marked as key condition too), expressions whose checks
+ * read the values (BETWEEN's bounds, begins_with, attribute_type and size check types or contents),
+ * and expressions that fail to parse (their error is not kept). What is shared between requests
+ * (paths, the tree's shape) is only read by dynalite.
  */
-function keepValueFreeConditionParses(parser: DynaliteConditionParser): void {
+function keepConditionParses(parser: DynaliteConditionParser): void {
   const parse = parser.parse.bind(parser);
-  const parsed = new Map<string, { result: object; namesUsed: string[] }>();
+  const parsed = new Map<string, KeptParse>();
   parser.parse = (expression, options) => {
     const { context } = options;
-    if (context.isKeyCondition || expression.includes(':')) return parse(expression, options);
+    if (context.isKeyCondition || checksValues.test(expression)) return parse(expression, options);
     const names = context.attrNames;
-    const key = names ? `${expression}\u0000${JSON.stringify(names)}` : expression;
-    let kept = parsed.get(key);
-    if (!kept) {
-      // Parsed against every name unused, to learn all the names this expression uses (the real
-      // context may have had some marked used already by another expression of the request).
-      const unusedAttrNames: Record<string, true> = {};
-      for (const name in names) unusedAttrNames[name] = true;
-      const result = parse(expression, { context: { ...context, unusedAttrNames, unusedAttrVals: {} } });
-      if (typeof result !== 'object' || result === null) return result;
-      kept = { result, namesUsed: Object.keys(names ?? {}).filter((name) => !(name in unusedAttrNames)) };
-      if (parsed.size >= parsesKept) parsed.clear();
-      parsed.set(key, kept);
+    const values = context.attrVals;
+    const key = `${expression}\u0000${names ? JSON.stringify(names) : ''}\u0000${values ? Object.keys(values).join('\u0000') : ''}`;
+    const kept = parsed.get(key);
+    if (kept) {
+      markUsed(context, kept.namesUsed, kept.valuesUsed);
+      if (kept.valueNames.size === 0) return kept.result;
+      return { ...kept.result, expression: withValues(kept.result.expression, kept.valueNames, values!) };
     }
-    for (const name of kept.namesUsed) delete context.unusedAttrNames[name];
-    return kept.result;
+    // Parsed with every name and value unused, to learn all those this expression uses (the
+    // request's context may have some marked used already by another of its expressions).
+    const unusedAttrNames: Record<string, true> = {};
+    for (const name in names) unusedAttrNames[name] = true;
+    const unusedAttrVals: Record<string, true> = {};
+    for (const name in values) unusedAttrVals[name] = true;
+    const result = parse(expression, { context: { ...context, unusedAttrNames, unusedAttrVals } });
+    if (typeof result !== 'object' || result === null) return result;
+    const namesUsed = Object.keys(names ?? {}).filter((name) => !(name in unusedAttrNames));
+    const valuesUsed = Object.keys(values ?? {}).filter((name) => !(name in unusedAttrVals));
+    markUsed(context, namesUsed, valuesUsed);
+    const valueNames = new Map(valuesUsed.map((name) => [values![name] as object, name]));
+    // Kept only if each value used is in the tree as it was given (not a copy), and by its name
+    // alone (two names holding one object could not be told apart).
+    if (valueNames.size === valuesUsed.length && holdsEach(result, valueNames)) {
+      if (parsed.size >= parsesKept) parsed.clear();
+      parsed.set(key, { result: result as ParsedExpression, namesUsed, valuesUsed, valueNames });
+    }
+    return result;
   };
 }
 
-/** Distinct (expression, attribute names) parses kept; the runtime uses a few dozen. */
+/** What a parse does to the request besides its result: the names and values it uses are used. */
+function markUsed(context: DynaliteParseContext, names: string[], values: string[]): void {
+  for (const name of names) delete context.unusedAttrNames[name];
+  for (const name of values) delete context.unusedAttrVals[name];
+}
+
+interface ParsedExpression {
+  expression: unknown;
+  [member: string]: unknown;
+}
+
+interface KeptParse {
+  result: ParsedExpression;
+  namesUsed: string[];
+  valuesUsed: string[];
+  /** The first request's value objects in `result`, by the name they were given under. */
+  valueNames: Map<object, string>;
+}
+
+/** The words of the condition checks that read a value's type or content (see the parser's checkFunction). */
+const checksValues = /between|begins_with|attribute_type|size/i;
+
+/** A copy of a parsed tree with the value each name has in `values` where the kept one had its own. */
+function withValues(
+  node: unknown,
+  valueNames: Map<object, string>,
+  values: Record<string, unknown>,
+): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  const name = valueNames.get(node);
+  if (name !== undefined) return values[name];
+  if (Array.isArray(node)) return node.map((child) => withValues(child, valueNames, values));
+  const copy: Record<string, unknown> = {};
+  for (const key in node) copy[key] = withValues((node as Record<string, unknown>)[key], valueNames, values);
+  return copy;
+}
+
+/** Whether each of `values` is in the parsed `tree` (itself, not a copy). */
+function holdsEach(tree: object, values: Map<object, string>): boolean {
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (values.has(node)) seen.add(node);
+    else for (const child of Array.isArray(node) ? node : Object.values(node)) visit(child);
+  };
+  visit((tree as ParsedExpression).expression);
+  return seen.size === values.size;
+}
+
+/** Distinct (expression, names, value names) parses kept; the runtime uses a few dozen. */
 const parsesKept = 1000;
 
-keepValueFreeConditionParses(conditionParser);
+keepConditionParses(conditionParser);
 
 /** The operation an `x-amz-target` header names (`DynamoDB_20120810.PutItem` → `PutItem`). */
 function operationOf(target: string): string {

@@ -294,6 +294,75 @@ describe('the in-process dynalite engine', () => {
       );
   });
 
+  it('judges a kept condition with values by the values of each request', async () => {
+    const putAtVersion = (
+      pk: string,
+      version: number,
+      expected: number,
+      extra: Record<string, unknown> = {},
+    ) =>
+      engine.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: aReadModel(pk, { status: 'VERSIONED', version }),
+          ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
+          ExpressionAttributeValues: { ':expected': { N: String(expected) }, ...extra },
+        }),
+      );
+    await putAtVersion('versioned-1', 1, 0);
+    await putAtVersion('versioned-1', 2, 1);
+    await putAtVersion('versioned-1', 3, 2);
+    // Conditions judged against each request's own value, not the first one's.
+    expect(await rejectionOf(putAtVersion('versioned-1', 4, 1))).toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+    expect(await rejectionOf(putAtVersion('versioned-1', 4, 2))).toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+    await putAtVersion('versioned-1', 4, 3);
+    expect((await itemAt(engine.client, 'versioned-1'))?.version).toEqual({ N: '4' });
+    // A value the condition does not use is refused, each time.
+    for (let i = 0; i < 2; i++)
+      expect(
+        ((await rejectionOf(putAtVersion('versioned-1', 5, 4, { ':spare': { S: 'x' } }))) as Error).message,
+      ).toMatch(/ExpressionAttributeValues unused in expressions: keys: \{:spare\}/);
+    // A value the condition uses and the request lacks is refused, each time.
+    const withoutValue = () =>
+      engine.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: aReadModel('versioned-2'),
+          ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
+          ExpressionAttributeValues: { ':other': { N: '1' } },
+        }),
+      );
+    for (let i = 0; i < 2; i++)
+      expect(((await rejectionOf(withoutValue())) as Error).message).toMatch(
+        /An expression attribute value used in expression is not defined; attribute value: :expected/,
+      );
+    // One value used twice, in a condition with names too (the shape of Powertools' claim).
+    const claim = (pk: string, now: number) =>
+      engine.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: { ...aReadModel(pk), expiry: { N: String(now + 10) } },
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR #expiry < :now OR (#status = :open AND #version < :now)',
+          ExpressionAttributeNames: {
+            '#pk': 'pk',
+            '#expiry': 'expiry',
+            '#status': 'status',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':open': { S: 'NEVER' } },
+        }),
+      );
+    await claim('claimed', 100);
+    expect(await rejectionOf(claim('claimed', 105))).toBeInstanceOf(ConditionalCheckFailedException);
+    await claim('claimed', 111);
+    expect((await itemAt(engine.client, 'claimed'))?.expiry).toEqual({ N: '121' });
+  });
+
   it('sees a table deleted and created again with another key as the new table (definitions are cached)', async () => {
     const name = 'recreated-table';
     await ensureTables(engine.client, [readModelTable(name)]);
