@@ -9,8 +9,18 @@ export interface Pdf417Matrix {
   width: number;
   rows: number;
   columns: number;
+  /** The data codewords, in the compaction chosen (without the length descriptor, padding and EC). */
+  codewords: readonly number[];
   modules: Uint8Array;
 }
+
+/**
+ * How the bytes become codewords: `byte` compaction carries every byte as it is (6 bytes in 5 codewords);
+ * `text` compaction carries printable ASCII 2 characters a codeword (through its submodes), and the bytes
+ * it cannot (Latin-1 letters, other controls) in byte compaction runs between. `auto`: byte compaction,
+ * unless the symbol cannot hold it, then text.
+ */
+export type Pdf417Compaction = 'auto' | 'byte' | 'text';
 
 /**
  * The most the symbol length descriptor can count (it counts itself, the data and the padding; not the error
@@ -19,30 +29,43 @@ export interface Pdf417Matrix {
 const maxDataCodewords = 928;
 
 /**
- * `bytes` as a PDF417 symbol in byte compaction (every byte as it is, so any reader gives them back exactly),
- * at a fixed error correction level and number of data columns, with as few rows as hold them (at least 3).
+ * `bytes` as a PDF417 symbol (every byte given back exactly by a reader), at a fixed error correction level and
+ * number of data columns, with as few rows as hold them (at least 3). By default in byte compaction, and in
+ * text compaction when byte compaction does not fit (see `Pdf417Compaction`).
  *
  * Why by hand: bwip-js (BWIPP through its PostScript emulation) spent ≈ 3 ms per TED, most of it on this
  * last step (Reed-Solomon over 700 codewords, row indicators, patterns), and no maintained npm encoder takes
  * codewords or bytes with a fixed level and column count (see docs/decisions.md, 2026-12-05). The step is
  * small and fully specified; the patterns are data (pdf417Clusters), and the tests check whole symbols
- * against BWIPP's, module for module, and read them back with ZXing.
+ * against BWIPP's, module for module, and read them back with ZXing. Text compaction is here for the TEDs
+ * that byte compaction cannot fit (BWIPP's own optimal one is what cost ≈ 12 ms a TED through its
+ * emulation): a shortest path over its submodes, checked by ZXing reading random texts back.
  *
  * @example pdf417Matrix(Buffer.from(ted, 'latin1'), { columns: 12, ecLevel: 5 })
  */
-export function pdf417Matrix(bytes: Uint8Array, options: { columns: number; ecLevel: number }): Pdf417Matrix {
-  const { columns, ecLevel } = options;
+export function pdf417Matrix(
+  bytes: Uint8Array,
+  options: { columns: number; ecLevel: number; compaction?: Pdf417Compaction },
+): Pdf417Matrix {
+  const { columns, ecLevel, compaction = 'auto' } = options;
   if (!Number.isInteger(columns) || columns < 1 || columns > 30)
     throw new RangeError(`PDF417 has 1 to 30 data columns, not ${columns}`);
   if (!Number.isInteger(ecLevel) || ecLevel < 0 || ecLevel > 8)
     throw new RangeError(`PDF417's error correction levels are 0 to 8, not ${ecLevel}`);
-  const data = byteCompaction(bytes);
   const ecCount = 2 ** (ecLevel + 1);
-  const rows = Math.max(3, Math.ceil((1 + data.length + ecCount) / columns));
-  if (rows > 90 || rows * columns - ecCount > maxDataCodewords)
+  const rowsFor = (data: readonly number[]) => Math.max(3, Math.ceil((1 + data.length + ecCount) / columns));
+  const fits = (data: readonly number[]) => {
+    const rows = rowsFor(data);
+    return rows <= 90 && rows * columns - ecCount <= maxDataCodewords;
+  };
+  let data = compaction === 'text' ? textCompaction(bytes) : byteCompaction(bytes);
+  if (compaction === 'auto' && !fits(data)) data = textCompaction(bytes);
+  const rows = rowsFor(data);
+  if (!fits(data))
     throw new RangeError(
       `${bytes.length} bytes are too many for a PDF417 symbol of ${columns} columns at error correction ` +
-        `level ${ecLevel}: ${data.length} codewords in byte compaction, and the symbol holds at most ` +
+        `level ${ecLevel}: ${data.length} codewords in ${compaction === 'byte' ? 'byte' : 'text'} compaction, ` +
+        'and the symbol holds at most ' +
         `${Math.min(90 * columns - ecCount, maxDataCodewords) - 1} with the length descriptor and ${ecCount} ` +
         'error correction codewords',
     );
@@ -68,7 +91,7 @@ export function pdf417Matrix(bytes: Uint8Array, options: { columns: number; ecLe
     x = putBits(modules, x, patterns[right]!, 17);
     putBits(modules, x, stopPattern, 18);
   }
-  return { width, rows, columns, modules };
+  return { width, rows, columns, codewords: data, modules };
 }
 
 /** Writes `bits`' lowest `length` bits, most significant first, one module each; returns where it stopped. */
@@ -119,6 +142,123 @@ function byteCompaction(bytes: Uint8Array): number[] {
   }
   for (; i < bytes.length; i++) codewords.push(bytes[i] ?? 0);
   return codewords;
+}
+
+/**
+ * Text compaction (ISO/IEC 15438 §5.4.2) for the printable ASCII runs (and CR, LF, HT), byte compaction for
+ * the bytes between them. A symbol starts in text compaction, alpha submode; a byte run latches with 901/924
+ * and text comes back with the 900 latch, which also resets the submode to alpha.
+ */
+function textCompaction(bytes: Uint8Array): number[] {
+  const codewords: number[] = [];
+  let inText = true;
+  for (let i = 0; i < bytes.length; ) {
+    const text = isText(bytes[i]!);
+    let end = i;
+    while (end < bytes.length && isText(bytes[end]!) === text) end++;
+    if (text) {
+      if (!inText) codewords.push(900);
+      textCodewords(bytes.subarray(i, end), codewords);
+    } else {
+      for (const codeword of byteCompaction(bytes.subarray(i, end))) codewords.push(codeword);
+    }
+    inText = text;
+    i = end;
+  }
+  return codewords;
+}
+
+/** Text compaction's four submodes: each character's value (0–29) in each, -1 where it has none. */
+const alpha = submode('ABCDEFGHIJKLMNOPQRSTUVWXYZ ');
+const lower = submode('abcdefghijklmnopqrstuvwxyz ');
+const mixed = submode('0123456789&\r\t,:#-.$/+%*=^', { 32: 26 });
+const punctuation = submode(';<>@[\\]_`~!\r\t,:\n-.$/"|*()?{}\'');
+function submode(characters: string, more: Record<number, number> = {}): Int8Array {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < characters.length; i++) values[characters.charCodeAt(i)] = i;
+  for (const [code, value] of Object.entries(more)) values[Number(code)] = value;
+  return values;
+}
+const isText = (byte: number) =>
+  byte < 128 && (alpha[byte]! >= 0 || lower[byte]! >= 0 || mixed[byte]! >= 0 || punctuation[byte]! >= 0);
+
+/** The submodes, by index: what each character's value is in each (`submodes[mode][byte]`). */
+const submodes = [alpha, lower, mixed, punctuation];
+const alphaMode = 0;
+const lowerMode = 1;
+const punctuationMode = 3;
+/**
+ * The values that latch from one submode to another (`latches[from][to]`), the shortest: alpha→lower LL,
+ * alpha→mixed ML, lower→alpha ML AL (there is no direct latch), mixed→alpha AL, mixed→punctuation PL,
+ * punctuation→alpha AL, and the rest through mixed or alpha.
+ */
+const latches: readonly (readonly number[])[][] = [
+  [[], [27], [28], [28, 25]],
+  [[28, 28], [], [28], [28, 25]],
+  [[28], [27], [], [25]],
+  [[29], [29, 27], [29, 28], []],
+];
+/** Shifts for one character: PS (29) to punctuation from alpha, lower and mixed; AS (27) to alpha from lower. */
+const shiftToPunctuation = 29;
+const shiftToAlpha = 27;
+
+/**
+ * A run of text characters as codewords, two values each (30 × first + second), starting in the alpha
+ * submode, with the fewest values: a shortest path over the four submodes, each character either in the
+ * current one, after a latch to another that has it, or shifted in (a punctuation mark, or a capital among
+ * lower-case letters). An odd count ends with a shift, which readers ignore at the end.
+ */
+function textCodewords(text: Uint8Array, codewords: number[]): void {
+  const n = text.length;
+  // cost[i * 4 + m]: fewest values for the first i characters ending in submode m; from[] and shifted[] say
+  // how the last of them was written: the submode before it, and the shift it came in with (0: none).
+  const cost = new Float64Array((n + 1) * 4).fill(Number.POSITIVE_INFINITY);
+  const from = new Int8Array((n + 1) * 4);
+  const shifted = new Uint8Array((n + 1) * 4);
+  cost[alphaMode] = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    for (let m = 0; m < 4; m++) {
+      const before = cost[i * 4 + m]!;
+      if (before === Number.POSITIVE_INFINITY) continue;
+      const relax = (to: number, value: number, shift: number) => {
+        const at = (i + 1) * 4 + to;
+        if (value < cost[at]!) {
+          cost[at] = value;
+          from[at] = m;
+          shifted[at] = shift;
+        }
+      };
+      for (let to = 0; to < 4; to++)
+        if (submodes[to]![c]! >= 0) relax(to, before + latches[m]![to]!.length + 1, 0);
+      if (m !== punctuationMode && punctuation[c]! >= 0) relax(m, before + 2, shiftToPunctuation);
+      if (m === lowerMode && alpha[c]! >= 0) relax(m, before + 2, shiftToAlpha);
+    }
+  }
+  let mode = 0;
+  for (let m = 1; m < 4; m++) if (cost[n * 4 + m]! < cost[n * 4 + mode]!) mode = m;
+  const values: number[] = [];
+  for (let i = n; i > 0; i--) {
+    const at = i * 4 + mode;
+    const c = text[i - 1]!;
+    const previous = from[at]!;
+    if (shifted[at]) {
+      const inPunctuation =
+        punctuation[c]! >= 0 && !(mode === lowerMode && alpha[c]! >= 0 && punctuation[c]! < 0);
+      values.push(
+        inPunctuation ? punctuation[c]! : alpha[c]!,
+        inPunctuation ? shiftToPunctuation : shiftToAlpha,
+      );
+    } else {
+      values.push(submodes[mode]![c]!);
+      const latch = latches[previous]![mode]!;
+      for (let v = latch.length - 1; v >= 0; v--) values.push(latch[v]!);
+    }
+    mode = previous;
+  }
+  values.reverse();
+  if (values.length % 2 === 1) values.push(shiftToPunctuation);
+  for (let i = 0; i < values.length; i += 2) codewords.push(30 * values[i]! + values[i + 1]!);
 }
 
 /**

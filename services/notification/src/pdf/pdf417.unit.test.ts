@@ -53,6 +53,11 @@ function bwippModules(
     codewords.push(...digits);
   }
   for (; i < bytes.length; i++) codewords.push(bytes[i]!);
+  return bwippRaw(codewords, columns, ecLevel);
+}
+
+/** The symbol BWIPP draws for these data codewords (it adds the length descriptor, padding and EC). */
+function bwippRaw(codewords: readonly number[], columns: number, ecLevel: number) {
   const [symbol] = bwipjs.raw({
     bcid: 'pdf417',
     text: codewords.map((codeword) => `^${String(codeword).padStart(3, '0')}`).join(''),
@@ -128,7 +133,7 @@ describe('pdf417Matrix', () => {
       const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * capacity) }, () =>
         Math.floor(random() * 256),
       );
-      const ours = pdf417Matrix(bytes, { columns: 12, ecLevel: 5 });
+      const ours = pdf417Matrix(bytes, { columns: 12, ecLevel: 5, compaction: 'byte' });
       const theirs = bwippModules(bytes, 12, 5);
       expect(ours.width).toBe(theirs.width);
       expect(Array.from(ours.modules)).toEqual(theirs.modules);
@@ -151,7 +156,7 @@ describe('pdf417Matrix', () => {
       );
       let ours: Pdf417Matrix;
       try {
-        ours = pdf417Matrix(bytes, { columns, ecLevel });
+        ours = pdf417Matrix(bytes, { columns, ecLevel, compaction: 'byte' });
       } catch {
         expect(() => bwippModules(bytes, columns, ecLevel)).toThrow(); // too big for the symbol: both refuse
         continue;
@@ -178,9 +183,53 @@ describe('pdf417Matrix', () => {
     }
   });
 
+  it('carries random texts in text compaction, Latin-1 letters in byte runs between, as ZXing reads them', () => {
+    const random = seeded(900);
+    const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    const alphabets = [
+      `${ascii}\r\n\t`, // every text character, each submode and switch
+      'abcdefghijklmnopqrstuvwxyz', // long runs in one submode
+      '<TED><DD>Ana Pérez Ñúñez &amp; Cía. 76543210-3</DD></TED>', // what a TED is made of
+      `${ascii}áéíóúñÑÜ\u00a0\u00ff\u0001\u007f`, // bytes text compaction cannot carry, alone and in runs
+    ];
+    let carried = 0;
+    for (let n = 0; n < 80; n++) {
+      const alphabet = alphabets[n % alphabets.length]!;
+      const length = 1 + Math.floor(random() * 1_300);
+      const text = Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      let symbol: Pdf417Matrix;
+      try {
+        symbol = pdf417Matrix(Buffer.from(text, 'latin1'), { columns: 12, ecLevel: 5, compaction: 'text' });
+      } catch (error) {
+        expect(String(error)).toMatch(/too many for a PDF417 symbol/);
+        continue;
+      }
+      expect(zxingRead(symbol)).toEqual({ text, ecLevel: '5' });
+      expect(Array.from(symbol.modules)).toEqual(bwippRaw(symbol.codewords, 12, 5).modules);
+      carried++;
+    }
+    expect(carried).toBeGreaterThan(60);
+  });
+
+  it('uses byte compaction while the symbol holds it, text compaction beyond', () => {
+    const latin1 = Buffer.from('Ñ'.repeat(capacity), 'latin1');
+    expect(pdf417Matrix(latin1, { columns: 12, ecLevel: 5 }).codewords[0]).toBe(901);
+    const xml = `<TED version="1.0"><DD><RSR>${'&amp;'.repeat(40)}</RSR>${'<IT1>Tijeras</IT1>'.repeat(50)}</DD></TED>`;
+    expect(xml.length).toBeGreaterThan(capacity);
+    const symbol = pdf417Matrix(Buffer.from(xml, 'latin1'), { columns: 12, ecLevel: 5 });
+    expect(symbol.codewords[0]).not.toBe(901);
+    expect(zxingRead(symbol)).toEqual({ text: xml, ecLevel: '5' });
+  });
+
   it('refuses, saying why, bytes the symbol cannot hold and options PDF417 does not have', () => {
+    expect(() =>
+      pdf417Matrix(new Uint8Array(capacity + 1), { columns: 12, ecLevel: 5, compaction: 'byte' }),
+    ).toThrow(
+      /1102 bytes are too many for a PDF417 symbol of 12 columns at error correction level 5: 920 codewords in byte/,
+    );
+    // Zero bytes are no text: text compaction carries them in byte compaction too, and no better.
     expect(() => pdf417Matrix(new Uint8Array(capacity + 1), { columns: 12, ecLevel: 5 })).toThrow(
-      /1102 bytes are too many for a PDF417 symbol of 12 columns at error correction level 5: 920 codewords/,
+      /1102 bytes are too many .* 920 codewords in text compaction/,
     );
     expect(() => pdf417Matrix(new Uint8Array(10), { columns: 31, ecLevel: 5 })).toThrow(
       /1 to 30 data columns/,
