@@ -10,6 +10,7 @@ import type {
   DynaliteTable,
   DynaliteValidations,
 } from 'dynalite';
+import { checkTypes } from './dynaliteTypeCheck';
 
 const require = createRequire(import.meta.url);
 const engineDb = require('dynalite/db') as DynaliteDb;
@@ -78,7 +79,7 @@ async function plan(store: DynaliteStore, entry: unknown, index: number): Promis
     );
   const action = actions[kind] as Record<string, unknown>;
   const validation = kind === 'Put' ? putValidation : deleteValidation;
-  const request = validations.checkTypes(
+  const request = checkTypes(
     {
       TableName: action.TableName,
       ...(kind === 'Put' ? { Item: action.Item } : { Key: action.Key }),
@@ -86,7 +87,7 @@ async function plan(store: DynaliteStore, entry: unknown, index: number): Promis
       ExpressionAttributeNames: action.ExpressionAttributeNames,
       ExpressionAttributeValues: action.ExpressionAttributeValues,
     },
-    validation.types,
+    validation.types as Record<string, unknown>,
   );
   validations.checkValidations(request, validation.types, validation.custom, store);
   if (kind === 'ConditionCheck' && request.ConditionExpression == null)

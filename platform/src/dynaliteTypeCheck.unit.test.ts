@@ -71,6 +71,18 @@ const requests: [operation: string, request: Record<string, unknown>][] = [
     },
   ],
   [
+    // A TransactWriteItems Delete or ConditionCheck is checked as this (dynaliteTransactWriteItems.ts).
+    'deleteItem',
+    {
+      TableName: 'orders',
+      Key: { pk: { S: 'PO-1' } },
+      ConditionExpression: '#v = :v',
+      ExpressionAttributeNames: { '#v': 'version' },
+      ExpressionAttributeValues: { ':v': { N: '3' } },
+      ReturnValues: 'ALL_OLD',
+    },
+  ],
+  [
     'query',
     {
       TableName: 'orders',
