@@ -54,6 +54,7 @@ const compiledPatterns = new WeakMap<object, CompiledPattern>();
 
 /** The array elements (array id → index) a leaf lies in: event-ruler's ArrayMembership. */
 type Membership = ReadonlyMap<number, number>;
+const noMembership: Membership = new Map();
 interface Field {
   leaf: Leaf;
   membership: Membership;
@@ -69,7 +70,8 @@ function leavesOf(event: Record<string, unknown>, paths: Set<string>): Map<strin
   let arrays = 0;
   const add = (path: string, leaf: Leaf) => {
     const list = fields.get(path) ?? [];
-    list.push({ leaf, membership: new Map(membership) });
+    // Most leaves lie in no array of objects: they share one empty membership.
+    list.push({ leaf, membership: membership.size === 0 ? noMembership : new Map(membership) });
     fields.set(path, list);
   };
   const visit = (value: unknown, path: string): void => {
@@ -83,9 +85,9 @@ function leavesOf(event: Record<string, unknown>, paths: Set<string>): Map<strin
         } else if (element !== undefined) add(path, element as Leaf);
       });
     } else if (isObject(value)) {
-      for (const [key, inner] of Object.entries(value)) {
+      for (const key of Object.keys(value)) {
         const innerPath = path ? `${path}.${key}` : key;
-        if (paths.has(innerPath)) visit(inner, innerPath);
+        if (paths.has(innerPath)) visit(value[key], innerPath);
       }
     } else if (value !== undefined) add(path, value as Leaf);
   };
@@ -98,7 +100,7 @@ function leavesOf(event: Record<string, unknown>, paths: Set<string>): Map<strin
  * far can match: ACFinder / StructuredFinder's search, without its automaton.
  */
 function matchesRule(rule: RuleStep[], fields: Map<string, Field[]>): boolean {
-  let ways: Membership[] = [new Map()];
+  let ways: Membership[] = [noMembership];
   for (const step of rule) {
     const candidates = fields.get(step.path) ?? [];
     const matching = candidates.filter((field) => leafMatches(step, field.leaf));
@@ -150,6 +152,7 @@ function merge(way: Membership, membership: Membership): Membership | undefined 
 }
 
 function keyOf(way: Membership): string {
+  if (way.size === 0) return '';
   return [...way].sort(([a], [b]) => a - b).join(';');
 }
 
