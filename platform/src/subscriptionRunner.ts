@@ -6,7 +6,7 @@ import type { DynamoCheckpoints } from './checkpoints';
 import type { Clock } from './clock';
 import type { DeadLetter, DynamoDeadLetters } from './deadLetters';
 import { EffectInProgressError } from './effectClaims';
-import { fromEventBridgeEvent, toEventBridgeEvent } from './eventBridgeEvent';
+import { type EventBridgeEvent, fromEventBridgeEvent, toEventBridgeEvent } from './eventBridgeEvent';
 import { matchesPattern, validateEventPattern } from './eventPattern';
 import type { Commit, EventStoreReader } from './eventStore';
 import { type EventHandler, isPageHandler, type PageHandler, type SubscriptionHandler } from './handler';
@@ -226,7 +226,7 @@ export class SubscriptionRunner {
             newLetter(this.name, id, event, this.options.clock.now()),
             new Error('stored event has no metadata'),
           );
-        } else if (matchesPattern(this.options.subscription.pattern, toEventBridgeEvent(event))) {
+        } else if (matchesPattern(this.options.subscription.pattern, asEventBridgeEvent(event))) {
           events.push(event);
           if (appendedSinceStart) firstDeliveries.add(event);
         }
@@ -370,7 +370,7 @@ export class SubscriptionRunner {
   ): Promise<void> {
     const { subscription, deadLetters, clock } = this.options;
     const handler = asEventHandler(this.options.handler);
-    const detail = toEventBridgeEvent(stored).detail;
+    const detail = asEventBridgeEvent(stored).detail;
     let event: MtdEvent;
     try {
       event = receive(stored);
@@ -466,11 +466,27 @@ export class SubscriptionRunner {
  */
 const receivedEvents = new WeakMap<MtdEvent, MtdEvent>();
 
+/**
+ * A stored event as EventBridge would carry it (to match patterns, and the detail letters keep), by
+ * the stored event object: built once per event, not once per subscription (see receivedEvents).
+ * Only read, never changed.
+ */
+const eventBridgeEvents = new WeakMap<MtdEvent, EventBridgeEvent>();
+
+function asEventBridgeEvent(stored: MtdEvent): EventBridgeEvent {
+  let event = eventBridgeEvents.get(stored);
+  if (!event) {
+    event = toEventBridgeEvent(stored);
+    eventBridgeEvents.set(stored, event);
+  }
+  return event;
+}
+
 /** The event as a consumer receives it: validated in its stored version, then upcast (throws). */
 function receive(stored: MtdEvent): MtdEvent {
   const known = receivedEvents.get(stored);
   if (known) return known;
-  const event = fromEventBridgeEvent({ detail: toEventBridgeEvent(stored).detail } as Parameters<
+  const event = fromEventBridgeEvent({ detail: asEventBridgeEvent(stored).detail } as Parameters<
     typeof fromEventBridgeEvent
   >[0]);
   receivedEvents.set(stored, event);
