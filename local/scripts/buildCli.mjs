@@ -25,6 +25,20 @@ const repoRoot = resolve(localDir, '..');
 export const distDir = join(localDir, 'dist');
 export const cliEntry = join(distDir, 'mtd.mjs');
 const metaFile = join(distDir, 'mtd.inputs.json');
+/**
+ * The runtime's worker threads, bundled as entries of their own (local/dist/workers/): from source a
+ * worker's .mjs entry registers tsx and loads its TypeScript, which costs each thread a transpiler, a
+ * module-hooks thread and transpiled copies of what it loads (the SII simulator's libxml2-wasm: ~150
+ * MB through tsx, ~20 MB as plain JavaScript). Each is named by its .ts file; where the bundled code
+ * starts one (`new URL('./xWorker.mjs', import.meta.url)` next to xWorker.ts), it starts the build.
+ */
+const workerSources = [
+  'local/src/taxAuthoritySimulatorWorker.ts',
+  'services/notification/src/pdf/pdfWorker.ts',
+  'services/dte/src/signing/signingWorker.ts',
+].map((path) => join(repoRoot, path));
+const workerName = (source) => source.split('/').pop().replace(/\.ts$/, '');
+const builtWorker = (source) => join(distDir, 'workers', `${workerName(source)}.mjs`);
 /** Besides the bundled sources, a change here means a rebuild too. */
 const alsoWatched = [fileURLToPath(import.meta.url), join(repoRoot, 'package-lock.json')];
 
@@ -34,6 +48,7 @@ const alsoWatched = [fileURLToPath(import.meta.url), join(repoRoot, 'package-loc
  */
 export function cliBuildIsFresh() {
   if (!existsSync(cliEntry) || !existsSync(metaFile)) return false;
+  if (!workerSources.every((source) => existsSync(builtWorker(source)))) return false;
   let meta;
   try {
     meta = JSON.parse(readFileSync(metaFile, 'utf8'));
@@ -76,6 +91,11 @@ function keepImportMetaOfSource() {
         return {
           loader: 'ts',
           contents: source
+            .replace(/new URL\((['"])(\.\.?\/[^'"]+)\.mjs\1, import\.meta\.url\)/g, (call, _quote, entry) => {
+              const worker = resolve(dirname(args.path), `${entry}.ts`);
+              if (!workerSources.includes(worker)) return call;
+              return `new URL(${JSON.stringify(pathToFileURL(builtWorker(worker)).href)})`;
+            })
             .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
             .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
             .replaceAll('import.meta.filename', JSON.stringify(args.path)),
@@ -101,7 +121,10 @@ export async function buildCli() {
   mkdirSync(staging, { recursive: true });
   try {
     const result = await build({
-      entryPoints: { mtd: join(localDir, 'src', 'mtd.ts') },
+      entryPoints: {
+        mtd: join(localDir, 'src', 'mtd.ts'),
+        ...Object.fromEntries(workerSources.map((source) => [`workers/${workerName(source)}`, source])),
+      },
       bundle: true,
       splitting: true,
       format: 'esm',
@@ -119,6 +142,10 @@ export async function buildCli() {
     mkdirSync(join(distDir, 'chunks'), { recursive: true });
     const chunks = readdirSync(join(staging, 'chunks'));
     for (const chunk of chunks) renameSync(join(staging, 'chunks', chunk), join(distDir, 'chunks', chunk));
+    // The workers before the entry: a CLI of this build starts these builds of them.
+    mkdirSync(join(distDir, 'workers'), { recursive: true });
+    for (const source of workerSources)
+      renameSync(join(staging, 'workers', `${workerName(source)}.mjs`), builtWorker(source));
     writeFileSync(join(staging, 'mtd.inputs.json'), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
     renameSync(join(staging, 'mtd.inputs.json'), metaFile);
     renameSync(join(staging, 'mtd.mjs'), cliEntry);

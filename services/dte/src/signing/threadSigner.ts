@@ -5,7 +5,7 @@ import type { DteSigner } from './dteSigner';
 export interface ThreadSigner extends DteSigner {
   /**
    * Starts the threads and loads the signing code now rather than with the first order (a thread
-   * registers tsx and loads xml-crypto: a second or more on a busy machine).
+   * loads xml-crypto, from source through tsx: a second or more on a busy machine).
    */
   warmUp(): Promise<void>;
   /** The operating-system ids of the signing threads seen so far (Linux): their CPU, for benchmarks. */
