@@ -63,6 +63,7 @@ export function createProjection(deps: ProjectionDeps): Projection {
     tableName: deps.tables.orders,
     ...(deps.viewCacheSize ? { cacheSize: deps.viewCacheSize } : {}),
     ...(deps.heldViews ? { heldViews: deps.heldViews } : {}),
+    config: { timeZone },
   });
   const timeline = new DynamoTimeline({ client: deps.client, tableName: deps.tables.timeline });
   const queries = createProjectionQueries({

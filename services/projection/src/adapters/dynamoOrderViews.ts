@@ -19,7 +19,15 @@ import {
   ordersByStageIndex,
   ordersInProcessIndex,
 } from '#adapters/projectionTables';
-import { type OrderStage, type OrderView, terminalStages } from '#domain/orderView';
+import {
+  defaultOrderViewConfig,
+  deriveOrderView,
+  type OrderFacts,
+  type OrderStage,
+  type OrderView,
+  type OrderViewConfig,
+  terminalStages,
+} from '#domain/orderView';
 
 export interface OrderPage {
   items: OrderView[];
@@ -40,14 +48,21 @@ interface StoredView {
 }
 
 /**
- * A sole writer's view as it will be written: its JSON (about half the memory of the parsed view,
- * and no second serialisation when it is written) and the revision it will be written with. Not the
- * item: its other attributes cost ~0.5 KB per view (20,000 held in the 100k-event rebuild), and are
- * built when it is written.
+ * A sole writer's view until it is written: the JSON of its facts and applied events, from which the
+ * view is derived again (`deriveOrderView`, a pure function of them), and the revision it will be
+ * written with. Not the view's JSON (the rest of the view repeats the facts: an order in flight's
+ * held JSON is about half as long), nor the parsed view (about twice that), nor the item (~0.5 KB
+ * more). The 100k-event rebuild holds ~19,000 at once.
  */
 interface HeldView {
   json: string;
   revision: number;
+}
+
+/** What a {@link HeldView} keeps of its view. */
+interface HeldFacts {
+  facts: OrderFacts;
+  applied: string[];
 }
 
 type CachedView = StoredView | HeldView;
@@ -100,21 +115,26 @@ export class DynamoOrderViews {
 
   private readonly cacheSize: number;
   private readonly heldViews: number;
+  /** How a held view is derived again from its facts (the projection's time zone). */
+  private readonly config: OrderViewConfig;
   /** The cache's bound now: `heldViews` while a sole writer holds views, else `cacheSize`. */
   private limit: number;
 
   /**
    * `cacheSize`: views kept between pages as one writer among others; `heldViews`: views a sole
-   * writer keeps (as items) before it writes them (see {@link applyAll}).
+   * writer keeps (as facts) before it writes them (see {@link applyAll}); `config`: the one the
+   * views are folded with, to derive a held view again from its facts.
    */
   constructor(options: {
     client: DynamoDBClient;
     tableName: string;
     cacheSize?: number;
     heldViews?: number;
+    config?: OrderViewConfig;
   }) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.config = options.config ?? defaultOrderViewConfig;
     this.cacheSize = options.cacheSize ?? defaultCacheSize;
     this.heldViews = options.heldViews ?? defaultHeldViews;
     this.limit = this.cacheSize;
@@ -225,24 +245,25 @@ export class DynamoOrderViews {
         finished.push(viewItem(next, revision - 1));
       } else {
         this.unwritten.add(orderId);
-        this.remember(orderId, { json: JSON.stringify(next), revision });
+        const held: HeldFacts = { facts: next.facts, applied: next.applied };
+        this.remember(orderId, { json: JSON.stringify(held), revision });
       }
     }
-    const leaving = [...[...this.evicted.values()].map(itemOfHeld), ...finished];
+    const leaving = [...[...this.evicted].map(([id, held]) => this.itemOfHeld(id, held)), ...finished];
     this.evicted.clear();
     return this.writeUnconditioned(leaving);
   }
 
   /** Sole writer: writes every view still unwritten (see {@link applyAll}); returns them. */
   async flush(): Promise<ApplyResult[]> {
-    const pending = [...this.evicted.values()];
+    const pending = [...this.evicted];
     for (const orderId of this.unwritten) {
       const held = this.cache.get(orderId);
-      if (held && 'json' in held) pending.push(held);
+      if (held && 'json' in held) pending.push([orderId, held]);
     }
     this.evicted.clear();
     this.unwritten.clear();
-    const written = await this.writeUnconditioned(pending.map(itemOfHeld));
+    const written = await this.writeUnconditioned(pending.map(([id, held]) => this.itemOfHeld(id, held)));
     // Back to the bound of one writer among others: the oldest views go (all of them written now).
     this.limit = this.cacheSize;
     for (const orderId of this.cache.keys()) {
@@ -303,8 +324,8 @@ export class DynamoOrderViews {
       const cached = this.cache.get(orderId);
       if (cached === undefined) missing.push(orderId);
       else {
-        // A held view stays held (as its item) in the cache; the fold gets it parsed.
-        loaded.set(orderId, cached && 'json' in cached ? parseHeld(cached) : cached);
+        // A held view stays held (as its facts) in the cache; the fold gets it derived.
+        loaded.set(orderId, cached && 'json' in cached ? this.parseHeld(orderId, cached) : cached);
         this.remember(orderId, cached);
       }
     }
@@ -328,6 +349,15 @@ export class DynamoOrderViews {
       this.remember(orderId, loaded.get(orderId)!);
     }
     return loaded;
+  }
+
+  private parseHeld(orderId: string, held: HeldView): StoredView {
+    const { facts, applied } = JSON.parse(held.json) as HeldFacts;
+    return { view: deriveOrderView(orderId, facts, applied, this.config), revision: held.revision };
+  }
+
+  private itemOfHeld(orderId: string, held: HeldView): Record<string, AttributeValue> {
+    return viewItem(this.parseHeld(orderId, held).view, held.revision - 1);
   }
 
   private remember(orderId: string, stored: CachedView | null): void {
@@ -470,15 +500,10 @@ export class DynamoOrderViews {
   }
 }
 
-/** `json`: the view's JSON when it is at hand already. */
-function viewItem(
-  view: OrderView,
-  expectedRevision: number | undefined,
-  json = JSON.stringify(view),
-): Record<string, AttributeValue> {
+function viewItem(view: OrderView, expectedRevision: number | undefined): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
     orderId: { S: view.orderId },
-    view: { S: json },
+    view: { S: JSON.stringify(view) },
     revision: { N: String((expectedRevision ?? 0) + 1) },
     stage: { S: view.stage },
     listKey: { S: view.listKey },
@@ -517,14 +542,6 @@ function transactChunks<T extends { item: Record<string, AttributeValue> }>(writ
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
-}
-
-function parseHeld(held: HeldView): StoredView {
-  return { view: JSON.parse(held.json) as OrderView, revision: held.revision };
-}
-
-function itemOfHeld(held: HeldView): Record<string, AttributeValue> {
-  return viewItem(parseHeld(held).view, held.revision - 1, held.json);
 }
 
 function parseItem(item: Record<string, AttributeValue>): StoredView {
