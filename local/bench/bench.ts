@@ -240,8 +240,13 @@ const result: BenchResult = {
   at: new Date().toISOString(),
   machine: {
     node: process.version,
-    heapFlags: [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv]
-      .filter((flag) => /^--max-(old|semi)-space-size=/.test(flag))
+    // glibc's malloc arenas too (package.json sets them like the heap flags; see docs/decisions.md).
+    heapFlags: [
+      ...(process.env.NODE_OPTIONS ?? '').split(/\s+/),
+      ...process.execArgv,
+      ...(process.env.MALLOC_ARENA_MAX ? [`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}`] : []),
+    ]
+      .filter((flag) => /^(--max-(old|semi)-space-size|MALLOC_ARENA_MAX)=/.test(flag))
       .join(' '),
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,

@@ -102,7 +102,8 @@ export interface RuntimeOptions {
   /**
    * Get the PDF worker and the SII simulator's schemas ready at start, not with the first order,
    * whose latency would carry seconds of start-up on a busy machine. For a runtime that takes
-   * orders (`npm start`, the bench); tools that only read or rebuild skip the ~200 MB it costs.
+   * orders (`npm start`, the bench); tools that only read or rebuild skip what it costs (~36 MB of
+   * RSS in the built CLI, whose workers run bundled JavaScript; far more through tsx).
    */
   warmUp?: boolean;
   concurrency?: number;
