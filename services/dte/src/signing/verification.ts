@@ -7,7 +7,8 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
-import { C14nCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
+import { C14nCanonicalization, SignedXml } from 'xml-crypto';
+import { ancestorNamespaces } from './c14nScope';
 
 /**
  * The checks a receiver of DTEs makes (the SII, the local tax-authority simulator, a buyer): every
@@ -44,7 +45,7 @@ export interface SignatureCheck {
  */
 export function verifyXmlSignatures(xml: string): SignatureCheck[] {
   const text = xml.replace(/^<\?xml[^>]*\?>\s*/, '');
-  const doc = new DOMParser().parseFromString(text, 'text/xml');
+  const doc = new DOMParser({}).parseFromString(text, 'text/xml');
   const ids = elementsById(doc);
   const signatures = Array.from(doc.getElementsByTagNameNS(dsig, 'Signature'));
   return signatures.map((signature) => {
@@ -90,24 +91,10 @@ function onlyChild(parent: Element, name: string): Element {
 const algorithmOf = (parent: Element, name: string) =>
   onlyChild(parent, name).getAttribute('Algorithm') ?? '';
 
-/** An absolute XPath of child steps to the element (no `//` scan), for xml-crypto's `findAncestorNs`. */
-function pathTo(element: Element): string {
-  const steps: string[] = [];
-  for (let node: Element | null = element; node && node.nodeType === 1; ) {
-    const parent: Node | null = node.parentNode;
-    let position = 1;
-    for (let sibling = node.previousSibling; sibling; sibling = sibling.previousSibling)
-      if (sibling.nodeType === 1) position++;
-    steps.unshift(`*[${position}]`);
-    node = parent && parent.nodeType === 1 ? (parent as Element) : null;
-  }
-  return `/${steps.join('/')}`;
-}
-
 /** Inclusive C14N of an element in its document: the namespaces in scope from its ancestors included. */
-function canonical(doc: Document, element: Element): string {
+function canonical(element: Element): string {
   return new C14nCanonicalization().process(element, {
-    ancestorNamespaces: findAncestorNs(doc, pathTo(element)),
+    ancestorNamespaces: ancestorNamespaces(element),
     defaultNsForPrefix: SignedXml.defaultNsForPrefix,
   });
 }
@@ -132,7 +119,7 @@ function checkSignature(doc: Document, signature: Element, ids: Map<string, Elem
   const signedInfo = onlyChild(signature, 'SignedInfo');
   const canonicalization = algorithmOf(signedInfo, 'CanonicalizationMethod');
   if (canonicalization !== c14n) throw new Error(`canonicalization ${canonicalization} is not supported`);
-  const canonicalSignedInfo = canonical(doc, signedInfo);
+  const canonicalSignedInfo = canonical(signedInfo);
   // What the signature covers is the canonical SignedInfo: its references are read from that text
   // (as xml-crypto does), so nothing C14N drops (comments) can change what is checked.
   const signed = new DOMParser().parseFromString(canonicalSignedInfo, 'text/xml').documentElement;
@@ -202,10 +189,10 @@ function checkReference(
     const copiedSignature = positions.reduce<Node>((node, index) => node.childNodes[index]!, copy);
     copiedSignature.parentNode?.removeChild(copiedSignature);
     canonicalTarget = new C14nCanonicalization().process(copy, {
-      ancestorNamespaces: findAncestorNs(doc, pathTo(target)),
+      ancestorNamespaces: ancestorNamespaces(target),
       defaultNsForPrefix: SignedXml.defaultNsForPrefix,
     });
-  } else canonicalTarget = canonical(doc, target);
+  } else canonicalTarget = canonical(target);
 
   const digest = createHash('sha1').update(canonicalTarget, 'utf8').digest();
   const expected = Buffer.from(onlyChild(reference, 'DigestValue').textContent ?? '', 'base64');
@@ -214,6 +201,29 @@ function checkReference(
 }
 
 const field = (xml: string, tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
+
+/**
+ * CAF public keys (RSAPK) by modulus and exponent: one import per CAF, not one per TED (a receiver sees
+ * the same few CAFs in every envelope). A key that does not import is not kept: it throws each time.
+ */
+const cafKeys = new Map<string, KeyObject>();
+function cafPublicKey(modulus: string, exponent: string): KeyObject {
+  const cacheKey = `${modulus} ${exponent}`;
+  let key = cafKeys.get(cacheKey);
+  if (!key) {
+    key = createPublicKey({
+      key: {
+        kty: 'RSA',
+        n: Buffer.from(modulus, 'base64').toString('base64url'),
+        e: Buffer.from(exponent, 'base64').toString('base64url'),
+      },
+      format: 'jwk',
+    });
+    if (cafKeys.size >= 16) cafKeys.delete(cafKeys.keys().next().value!);
+    cafKeys.set(cacheKey, key);
+  }
+  return key;
+}
 
 /** What a TED check finds wrong, in the receiver's words (Spanish: they are the SII's reasons). */
 export interface TedCheck {
@@ -244,14 +254,7 @@ export function verifyTeds(xml: string, authorityKey?: KeyObject): TedCheck[] {
     const m = field(dd, 'M');
     const e = field(dd, 'E');
     try {
-      const cafKey = createPublicKey({
-        key: {
-          kty: 'RSA',
-          n: Buffer.from(m ?? '', 'base64').toString('base64url'),
-          e: Buffer.from(e ?? '', 'base64').toString('base64url'),
-        },
-        format: 'jwk',
-      });
+      const cafKey = cafPublicKey(m ?? '', e ?? '');
       if (!verify('RSA-SHA1', Buffer.from(dd, 'latin1'), cafKey, Buffer.from(frmt, 'base64'))) {
         problems.push(`${id}: la firma del timbre (FRMT) no corresponde al documento`);
       }

@@ -9,8 +9,9 @@ import {
 // Only the CPU tally, not the whole platform: this module is what a signing thread loads.
 import { tallyCpu } from '@mtd/platform/threadCpu';
 import { DOMParser } from '@xmldom/xmldom';
-import { C14nCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
+import { C14nCanonicalization, SignedXml } from 'xml-crypto';
 import { latin1Safe } from '#domain/dteXml';
+import { ancestorNamespaces } from './c14nScope';
 
 /** The issuer's signing credentials: an RSA private key and its X.509 certificate, both PEM. */
 export interface SigningCredentials {
@@ -118,7 +119,7 @@ export function signElement(
   credentials: SigningCredentials,
 ): string {
   const { privateKey, keyInfo } = parsed(credentials);
-  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const doc = new DOMParser({}).parseFromString(xml, 'text/xml');
   const root = doc.documentElement;
   const children = Array.from(root?.childNodes ?? []).filter((node): node is Element => node.nodeType === 1);
   const signed = children.filter((child) => child.getAttribute('ID') === target.id);
@@ -137,7 +138,7 @@ export function signElement(
   const digest = createHash('sha1')
     .update(
       new C14nCanonicalization().process(signed[0]!, {
-        ancestorNamespaces: findAncestorNs(doc, `/*/*[@ID='${target.id}']`),
+        ancestorNamespaces: ancestorNamespaces(signed[0]!),
       }),
       'utf8',
     )
