@@ -1,6 +1,6 @@
 import { DOMParser } from '@xmldom/xmldom';
-import { findAncestorNs } from 'xml-crypto';
 import { describe, expect, it } from 'vitest';
+import { findAncestorNs } from 'xml-crypto';
 import { ancestorNamespaces } from './c14nScope';
 
 const xml = `<r xmlns="urn:d" xmlns:a="urn:a" xmlns:b="urn:b"><m xmlns:a="urn:a2" xmlns:c="urn:c" xmlns:b=""><p:e xmlns:p="urn:p" xmlns:c="urn:c2" ID="x"><f ID="y"/></p:e><g ID="z" xmlns="urn:g"/></m><a:h ID="w"/></r>`;
