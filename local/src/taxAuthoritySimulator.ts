@@ -179,7 +179,8 @@ async function judge(
       errors: validation.errors.slice(0, 20),
     };
   }
-  const signatures = tallyCpu(taxAuthorityCpuPart, () => verifyXmlSignatures(envelope));
+  // Checked well-formed on reception (upload), before it was given a track id.
+  const signatures = tallyCpu(taxAuthorityCpuPart, () => verifyXmlSignatures(envelope, { wellFormed: true }));
   const setSignature = signatures.find((s) => s.reference === '#SetDoc');
   if (!setSignature?.valid) {
     return {

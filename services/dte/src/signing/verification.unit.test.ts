@@ -137,6 +137,8 @@ describe('verifyXmlSignatures', () => {
       const verdicts = verifyXmlSignatures(xml).map((check) => check.valid);
       expect(verdicts).toEqual(expected);
       expect(xmlCryptoVerdicts(xml)).toEqual(expected);
+      // Parsed the quicker way for XML checked well-formed: the same checks, reasons included.
+      expect(verifyXmlSignatures(xml, { wellFormed: true })).toEqual(verifyXmlSignatures(xml));
     },
   );
 

@@ -12,6 +12,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { C14nCanonicalization, SignedXml } from 'xml-crypto';
 import { latin1Safe } from '#domain/dteXml';
 import { ancestorNamespaces } from './c14nScope';
+import { parseWellFormed } from './wellFormedXml';
 
 /** The issuer's signing credentials: an RSA private key and its X.509 certificate, both PEM. */
 export interface SigningCredentials {
@@ -98,23 +99,6 @@ function parsed({ privateKeyPem, certificatePem }: SigningCredentials): ParsedCr
 }
 
 /**
- * Parses XML this process built (well-formed), without xmldom's locator (line and column on every node,
- * which nothing here reads). xmldom 0.8 checks every element that is not empty-tagged for a closing tag
- * somewhere after it, to treat an HTML-style unclosed one as empty: it searches the text backwards from
- * its end, once per tag name (`fixSelfClosed`), ~80 searches through an envelope's whole text and half
- * of its parse. A comment after the root listing each name's closing tag ends every search there. In
- * well-formed XML that check never finds anything either way, and the comment lies outside the root,
- * so the signed element, its canonical form and the returned text are the same (the signer's tests
- * compare them with xml-crypto's, byte for byte).
- */
-function parseBuilt(xml: string): Document {
-  const closingTags = new Set<string>();
-  for (const [, name] of xml.matchAll(/<([^\s/>!?]+)/g))
-    if (!name!.includes('-')) closingTags.add(`</${name}>`);
-  return new DOMParser({}).parseFromString(`${xml}<!--${[...closingTags].join('')}-->`, 'text/xml');
-}
-
-/**
  * Signs the element whose `ID` is `id` with XMLDSig as the SII specifies (xmldsignature_v10.xsd):
  * a detached-in-document signature, `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">` placed
  * right after the element named `after`, one Reference `#id` canonicalised with C14N, RSA-SHA1, SHA-1
@@ -136,7 +120,7 @@ export function signElement(
   credentials: SigningCredentials,
 ): string {
   const { privateKey, keyInfo } = parsed(credentials);
-  const doc = parseBuilt(xml);
+  const doc = parseWellFormed(xml);
   const root = doc.documentElement;
   const children = Array.from(root?.childNodes ?? []).filter((node): node is Element => node.nodeType === 1);
   const signed = children.filter((child) => child.getAttribute('ID') === target.id);
