@@ -39,6 +39,13 @@ const workerSources = [
 ].map((path) => join(repoRoot, path));
 const workerName = (source) => source.split('/').pop().replace(/\.ts$/, '');
 const builtWorker = (source) => join(distDir, 'workers', `${workerName(source)}.mjs`);
+/**
+ * The benchmarks (`npm run bench`, `bench:rebuild`, `bench:idle`), bundled with the CLI so that they
+ * run the runtime as `npm start` does (the same bundle, the same bundled workers, no tsx in any
+ * thread): a figure of theirs, memory above all, is then the runtime's, not a transpiler's.
+ */
+const benchSources = ['bench', 'rebuild', 'idle'].map((name) => join(localDir, 'bench', `${name}.ts`));
+export const builtBench = (name) => join(distDir, 'bench', `${name}.mjs`);
 /** Besides the bundled sources, a change here means a rebuild too. */
 const alsoWatched = [fileURLToPath(import.meta.url), join(repoRoot, 'package-lock.json')];
 
@@ -49,6 +56,7 @@ const alsoWatched = [fileURLToPath(import.meta.url), join(repoRoot, 'package-loc
 export function cliBuildIsFresh() {
   if (!existsSync(cliEntry) || !existsSync(metaFile)) return false;
   if (!workerSources.every((source) => existsSync(builtWorker(source)))) return false;
+  if (!benchSources.every((source) => existsSync(builtBench(workerName(source))))) return false;
   let meta;
   try {
     meta = JSON.parse(readFileSync(metaFile, 'utf8'));
@@ -124,6 +132,7 @@ export async function buildCli() {
       entryPoints: {
         mtd: join(localDir, 'src', 'mtd.ts'),
         ...Object.fromEntries(workerSources.map((source) => [`workers/${workerName(source)}`, source])),
+        ...Object.fromEntries(benchSources.map((source) => [`bench/${workerName(source)}`, source])),
       },
       bundle: true,
       splitting: true,
@@ -146,6 +155,9 @@ export async function buildCli() {
     mkdirSync(join(distDir, 'workers'), { recursive: true });
     for (const source of workerSources)
       renameSync(join(staging, 'workers', `${workerName(source)}.mjs`), builtWorker(source));
+    mkdirSync(join(distDir, 'bench'), { recursive: true });
+    for (const source of benchSources)
+      renameSync(join(staging, 'bench', `${workerName(source)}.mjs`), builtBench(workerName(source)));
     writeFileSync(join(staging, 'mtd.inputs.json'), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
     renameSync(join(staging, 'mtd.inputs.json'), metaFile);
     renameSync(join(staging, 'mtd.mjs'), cliEntry);
