@@ -22,6 +22,7 @@ import {
 import { compiledSiiSchemaValidator } from '@mtd/dte/siiSchemas';
 import { aTestCaf, testAuthority, testCredentials, testIssuer } from '@mtd/dte/testing';
 import { renderDtePdf } from '@mtd/notification';
+import { aBenchOrder, benchIssuedAt, issuedDteOf } from './dteFixtures';
 
 const { values } = parseArgs({
   options: { orders: { type: 'string', default: '200' } },
@@ -30,34 +31,10 @@ const orders = Number(values.orders);
 
 const credentials = testCredentials();
 const cafs = { 33: aTestCaf(33, 1, 100_000), 39: aTestCaf(39, 1, 100_000) } as const;
-const issuedAt = '2026-11-24T13:00:01.000Z';
+const issuedAt = benchIssuedAt;
 const authorityKey = testAuthority.publicKey;
 // As the simulator does: the schemas compiled once (their compilation is part of the warm-up round).
 const schemas = compiledSiiSchemaValidator();
-
-/** An order like the bench's: a boleta or (every third) a factura, 1 to 5 lines. */
-function anOrder(i: number) {
-  return {
-    orderId: `PO-${i}`,
-    channel: 'web',
-    placedAt: '2026-11-24T13:00:00.000Z',
-    currency: 'CLP' as const,
-    customer: {
-      id: `C-${i}`,
-      name: 'Ana Pérez',
-      email: 'ana@example.cl',
-      ...(i % 3 === 0 ? { taxId: '76123456-0' } : {}),
-    },
-    lines: Array.from({ length: 1 + (i % 5) }, (_, l) => ({
-      sku: `SKU-${l}`,
-      description: `Artículo ${l}`,
-      quantity: 1 + (l % 3),
-      unitPrice: 990 + 1000 * l,
-    })),
-    shipping: { region: 'RM', address: 'Av. Siempre Viva 742, Santiago' },
-    dispatchBy: '2026-11-25T18:00:00.000Z',
-  };
-}
 
 const spent: Record<string, number> = {};
 async function timed<T>(component: string, work: () => T | Promise<T>): Promise<T> {
@@ -75,7 +52,7 @@ for (const round of ['warm-up', 'measured'] as const) {
   const envelopes: string[] = [];
   const issued: DteIssuedV2[] = [];
   for (let i = 1; i <= n; i++) {
-    const plan = await timed('document build', () => planIssuance(anOrder(i), testIssuer, issuedAt));
+    const plan = await timed('document build', () => planIssuance(aBenchOrder(i), testIssuer, issuedAt));
     const document = { ...plan.document, folio: i };
     const caf = cafs[plan.dteType];
     const ted = await timed('TED', () => stampTed(document, caf, issuedAt));
@@ -97,24 +74,7 @@ for (const round of ['warm-up', 'measured'] as const) {
         ),
       ),
     );
-    const { amounts } = plan;
-    issued.push({
-      orderId: document.orderId,
-      dteType: plan.dteType,
-      folio: i,
-      issuedAt,
-      net: amounts.net,
-      iva: amounts.iva,
-      total: amounts.total,
-      gross: amounts.gross,
-      customer: document.customer,
-      lines: amounts.lines,
-      issuer: testIssuer,
-      xml,
-      ted,
-      caf: null,
-      signature: null,
-    });
+    issued.push(issuedDteOf(plan, i, { xml, ted }));
   }
   for (const xml of envelopes) {
     const result = await timed('simulator: XSD', () => schemas.validate(xml));

@@ -9,56 +9,17 @@ import type { DteIssuedV2 } from '@mtd/contracts';
 import { planIssuance, stampTed } from '@mtd/dte';
 import { aTestCaf, testIssuer } from '@mtd/dte/testing';
 import { renderDtePdf } from '@mtd/notification';
+import { aBenchOrder, benchIssuedAt, issuedDteOf } from './dteFixtures';
 
 const { values } = parseArgs({ options: { renders: { type: 'string', default: '400' } } });
 const renders = Number(values.renders);
 const cafs = { 33: aTestCaf(33, 1, 100_000), 39: aTestCaf(39, 1, 100_000) } as const;
-const issuedAt = '2026-11-24T13:00:01.000Z';
+const issuedAt = benchIssuedAt;
 
 function anIssuedDte(i: number): DteIssuedV2 {
-  const plan = planIssuance(
-    {
-      orderId: `PO-${i}`,
-      channel: 'web',
-      placedAt: '2026-11-24T13:00:00.000Z',
-      currency: 'CLP' as const,
-      customer: {
-        id: `C-${i}`,
-        name: `Ana Pérez ${i}`,
-        email: 'ana@example.cl',
-        ...(i % 3 === 0 ? { taxId: '76123456-0' } : {}),
-      },
-      lines: Array.from({ length: 1 + (i % 5) }, (_, l) => ({
-        sku: `SKU-${l}`,
-        description: `Artículo ${l}`,
-        quantity: 1 + (l % 3),
-        unitPrice: 990 + 1000 * l,
-      })),
-      shipping: { region: 'RM', address: 'Av. Siempre Viva 742, Santiago' },
-      dispatchBy: '2026-11-25T18:00:00.000Z',
-    },
-    testIssuer,
-    issuedAt,
-  );
-  const document = { ...plan.document, folio: i };
-  const { amounts } = plan;
-  return {
-    orderId: document.orderId,
-    dteType: plan.dteType,
-    folio: i,
-    issuedAt,
-    net: amounts.net,
-    iva: amounts.iva,
-    total: amounts.total,
-    gross: amounts.gross,
-    customer: document.customer,
-    lines: amounts.lines,
-    issuer: testIssuer,
-    xml: '<DTE version="1.0"/>',
-    ted: stampTed(document, cafs[plan.dteType], issuedAt),
-    caf: null,
-    signature: null,
-  };
+  const plan = planIssuance(aBenchOrder(i, { customerName: `Ana Pérez ${i}` }), testIssuer, issuedAt);
+  const ted = stampTed({ ...plan.document, folio: i }, cafs[plan.dteType], issuedAt);
+  return issuedDteOf(plan, i, { xml: '<DTE version="1.0"/>', ted });
 }
 
 const dtes = Array.from({ length: renders }, (_, i) => anIssuedDte(i + 1));

@@ -21,12 +21,13 @@ import {
   standaloneXml,
 } from '@mtd/dte';
 import { aTestCaf, testCredentials, testIssuer } from '@mtd/dte/testing';
+import { aBenchOrder, benchIssuedAt } from './dteFixtures';
 
 const { values } = parseArgs({
   options: { orders: { type: 'string', default: '1000' }, keys: { type: 'string' } },
 });
 const orders = Number(values.orders);
-const issuedAt = '2026-11-24T13:00:01.000Z';
+const issuedAt = benchIssuedAt;
 
 interface Keys {
   credentials: SigningCredentials;
@@ -43,32 +44,16 @@ else {
   if (values.keys) writeFileSync(values.keys, JSON.stringify(keys), { mode: 0o600 });
 }
 
-/** An order like the bench's: a boleta or (every third) a factura, 1 to 5 lines, text to escape. */
-function anOrder(i: number) {
-  return {
-    orderId: `PO-${i}`,
-    channel: 'web',
-    placedAt: '2026-11-24T13:00:00.000Z',
-    currency: 'CLP' as const,
-    customer: {
-      id: `C-${i}`,
-      name: 'Ana Pérez & <Cía>',
-      email: 'ana@example.cl',
-      ...(i % 3 === 0 ? { taxId: '76123456-0' } : {}),
-    },
-    lines: Array.from({ length: 1 + (i % 5) }, (_, l) => ({
-      sku: `SKU-${l}`,
-      description: `Artículo ${l} "x" 'y'`,
-      quantity: 1 + (l % 3),
-      unitPrice: 990 + 1000 * l,
-    })),
-    shipping: { region: 'RM', address: 'Av. Siempre Viva 742, Santiago' },
-    dispatchBy: '2026-11-25T18:00:00.000Z',
-  };
-}
-
 const plans = Array.from({ length: orders }, (_, k) => {
-  const plan = planIssuance(anOrder(k + 1), testIssuer, issuedAt);
+  const plan = planIssuance(
+    // Text to escape in the customer's name and the lines.
+    aBenchOrder(k + 1, {
+      customerName: 'Ana Pérez & <Cía>',
+      description: (line) => `Artículo ${line} "x" 'y'`,
+    }),
+    testIssuer,
+    issuedAt,
+  );
   return { dteType: plan.dteType, document: { ...plan.document, folio: k + 1 } };
 });
 const output = createHash('sha256');
