@@ -13,6 +13,7 @@ import { notifyCustomerOnDteIssued } from '#handlers/notifyCustomerOnDteIssued';
 import { aDteIssued, aDteIssuedEvent } from '#src/testing/aDteIssuedEvent';
 import { emlContent } from '#src/testing/parseEml';
 import { readPdf417Barcodes } from '#src/testing/readPdfBarcodes';
+import { pdf417Matrix } from './pdf417';
 
 /**
  * A TED as the dte service writes it (DD with the CAF, FRMT), with the Latin-1 characters a customer
@@ -95,6 +96,37 @@ describe('the printed DTE (PDF with the TED as PDF417)', () => {
     expect(Buffer.byteLength(ampersands, 'latin1')).toBe(1_195);
     const pdf = await renderer.render(aDteIssued({ ted: ampersands }));
     expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text: ampersands, ecLevel: '5' }]);
+  });
+
+  it('carries a TED just past what 12 columns hold in 13 columns, as the longest real ones need', async () => {
+    // The longest real TEDs: both free texts all "&", ten-digit folio, amount and CAF range, and keys and
+    // signatures as random as real ones (base64 costs text compaction about a codeword a character):
+    // ~1,220 bytes, ~916 codewords, at the edge of the 919 that 12 columns hold at level 5.
+    const base64 = (n: number, seed: number) =>
+      Buffer.from(
+        Array.from({ length: n }, (_, i) => (i * 167 + seed * 31 + ((i * i) % 251)) % 256),
+      ).toString('base64');
+    const longTed = (extra: number) =>
+      '<TED version="1.0"><DD><RE>76543210-3</RE><TD>39</TD><F>9999999999</F><FE>2026-11-24</FE><RR>66666666-6</RR>' +
+      `<RSR>${'&amp;'.repeat(40)}</RSR><MNT>9999999999</MNT><IT1>${'&amp;'.repeat(40)}</IT1><CAF version="1.0"><DA>` +
+      '<RE>76543210-3</RE><RS>Comercial MTD SpA</RS><TD>39</TD><RNG><D>9999900000</D><H>9999999999</H></RNG>' +
+      `<FA>2026-11-01</FA><RSAPK><M>${base64(64, 1)}</M><E>Aw==</E></RSAPK><IDK>100</IDK></DA>` +
+      `<FRMA algoritmo="SHA1withRSA">${base64(128, 2)}</FRMA></CAF><TSTED>2026-11-24T07:00:01</TSTED></DD>` +
+      `<FRMT algoritmo="SHA1withRSA">${base64(64, 3)}${'A'.repeat(extra)}</FRMT></TED>`;
+    const holds = (text: string, columns: number) => {
+      try {
+        pdf417Matrix(Buffer.from(text, 'latin1'), { columns, ecLevel: 5 });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(holds(longTed(0), 12)).toBe(true);
+    // A few characters more (a longer signature, say) and 12 columns no longer hold it.
+    const past12 = Array.from({ length: 16 }, (_, extra) => longTed(extra)).find((text) => !holds(text, 12));
+    expect(past12).toBeDefined();
+    const pdf = await renderer.render(aDteIssued({ ted: past12! }));
+    expect(await readPdf417Barcodes(pdf)).toEqual([{ page: 1, text: past12, ecLevel: '5' }]);
   });
 
   it('puts 60 lines on two pages, with the totals and the timbre on the last', async () => {

@@ -314,12 +314,27 @@ const quietZone = 6;
 const rowHeight = 2;
 
 /**
+ * The TED's symbol: 12 data columns, or 13 for the few TEDs that 12 cannot hold (both free texts full of
+ * characters XML escapes, ten-digit folio, amount and CAF range: ~1,220 bytes). A symbol counts at most
+ * 928 data codewords; 12 columns round that down to 919 at level 5, 13 to 923. A TED that not even 13
+ * columns hold fails the render with the reason.
+ */
+function tedSymbol(bytes: Uint8Array) {
+  try {
+    return pdf417Matrix(bytes, { columns: 12, ecLevel: 5 });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return pdf417Matrix(bytes, { columns: 13, ecLevel: 5 });
+  }
+}
+
+/**
  * The TED as a PDF417 symbol (pdf417.ts: the TED's ISO-8859-1 bytes in byte compaction, error correction level
- * 5, fixed, as the SII's instructions for printed DTEs ask; 12 data columns), drawn into the PDF as a 1-bit grey
+ * 5, fixed, as the SII's instructions for printed DTEs ask; 12 data columns, see tedSymbol), drawn into the PDF as a 1-bit grey
  * image, one pixel per module, each row `rowHeight` pixels high.
  */
 function pdf417Image(pdf: PDFDocument, ted: string): { ref: PDFRef; width: number; height: number } {
-  const symbol = pdf417Matrix(Buffer.from(ted, 'latin1'), { columns: 12, ecLevel: 5 });
+  const symbol = tedSymbol(Buffer.from(ted, 'latin1'));
   const width = symbol.width + 2 * quietZone;
   const height = symbol.rows * rowHeight + 2 * quietZone;
   // One bit per pixel, 1 = white, each image row padded to whole bytes (PDF 32000-1 §8.9.3), compressed by
