@@ -22,7 +22,7 @@ import { benchUsage, parseBenchArgs } from './benchArgs';
 import { type BenchResult, formatBenchTable, summariseLatency } from './benchReport';
 import { type BudgetPart, budgetPartOf, budgetParts, SiiVerdictCommits } from './callBudget';
 import { type CliColdStart, measureCliColdStart } from './cliColdStart';
-import { type CpuPart, choreographyAloneLimit, cpuParts, startCpuParts } from './cpuParts';
+import { type CpuPart, choreographyAloneLimit, cpuParts, limitRatioCeiling, startCpuParts } from './cpuParts';
 import { callsBetween, countDynamoCalls } from './dynamoCallCounter';
 import { HopRecorder } from './hopBreakdown';
 import { sendOrders } from './loadClient';
@@ -49,6 +49,8 @@ const options = args;
 const mb = (bytes: number) => bytes / 2 ** 20;
 const checkEveryMs = 20;
 const sampleCommitsKept = 500;
+/** Issue 11's acceptance 3: the limit ratio the bench reports a ceiling and an allowance for. */
+const limitRatioTarget = 0.5;
 const adminPassword = `bench-${Math.random().toString(36).slice(2)}-Aa1!`;
 
 const dataDir = options.keep ?? mkdtempSync(join(tmpdir(), 'mtd-bench-'));
@@ -233,6 +235,7 @@ const callsByPart = Object.fromEntries(
   }),
 ) as BenchResult['dynamodb']['byPart'];
 const ordersPerSecond = done / seconds;
+const partMs = (part: CpuPart) => perOrder(cpuByPart.seconds[part]) * 1000;
 const ordersPerSecondAtEngineLimit =
   'skipped' in rawPutItem || !(m > 0) ? null : rawPutItem.putsPerSecond / m;
 
@@ -355,6 +358,18 @@ const result: BenchResult = {
       putsPerSecond: 'skipped' in rawPutItem ? null : rawPutItem.putsPerSecond,
       mChoreography: m - siiVerdictCommitsPerOrder,
     }),
+    ceiling: {
+      target: limitRatioTarget,
+      ...limitRatioCeiling({
+        cores: cpus().length,
+        otherPartsMsPerOrder: partMs('pdfWorker') + partMs('taxAuthority') + partMs('dteSigning'),
+        productPartsMsPerOrder: partMs('pdfWorker') + partMs('dteSigning'),
+        putsPerSecond: 'skipped' in rawPutItem ? null : rawPutItem.putsPerSecond,
+        m,
+        mChoreography: m - siiVerdictCommitsPerOrder,
+        target: limitRatioTarget,
+      }),
+    },
   },
   cliColdStart,
   runtimeLog: { lines: logCount, first: logLines },

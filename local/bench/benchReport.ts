@@ -138,6 +138,14 @@ export interface BenchResult {
       ordersPerSecondAtEngineLimit: number | null;
       ratio: number | null;
     };
+    /** Upper bounds from this run's figures: see `limitRatioCeiling` in cpuParts.ts. */
+    ceiling: {
+      target: number;
+      ratioWithFreeChoreography: number | null;
+      ratioWithFreeChoreographyWithoutSimulator: number | null;
+      choreographyMsAllowed: number | null;
+      choreographyAloneMsAllowed: number | null;
+    };
   };
   cliColdStart: CliColdStart;
   runtimeLog: { lines: number; first: string[] };
@@ -312,6 +320,18 @@ export function formatBenchTable(r: BenchResult): string {
       ? '-'
       : `${number(alone.ratio, 3)} = ${number(alone.ordersPerSecond, 2)} orders/s ÷ (${number('skipped' in r.rawPutItem ? null : r.rawPutItem.putsPerSecond)} PutItem/s ÷ ${number(r.limit.mChoreography, 2)} = ${number(alone.ordersPerSecondAtEngineLimit, 1)} orders/s). DERIVED, not run: ${number(alone.ordersPerSecond, 2)} = ${number(r.throughput.ordersPerSecond, 2)} orders/s × (${number(r.cpu.secondsPerOrder * 1000, 1)} ÷ ${number(choreographyMs, 1)} ms CPU per order), the CPU the other parts took given to more orders; m without the SII verdict's commit. It holds as far as the run was bound by its CPU (${number(r.cpu.perWallSecond, 2)} CPU-s per second on ${r.machine.cpus} cores)${r.run.rate === null ? '' : '; paced, so orders/s was the offered rate and this means little'}`,
   );
+  const ceiling = r.limit.ceiling;
+  if (ceiling.ratioWithFreeChoreography !== null && ceiling.choreographyMsAllowed !== null) {
+    const parts = r.cpu.byPart;
+    row(
+      'limit ratio ceiling',
+      `${number(ceiling.ratioWithFreeChoreography, 2)} were the choreography free: ${r.machine.cpus} cores ÷ the other parts' ${number(parts.pdfWorker.msPerOrder + parts.taxAuthority.msPerOrder + parts.dteSigning.msPerOrder, 1)} ms per order, against ${number(r.limit.ordersPerSecondAtEngineLimit, 1)} orders/s; ${number(ceiling.ratioWithFreeChoreographyWithoutSimulator, 2)} without the SII simulator's. An upper bound: every core busy`,
+    );
+    row(
+      `choreography CPU a ratio of ${ceiling.target} allows`,
+      `${ceiling.choreographyMsAllowed > 0 ? `${number(ceiling.choreographyMsAllowed, 1)} ms per order beside the other parts` : `none beside the other parts (${number(ceiling.choreographyMsAllowed, 1)} ms: they alone take more than an order may)`}; ${number(ceiling.choreographyAloneMsAllowed, 1)} ms with nothing else running (m ${number(r.limit.mChoreography, 2)}); measured: ${number(r.cpu.byPart.choreography.msPerOrder, 1)} ms`,
+    );
+  }
   if ('skipped' in r.cliColdStart) row('CLI cold start', `skipped: ${r.cliColdStart.skipped}`);
   else {
     const cli = r.cliColdStart;

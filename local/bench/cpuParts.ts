@@ -172,3 +172,48 @@ export function choreographyAloneLimit(input: {
         : ordersPerSecond / ordersPerSecondAtEngineLimit,
   };
 }
+
+/**
+ * How far the limit ratio can go on this machine, from this run's figures: the ratio were the
+ * choreography free (every core given to the parts later issues added, at their measured CPU per
+ * order), and the choreography CPU per order a ratio of `target` leaves, with and without those
+ * parts. Both assume every core busy, so they are upper bounds. They show whether the target is
+ * within reach of work on the choreography at all.
+ */
+export function limitRatioCeiling(input: {
+  cores: number;
+  /** The measured parts (PDF, SII simulator, signing): ms of CPU per order. */
+  otherPartsMsPerOrder: number;
+  /** The same without the SII simulator's, which is the tax authority's work, not MTD's. */
+  productPartsMsPerOrder: number;
+  putsPerSecond: number | null;
+  m: number;
+  mChoreography: number;
+  target: number;
+}): {
+  ratioWithFreeChoreography: number | null;
+  ratioWithFreeChoreographyWithoutSimulator: number | null;
+  choreographyMsAllowed: number | null;
+  choreographyAloneMsAllowed: number | null;
+} {
+  const { cores, otherPartsMsPerOrder, productPartsMsPerOrder, putsPerSecond, m, mChoreography, target } =
+    input;
+  if (putsPerSecond === null || !(m > 0) || !(mChoreography > 0)) {
+    return {
+      ratioWithFreeChoreography: null,
+      ratioWithFreeChoreographyWithoutSimulator: null,
+      choreographyMsAllowed: null,
+      choreographyAloneMsAllowed: null,
+    };
+  }
+  const engineLimit = putsPerSecond / m;
+  const coreMs = cores * 1000;
+  return {
+    ratioWithFreeChoreography: otherPartsMsPerOrder > 0 ? coreMs / otherPartsMsPerOrder / engineLimit : null,
+    ratioWithFreeChoreographyWithoutSimulator:
+      productPartsMsPerOrder > 0 ? coreMs / productPartsMsPerOrder / engineLimit : null,
+    // At `target`, an order may take coreMs ÷ (target × engine limit) ms of CPU in all.
+    choreographyMsAllowed: coreMs / (target * engineLimit) - otherPartsMsPerOrder,
+    choreographyAloneMsAllowed: coreMs / (target * (putsPerSecond / mChoreography)),
+  };
+}

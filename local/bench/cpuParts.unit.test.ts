@@ -3,7 +3,7 @@ import { signingCpuPart } from '@mtd/dte';
 import { tallyCpu, threadCpuSeconds } from '@mtd/platform';
 import { describe, expect, it } from 'vitest';
 import { taxAuthorityCpuPart } from '../src/taxAuthoritySimulator';
-import { choreographyAloneLimit, startCpuParts } from './cpuParts';
+import { choreographyAloneLimit, limitRatioCeiling, startCpuParts } from './cpuParts';
 
 function work(rounds = 2e7): number {
   let x = 0;
@@ -109,6 +109,36 @@ describe('CPU by part', () => {
         putsPerSecond: null,
         mChoreography: 5,
       }).ratio,
+    ).toBeNull();
+  });
+
+  it('bounds the limit ratio by the other parts’ CPU and gives the choreography’s allowance at the target', () => {
+    const ceiling = limitRatioCeiling({
+      cores: 2,
+      otherPartsMsPerOrder: 5,
+      productPartsMsPerOrder: 4,
+      putsPerSecond: 1000,
+      m: 5,
+      mChoreography: 4,
+      target: 0.5,
+    });
+    // Free choreography: 2,000 ms ÷ 5 ms = 400 orders/s against 1,000 ÷ 5 = 200 at the engine's limit.
+    expect(ceiling.ratioWithFreeChoreography).toBe(2);
+    expect(ceiling.ratioWithFreeChoreographyWithoutSimulator).toBe(2.5);
+    // At 0.5: 100 orders/s, 20 ms each, 5 of them the other parts'.
+    expect(ceiling.choreographyMsAllowed).toBe(15);
+    // Alone, m = 4: 0.5 × 250 = 125 orders/s, 16 ms each.
+    expect(ceiling.choreographyAloneMsAllowed).toBe(16);
+    expect(
+      limitRatioCeiling({
+        cores: 2,
+        otherPartsMsPerOrder: 5,
+        productPartsMsPerOrder: 4,
+        putsPerSecond: null,
+        m: 5,
+        mChoreography: 4,
+        target: 0.5,
+      }).choreographyMsAllowed,
     ).toBeNull();
   });
 });
