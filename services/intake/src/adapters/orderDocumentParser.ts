@@ -126,7 +126,10 @@ export function parseBatchDocument(text: string, format: OrderFormat): ParsedOrd
       const span = item !== null && typeof item === 'object' ? document.spans.get(item) : undefined;
       const raw = span ? text.slice(span[0], span[1]) : (JSON.stringify(item) ?? 'null');
       const at = prefix === undefined ? [] : [...prefix, index];
-      return { ...orderFromJson(item, at, document), raw };
+      const parsed = orderFromJson(item, at, document);
+      // Not an object (a number, null, a nested list): reported in its place, as XML's <PurchaseOrde> is.
+      if (!isRecord(item)) parsed.problems.unshift(notAnOrderEntry(index, item));
+      return { ...parsed, raw };
     });
   }
   const root = parseXml(text);
@@ -159,6 +162,16 @@ export function parseBatchDocument(text: string, format: OrderFormat): ParsedOrd
       ],
     };
   });
+}
+
+function notAnOrderEntry(index: number, item: unknown): RejectionReason {
+  const kind =
+    item === null ? 'null' : Array.isArray(item) ? 'a list' : `the ${typeof item} ${shownValue(item)}`;
+  return {
+    path: documentPath,
+    code: 'not_an_order',
+    message: `entry ${index} of the batch is ${kind}, not a JSON object holding an order`,
+  };
 }
 
 const batchNotHere: RejectionReason = {

@@ -89,8 +89,17 @@ export function unidentifiedReasons(candidate: OrderCandidate): RejectionReason[
       },
     ];
   }
-  const found =
-    typeof candidate.orderId === 'string' ? forbiddenCharacter(candidate.orderId, 'identifier') : undefined;
+  if (typeof candidate.orderId !== 'string') {
+    // 12345 would pass the alphabet below, so saying only that would send the partner looking there.
+    return [
+      {
+        path: 'orderId',
+        code: 'invalid_type',
+        message: `orderId must be text (in JSON a string like "PO-1001"), got ${shownValue(candidate.orderId)}`,
+      },
+    ];
+  }
+  const found = forbiddenCharacter(candidate.orderId, 'identifier');
   return [
     {
       path: 'orderId',

@@ -135,6 +135,19 @@ describe('characters: control, escape, zero-width and invisible characters are r
     expect(await eventsOf('PO\u200B7')).toEqual([]);
   });
 
+  it('says an order id given as a JSON number must be text, rather than blaming its characters', async () => {
+    const answer = await postJson({ ...aPurchaseOrder(), orderId: 12345 });
+    expect(answer.status).toBe(400);
+    expect(answer.body.problems).toEqual([
+      {
+        path: 'orderId',
+        code: 'invalid_type',
+        message: 'orderId must be text (in JSON a string like "PO-1001"), got 12345',
+      },
+    ]);
+    expect(await eventsOf('12345')).toEqual([]);
+  });
+
   it('allows line feeds and tabs in the shipping address only', async () => {
     const address = 'Av. Siempre Viva 742\n\tDepto 5, Santiago';
     expect(

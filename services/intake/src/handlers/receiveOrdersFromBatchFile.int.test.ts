@@ -210,6 +210,42 @@ describe('receiveOrdersFromBatchFile', () => {
     });
   });
 
+  it('names a JSON batch entry that is not an order object, in its place', async () => {
+    const json = `{"orders":[1,null,"x",[],${JSON.stringify(aPurchaseOrder({ orderId: 'B7-9' }))}]}`;
+    const report = await receive({ name: 'b7c.json', content: json });
+    expect(report).toMatchObject({ status: 'processed', total: 5, accepted: 1, unidentified: 4 });
+    expect(report.orders.slice(0, 4).map((o) => [o.outcome, o.problems?.[0]])).toEqual([
+      [
+        'unidentified',
+        expect.objectContaining({
+          code: 'not_an_order',
+          message: 'entry 0 of the batch is the number 1, not a JSON object holding an order',
+        }),
+      ],
+      [
+        'unidentified',
+        expect.objectContaining({
+          code: 'not_an_order',
+          message: 'entry 1 of the batch is null, not a JSON object holding an order',
+        }),
+      ],
+      [
+        'unidentified',
+        expect.objectContaining({
+          code: 'not_an_order',
+          message: 'entry 2 of the batch is the string "x", not a JSON object holding an order',
+        }),
+      ],
+      [
+        'unidentified',
+        expect.objectContaining({
+          code: 'not_an_order',
+          message: 'entry 3 of the batch is a list, not a JSON object holding an order',
+        }),
+      ],
+    ]);
+  });
+
   it('keeps each order exactly as received, CDATA and all, and reads the CDATA text', async () => {
     const element = orderXml(aPurchaseOrder({ orderId: 'B8-1' })).replace(
       '<Description>Tijeras</Description>',
