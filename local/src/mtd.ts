@@ -8,6 +8,15 @@ import { runCli } from './cli';
 // The AWS SDK's Node 20 deprecation notice is not the user's concern here (TOOLCHAIN.md §9).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// A reader that stops early (`mtd orders | head -1`) closes the pipe: stop quietly, as Unix tools
+// do, instead of dying on the unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

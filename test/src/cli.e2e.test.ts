@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,6 +67,17 @@ describe('the mtd CLI against a running runtime', () => {
     expect(sent.stdout).toMatch(/bad\.json: 400 .*customer\.email/);
     expect(sent.stdout).toMatch(/batch\.xml: batch of 1: 1 accepted, 0 rejected, 0 duplicates$/m);
     await eventually('all three orders through', () => caughtUp(runtime.url), Boolean);
+  });
+
+  it('counts every outcome of a batch in its line, and exits 1 when any order of it was not recorded', async () => {
+    const dir = runtime.dataDir;
+    const conflicting = { ...sampleOrder({ orderId: 'CLI-1', random }), channel: 'app' };
+    writeFileSync(join(dir, 'odd.json'), JSON.stringify({ orders: [conflicting, 1, null] }));
+    const sent = await mtd(['send', join(dir, 'odd.json')]);
+    expect(sent.stdout).toMatch(
+      /odd\.json: batch of 3: 0 accepted, 0 rejected, 0 duplicates, 1 conflicts, 2 without a usable id \(not recorded\)$/m,
+    );
+    expect(sent.code).toBe(1);
   });
 
   it('lists, traces and counts orders for people and as JSON', async () => {
@@ -379,6 +390,30 @@ describe('mtd without a runtime to talk to', () => {
     expect(busy.stderr).toContain(
       `(pid ${process.pid}) is running but did not answer within 1 s: it is busy`,
     );
+  });
+
+  it('refuses a file it cannot read before sending anything (exit 2), naming it', async () => {
+    const order = join(dataDir, 'one.xml');
+    writeFileSync(order, orderXml(sampleOrder({ orderId: 'CLI-NOT-SENT', random: seededRandom(3) })));
+    const missing = await mtd(['send', order, join(dataDir, 'typo.xml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `mtd: cannot read ${join(dataDir, 'typo.xml')}: there is no such file; nothing was sent\n`,
+    );
+    const folder = await mtd(['send', dataDir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('it is a folder; name the order files in it');
+  });
+
+  it('stops quietly when whoever reads its output stops reading (mtd … | head -1)', async () => {
+    const child = spawn(process.execPath, [mtdBin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader has gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('refuses the commands that need AWS when none is configured (exit 5), saying what to do', async () => {

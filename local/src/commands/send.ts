@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, rename } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import type { Cli } from '../cliContext';
-import { ExitCode, RuntimeUnavailableError } from '../cliErrors';
+import { CliUsageError, ExitCode, RuntimeUnavailableError } from '../cliErrors';
 import { readLocalIntakeKey } from '../localIntakeKey';
 import type { ProgressDisplay } from '../progressDisplay';
 import { processIsAlive } from '../runtimeClient';
@@ -11,11 +11,14 @@ import type { CommandGroup } from './commandGroup';
 /** What the inbox writes next to a processed batch (the intake's BatchReport, the fields shown here). */
 interface BatchReportSummary {
   file: string;
-  status: 'processed' | 'unreadable';
+  status: 'processed' | 'unreadable' | 'failed';
   total: number;
   accepted: number;
   rejected: number;
   duplicates: number;
+  conflicts: number;
+  unidentified: number;
+  refused: number;
 }
 
 /**
@@ -32,6 +35,9 @@ export const send: CommandGroup = {
       .option('--no-wait', 'place batch files in the inbox without waiting for their report')
       .option('--json', 'one JSON object per file')
       .action(async (files, options) => {
+        // Every file is read before anything is sent: a typo in the third name must not leave the
+        // first two sent and the command half done.
+        const bodies = files.map((typed) => readOrderFile(typed, cli.path(typed)));
         const runtime = cli.runtime();
         // The intake API wants a partner key: MTD_API_KEY, else the local key MTD saved at its start.
         const apiKey = readLocalIntakeKey(cli.dataDir(), cli.io.env);
@@ -41,16 +47,13 @@ export const send: CommandGroup = {
         for (const [i, typed] of files.entries()) {
           display?.update({ done: i, total: files.length, unit: 'files', detail: typed });
           const file = cli.path(typed);
-          const body = readFileSync(file, 'utf8');
+          const body = bodies[i]!;
           if (isBatch(body)) {
             const report = await placeBatch(cli, typed, file, runtime.location, options.wait, display);
             if (!report) continue;
-            if (report.status === 'unreadable' || report.rejected > 0) refused++;
+            if (batchRefusedSomething(report)) refused++;
             if (options.json) cli.print({ ...report, file: typed });
-            else
-              say(
-                `${typed}: batch of ${report.total}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates${report.status === 'unreadable' ? ' (unreadable: nothing recorded)' : ''}`,
-              );
+            else say(batchSummary(typed, report));
             continue;
           }
           const response = await runtime.send(
@@ -58,7 +61,7 @@ export const send: CommandGroup = {
             {
               method: 'POST',
               body,
-              contentType: body.trimStart().startsWith('<') ? 'application/xml' : 'application/json',
+              contentType: contentTypeOf(file, body),
               auth: false,
             },
             apiKey ? { 'x-api-key': apiKey } : {},
@@ -74,6 +77,63 @@ export const send: CommandGroup = {
       });
   },
 };
+
+function readOrderFile(typed: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder; name the order files in it'
+          : code === 'EACCES'
+            ? 'you may not read it'
+            : String((error as Error).message);
+    throw new CliUsageError(`cannot read ${typed}: ${why}; nothing was sent`, { cause: error });
+  }
+}
+
+/** The file's extension says its format; only a file without .xml or .json is judged by its first character. */
+function contentTypeOf(file: string, body: string): string {
+  const extension = extname(file).toLowerCase();
+  if (extension === '.xml') return 'application/xml';
+  if (extension === '.json') return 'application/json';
+  return body.trimStart().startsWith('<') ? 'application/xml' : 'application/json';
+}
+
+/** Anything in the file that was not recorded, or recorded as rejected, makes `mtd send` exit 1. */
+function batchRefusedSomething(report: BatchReportSummary): boolean {
+  return (
+    report.status !== 'processed' ||
+    report.rejected + report.conflicts + report.unidentified + report.refused > 0
+  );
+}
+
+/**
+ * One line per batch. The three counts every batch has always come first (scripts read them);
+ * conflicts, orders without a usable id and orders too large are added only when there are some.
+ */
+function batchSummary(typed: string, report: BatchReportSummary): string {
+  const extra = (
+    [
+      [report.conflicts, 'conflicts'],
+      [report.unidentified, 'without a usable id (not recorded)'],
+      [report.refused, 'too large (not recorded)'],
+    ] as const
+  )
+    .filter(([count]) => count > 0)
+    .map(([count, what]) => `, ${count} ${what}`)
+    .join('');
+  const status =
+    report.status === 'unreadable'
+      ? ' (unreadable: nothing recorded)'
+      : report.status === 'failed'
+        ? " (failed: MTD gave up on it; its report is in the inbox's failed/)"
+        : '';
+  return `${typed}: batch of ${report.total}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates${extra}${status}`;
+}
 
 function isBatch(body: string): boolean {
   return /<PurchaseOrders[\s>]/.test(body) || /^\s*(\[|\{\s*"orders")/.test(body);
