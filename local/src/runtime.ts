@@ -70,6 +70,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { adminApi } from './adminApi';
 import { startBackoffice } from './backoffice';
+import { batchCounts } from './batchSummary';
 import { secureDataFolder } from './dataFolderPermissions';
 import { deadLetterApi } from './deadLetterApi';
 import { dteApi, localDteDeps, localDtePaths } from './localDte';
@@ -543,10 +544,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     dir: inbox,
     receiveBatchFile: intake.receiveBatchFile,
     pollMs: options.inboxPollMs ?? 1_000,
-    onReport: (report) =>
-      log(
-        `inbox: ${report.file}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates`,
-      ),
+    onReport: (report) => log(`inbox: ${report.file}: ${batchCounts(report)}`),
   });
 
   // A data folder from before the keys-only order indexes: its read models move to a new version,

@@ -47,9 +47,10 @@ describe('the mtd CLI against a running runtime', () => {
   const random = seededRandom(5);
   const good = sampleOrder({ orderId: 'CLI-1', random });
   const bad = defects.badEmail(sampleOrder({ orderId: 'CLI-2', random }));
+  const logged: string[] = [];
 
   beforeAll(async () => {
-    runtime = await startTestRuntime();
+    runtime = await startTestRuntime({ log: (line) => logged.push(line) });
     const signedIn = await mtd(['login']);
     expect(signedIn.stdout).toMatch(/^signed in as admin \(admin\) until \S+; renews itself until \S+$/m);
     expect(signedIn.code).toBe(0);
@@ -78,6 +79,10 @@ describe('the mtd CLI against a running runtime', () => {
       /odd\.json: batch of 3: 0 accepted, 0 rejected, 0 duplicates, 1 conflicts, 2 without a usable id \(not recorded\)$/m,
     );
     expect(sent.code).toBe(1);
+    // The operator watching MTD's own output reads the same counts.
+    expect(logged).toContain(
+      'inbox: odd.json: 0 accepted, 0 rejected, 0 duplicates, 1 conflicts, 2 without a usable id (not recorded)',
+    );
   });
 
   it('lists, traces and counts orders for people and as JSON', async () => {

@@ -10,7 +10,7 @@ export const orders: CommandGroup = {
       .description('orders in process (or in one stage), newest first')
       .option(
         '--stage <stage>',
-        'only this stage (received, accepted, dte-issued, dte-broadcast, completed, rejected…)',
+        'only this stage (pending, received, accepted, rejected, dte-issued, broadcast, notified, completed)',
       )
       .option(
         '--limit <n>',

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, rename } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { type BatchReportCounts, batchCounts, batchRefusedSomething } from '../batchSummary';
 import type { Cli } from '../cliContext';
 import { CliUsageError, ExitCode, RuntimeUnavailableError } from '../cliErrors';
 import { readLocalIntakeKey } from '../localIntakeKey';
@@ -9,17 +10,7 @@ import { processIsAlive } from '../runtimeClient';
 import type { CommandGroup } from './commandGroup';
 
 /** What the inbox writes next to a processed batch (the intake's BatchReport, the fields shown here). */
-interface BatchReportSummary {
-  file: string;
-  status: 'processed' | 'unreadable' | 'failed';
-  total: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  conflicts: number;
-  unidentified: number;
-  refused: number;
-}
+type BatchReportSummary = BatchReportCounts & { file: string };
 
 /**
  * `mtd send <file>...`: single orders go to `POST /orders`; a batch (`<PurchaseOrders>`, or JSON
@@ -53,7 +44,7 @@ export const send: CommandGroup = {
             if (!report) continue;
             if (batchRefusedSomething(report)) refused++;
             if (options.json) cli.print({ ...report, file: typed });
-            else say(batchSummary(typed, report));
+            else say(`${typed}: batch of ${report.total}: ${batchCounts(report)}`);
             continue;
           }
           const response = await runtime.send(
@@ -101,38 +92,6 @@ function contentTypeOf(file: string, body: string): string {
   if (extension === '.xml') return 'application/xml';
   if (extension === '.json') return 'application/json';
   return body.trimStart().startsWith('<') ? 'application/xml' : 'application/json';
-}
-
-/** Anything in the file that was not recorded, or recorded as rejected, makes `mtd send` exit 1. */
-function batchRefusedSomething(report: BatchReportSummary): boolean {
-  return (
-    report.status !== 'processed' ||
-    report.rejected + report.conflicts + report.unidentified + report.refused > 0
-  );
-}
-
-/**
- * One line per batch. The three counts every batch has always come first (scripts read them);
- * conflicts, orders without a usable id and orders too large are added only when there are some.
- */
-function batchSummary(typed: string, report: BatchReportSummary): string {
-  const extra = (
-    [
-      [report.conflicts, 'conflicts'],
-      [report.unidentified, 'without a usable id (not recorded)'],
-      [report.refused, 'too large (not recorded)'],
-    ] as const
-  )
-    .filter(([count]) => count > 0)
-    .map(([count, what]) => `, ${count} ${what}`)
-    .join('');
-  const status =
-    report.status === 'unreadable'
-      ? ' (unreadable: nothing recorded)'
-      : report.status === 'failed'
-        ? " (failed: MTD gave up on it; its report is in the inbox's failed/)"
-        : '';
-  return `${typed}: batch of ${report.total}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.duplicates} duplicates${extra}${status}`;
 }
 
 function isBatch(body: string): boolean {
