@@ -27,17 +27,18 @@ interface Run {
 function mtdIn(
   dataDir: () => string,
   baseEnv: NodeJS.ProcessEnv = { MTD_PASSWORD: testAdminPassword },
-): (args: string[], env?: NodeJS.ProcessEnv) => Promise<Run> {
-  return (args, env = {}) =>
+): (args: string[], env?: NodeJS.ProcessEnv, stdin?: string) => Promise<Run> {
+  return (args, env = {}, stdin = '') =>
     new Promise((resolve) => {
       const { MTD_PASSWORD: _password, MTD_USER: _user, ...inherited } = process.env;
-      execFile(
+      const child = execFile(
         process.execPath,
         [mtdBin, ...args, '--data', dataDir()],
         { env: { ...inherited, ...baseEnv, ...env }, timeout: 120_000 },
         (error, stdout, stderr) =>
           resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
+      child.stdin?.end(stdin); // what a pipe gives: this, then the end
     });
 }
 
@@ -201,6 +202,16 @@ describe('the mtd CLI against a running runtime', () => {
     const help = await mtd(['dlq', 'redrive', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: mtd dlq redrive [options] [subscription] [eventId]');
+  });
+
+  it('signs in with a piped password, and refuses an empty one saying where a password comes from', async () => {
+    const piped = await mtd(['login'], { MTD_PASSWORD: undefined }, `${testAdminPassword}\n`);
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+    const empty = await mtd(['login'], { MTD_PASSWORD: undefined }, '');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe(
+      'mtd: no password given: set MTD_PASSWORD, pipe it (echo "$PW" | mtd login), or type it at the prompt\n',
+    );
   });
 
   it('adds a user with a generated password', async () => {

@@ -1,3 +1,4 @@
+import { CliUsageError } from '../cliErrors';
 import { forgetSession, readPassword } from '../cliSession';
 import type { CommandGroup } from './commandGroup';
 
@@ -13,7 +14,13 @@ export const login: CommandGroup = {
       .action(async (options) => {
         const runtime = cli.runtime();
         const username = options.user ?? cli.io.env.MTD_USER ?? 'admin';
-        const session = await runtime.session.signIn(username, await readPassword(cli.io.env));
+        const password = await readPassword(cli.io.env);
+        // Sent empty, the API's answer ("send JSON { username, password }") would blame the CLI.
+        if (!password)
+          throw new CliUsageError(
+            'no password given: set MTD_PASSWORD, pipe it (echo "$PW" | mtd login), or type it at the prompt',
+          );
+        const session = await runtime.session.signIn(username, password);
         cli.log(
           `signed in as ${session.username} (${session.role}) until ${session.expiresAt}${session.refreshExpiresAt ? `; renews itself until ${session.refreshExpiresAt}` : ''}`,
         );
