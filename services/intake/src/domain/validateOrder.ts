@@ -117,7 +117,8 @@ export function unidentifiedReasons(candidate: OrderCandidate): RejectionReason[
 export function validateOrder(candidate: OrderCandidate, context: ValidationContext): OrderValidation {
   const parsed = PurchaseOrder.safeParse(candidate);
   const reasons = [...(context.structural ?? [])];
-  if (!parsed.success) reasons.push(...parsed.error.issues.map((issue) => reasonFor(issue, candidate)));
+  if (!parsed.success)
+    reasons.push(...tightestLimits(parsed.error.issues).map((issue) => reasonFor(issue, candidate)));
   reasons.push(...intakeRules(candidate));
   reasons.push(...characterReasons(candidate));
   // A length the contract already refuses is not reported twice.
@@ -279,6 +280,23 @@ function intakeRules(candidate: OrderCandidate): RejectionReason[] {
     }
   }
   return reasons;
+}
+
+/**
+ * `.int().max(1_000_000)` fails twice for 1e300 (over 2^53, over 1,000,000): a partner told both
+ * limits of one field cannot tell which holds. Only the tightest upper limit of a field is kept.
+ */
+function tightestLimits(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.filter(
+    (issue) =>
+      issue.code !== 'too_big' ||
+      !issues.some(
+        (other) =>
+          other.code === 'too_big' &&
+          pathOf(other.path) === pathOf(issue.path) &&
+          Number(other.maximum) < Number(issue.maximum),
+      ),
+  );
 }
 
 function reasonFor(issue: z.core.$ZodIssue, candidate: OrderCandidate): RejectionReason {

@@ -135,6 +135,17 @@ describe('characters: control, escape, zero-width and invisible characters are r
     expect(await eventsOf('PO\u200B7')).toEqual([]);
   });
 
+  it('names one limit for a quantity far too large, the one that holds', async () => {
+    const answer = await postJson(aPurchaseOrder({ orderId: 'CH-Q1', lines: [aLine({ quantity: 1e300 })] }));
+    expect(answer.body.problems).toEqual([
+      {
+        path: 'lines[0].quantity',
+        code: 'too_large',
+        message: 'lines[0].quantity must be at most 1000000, got 1e+300',
+      },
+    ]);
+  });
+
   it('says an order id given as a JSON number must be text, rather than blaming its characters', async () => {
     const answer = await postJson({ ...aPurchaseOrder(), orderId: 12345 });
     expect(answer.status).toBe(400);
