@@ -1,5 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { CliUsageError } from './cliErrors';
 import { type ProgressDisplay, type ProgressStream, progressDisplay } from './progressDisplay';
 import { locateRuntime, RuntimeClient } from './runtimeClient';
 
@@ -39,6 +41,30 @@ export class Cli {
   /** A path the person typed, resolved where they typed it. */
   path(typed: string): string {
     return resolve(this.io.cwd, typed);
+  }
+
+  /** A file the person named, read as text; when it cannot be, a usage error (exit 2) naming it. */
+  readFile(typed: string, what: string): string {
+    try {
+      return readFileSync(this.path(typed), 'utf8');
+    } catch (error) {
+      throw new CliUsageError(`cannot read ${what} ${typed}: ${fileProblem(error, 'read')}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Writes a file the person named (`--out`); when it cannot be, a usage error (exit 2) naming it. */
+  writeFile(typed: string, what: string, content: string): string {
+    const file = this.path(typed);
+    try {
+      writeFileSync(file, content);
+      return file;
+    } catch (error) {
+      throw new CliUsageError(`cannot write ${what} to ${typed}: ${fileProblem(error, 'write')}`, {
+        cause: error,
+      });
+    }
   }
 
   /** The running runtime of the data folder (or `--url`/MTD_URL); a clear error when there is none. */
@@ -87,4 +113,19 @@ export function isoTime(value: string): string {
   if (Number.isNaN(Date.parse(value)))
     throw new InvalidArgumentError('It must be an ISO time like 2026-11-24T00:00:00Z.');
   return new Date(value).toISOString();
+}
+
+/** Why a file could not be read or written, in words; the system's message for anything rarer. */
+export function fileProblem(error: unknown, doing: 'read' | 'write'): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return doing === 'read' ? 'there is no such file' : 'its folder does not exist';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return `you may not ${doing} it`;
+    default:
+      return (error as Error).message;
+  }
 }

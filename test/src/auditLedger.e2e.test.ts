@@ -112,6 +112,11 @@ describe('mtd audit against a running MTD', () => {
     expect(proved.stdout).toMatch(/^wrote \S+: \d+ event\(s\) of order AUD-2 \(personal fields redacted\)/);
     expect(readFileSync(proofFile, 'utf8')).not.toContain(orders[1]!.customer.email);
     expect(await online(['audit', 'check-proof', proofFile])).toMatchObject({ code: 0 });
+    const nowhere = join(root, 'no-such-folder', 'proof.json');
+    expect(await online(['audit', 'prove', 'AUD-2', '--out', nowhere])).toMatchObject({
+      code: 2,
+      stderr: `mtd: cannot write the proof to ${nowhere}: its folder does not exist\n`,
+    });
 
     const inUse = await mtd(['audit', 'verify', '--data', original]);
     expect(inUse.code).toBe(2);

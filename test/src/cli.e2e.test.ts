@@ -421,6 +421,20 @@ describe('mtd without a runtime to talk to', () => {
     expect(folder.stderr).toContain('it is a folder; name the order files in it');
   });
 
+  it('refuses a replay pattern file it cannot read or that is not JSON (exit 2), naming it', async () => {
+    const replay = ['replay', '--from', '2026-11-24T00:00:00Z', '--to', '2026-11-25T00:00:00Z'];
+    const missing = join(dataDir, 'no-pattern.json');
+    expect(await mtd([...replay, '--pattern', missing])).toMatchObject({
+      code: 2,
+      stderr: `mtd: cannot read the pattern file ${missing}: there is no such file\n`,
+    });
+    const broken = join(dataDir, 'broken-pattern.json');
+    writeFileSync(broken, '{"source": [');
+    const notJson = await mtd([...replay, '--pattern', broken]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/^mtd: the pattern file \S+broken-pattern\.json is not JSON: /);
+  });
+
   it('stops quietly when whoever reads its output stops reading (mtd … | head -1)', async () => {
     const child = spawn(process.execPath, [mtdBin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // the reader has gone before the first line is written

@@ -1,5 +1,4 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { LedgerVerification, SignedCheckpoint } from '@mtd/platform/ledger';
 import type {
   ConsistencyProofFile,
@@ -110,8 +109,7 @@ export const audit: CommandGroup = {
           throw new CommandFailedError(
             `the proof made for order ${orderId} does not verify: ${verdict.reason}`,
           );
-        const out = cli.path(options.out);
-        writeFileSync(out, `${JSON.stringify(proof, null, 2)}\n`);
+        const out = cli.writeFile(options.out, 'the proof', `${JSON.stringify(proof, null, 2)}\n`);
         cli.log(
           `wrote ${out}: ${verdict.events.length} event(s) of order ${orderId}${redact ? ' (personal fields redacted)' : ''} under the ${describeCheckpoint(verdict.checkpoint)}`,
         );
@@ -133,7 +131,7 @@ export const audit: CommandGroup = {
       )
       .option('--json', 'the verdict as JSON')
       .action(async (file, options) => {
-        const text = readTyped(cli, file, 'the proof file');
+        const text = cli.readFile(file, 'the proof file');
         const verifierOptions: VerifierOptions =
           options.key.length > 0 ? { trustedKeys: trustedKeys(cli, options.key) } : {};
         const { verifyConsistencyProof, verifyLedgerProof } = await import(
@@ -175,7 +173,8 @@ export const audit: CommandGroup = {
               .call<ConsistencyProofFile>(`/api/admin/audit/consistency?from=${sizeA}&to=${sizeB}`);
         const { verifyConsistencyProof } = await import('@mtd/platform/ledger/proofVerifier');
         const verdict = verifyConsistencyProof(proof);
-        if (options.out) writeFileSync(cli.path(options.out), `${JSON.stringify(proof, null, 2)}\n`);
+        if (options.out)
+          cli.writeFile(options.out, 'the consistency proof', `${JSON.stringify(proof, null, 2)}\n`);
         if (options.json) cli.print(proof);
         else for (const line of consistencyReport(verdict, false)) cli.log(line);
         if (!verdict.ok) process.exitCode = ExitCode.failed;
@@ -240,14 +239,6 @@ function asCommandFailure(error: unknown): unknown {
   return error;
 }
 
-function readTyped(cli: Cli, file: string, what: string): string {
-  try {
-    return readFileSync(cli.path(file), 'utf8');
-  } catch (error) {
-    throw new CliUsageError(`cannot read ${what} ${file}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /** The `format` member of a JSON file, if it has one (the verifier says what else is wrong). */
 function formatOf(text: string): unknown {
   try {
@@ -261,7 +252,7 @@ function formatOf(text: string): unknown {
 function trustedKeys(cli: Cli, files: string[]): Record<string, string> {
   const keys: Record<string, string> = {};
   for (const file of files) {
-    const text = readTyped(cli, file, 'the key file');
+    const text = cli.readFile(file, 'the key file');
     let der: Buffer;
     try {
       der = createPublicKey(text).export({ type: 'spki', format: 'der' });

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { requireAwsConfigured } from '../awsConfiguration';
-import { isoTime } from '../cliContext';
+import { type Cli, isoTime } from '../cliContext';
+import { CliUsageError } from '../cliErrors';
 import { interruptSignal } from '../jobFollower';
 import type { Job } from '../jobs';
 import type { ReplaySummary } from '../replay';
@@ -62,9 +62,7 @@ export const replay: CommandGroup = {
         const body = {
           from: options.from,
           to: options.to,
-          ...(options.pattern
-            ? { pattern: JSON.parse(readFileSync(cli.path(options.pattern), 'utf8')) }
-            : {}),
+          ...(options.pattern ? { pattern: patternFile(cli, options.pattern) } : {}),
           ...(options.toSubscription ? { toSubscription: options.toSubscription } : {}),
           includeExternal: options.includeExternal ?? false,
         };
@@ -81,3 +79,15 @@ export const replay: CommandGroup = {
       });
   },
 };
+
+/** The --pattern file as JSON; whether it is a valid pattern is the runtime's to say (a 400 naming where). */
+function patternFile(cli: Cli, typed: string): unknown {
+  const text = cli.readFile(typed, 'the pattern file');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliUsageError(`the pattern file ${typed} is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

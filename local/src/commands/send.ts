@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, rename } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type BatchReportCounts, batchCounts, batchRefusedSomething } from '../batchSummary';
-import type { Cli } from '../cliContext';
+import { type Cli, fileProblem } from '../cliContext';
 import { CliUsageError, ExitCode, RuntimeUnavailableError } from '../cliErrors';
 import { readLocalIntakeKey } from '../localIntakeKey';
 import type { ProgressDisplay } from '../progressDisplay';
@@ -73,15 +73,10 @@ function readOrderFile(typed: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const { code } = error as NodeJS.ErrnoException;
     const why =
-      code === 'ENOENT'
-        ? 'there is no such file'
-        : code === 'EISDIR'
-          ? 'it is a folder; name the order files in it'
-          : code === 'EACCES'
-            ? 'you may not read it'
-            : String((error as Error).message);
+      (error as NodeJS.ErrnoException).code === 'EISDIR'
+        ? 'it is a folder; name the order files in it'
+        : fileProblem(error, 'read');
     throw new CliUsageError(`cannot read ${typed}: ${why}; nothing was sent`, { cause: error });
   }
 }
