@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Money, Timestamp } from '../envelope';
 
 /** Chilean RUT: digits, a dash and a check digit (0-9 or K). The check digit itself is verified by intake. */
-export const TaxId = z.string().regex(/^\d{1,8}-[\dkK]$/, 'must be a RUT like 76123456-7');
+export const TaxId = z.string().regex(/^\d{1,8}-[\dkK]$/, 'must be a RUT without dots, like 76123456-0');
 
 export const OrderLine = z.object({
   sku: z.string().min(1).max(64),

@@ -121,8 +121,14 @@ export function validateOrder(candidate: OrderCandidate, context: ValidationCont
     reasons.push(...tightestLimits(parsed.error.issues).map((issue) => reasonFor(issue, candidate)));
   reasons.push(...intakeRules(candidate));
   reasons.push(...characterReasons(candidate));
-  // A length the contract already refuses is not reported twice.
-  const limitReasons = dteRules(candidate).filter((r) => !reasons.some((known) => known.path === r.path));
+  // A length the contract already refuses is not reported twice; where both set a floor, the SII's
+  // is the higher (a unit price of at least 1, the contract's 0), so it is the one said.
+  const limitReasons = dteRules(candidate).filter((r) => {
+    const known = reasons.findIndex((k) => k.path === r.path);
+    if (known === -1) return true;
+    if (reasons[known]!.code === 'too_small' && r.code === 'too_small') reasons[known] = r;
+    return false;
+  });
   reasons.push(...limitReasons, ...plausibilityRules(candidate, context));
   if (reasons.length > 0 || !parsed.success) return { ok: false, reasons: capped(reasons) };
   return { ok: true, order: parsed.data };
@@ -165,11 +171,11 @@ function dteRules(candidate: OrderCandidate): RejectionReason[] {
       const { sku, description, unitPrice } = asRecord(line) ?? {};
       tooLong(`lines[${index}].sku`, sku, dteLimits.sku, 'item code, VlrCodigo');
       tooLong(`lines[${index}].description`, description, dteLimits.description, 'item name, NmbItem');
-      if (unitPrice === 0) {
+      if (typeof unitPrice === 'number' && unitPrice < dteLimits.minUnitPrice) {
         reasons.push({
           path: `lines[${index}].unitPrice`,
           code: 'too_small',
-          message: `lines[${index}].unitPrice must be at least ${dteLimits.minUnitPrice}: the SII refuses a line with a unit price of 0 (PrcItem)`,
+          message: `lines[${index}].unitPrice must be at least ${dteLimits.minUnitPrice}: the SII refuses a line with a unit price of 0 or less (PrcItem), got ${unitPrice}`,
         });
       }
     });
@@ -368,7 +374,7 @@ function reasonFor(issue: z.core.$ZodIssue, candidate: OrderCandidate): Rejectio
           message: `${at} must be a UTC date-time like 2026-11-24T10:00:00Z, got ${shown}`,
         };
       }
-      // The contract's own patterns carry partner-facing messages ("must be a RUT like 76123456-7").
+      // The contract's own patterns carry partner-facing messages ("must be a RUT without dots, like 76123456-0").
       return { path, code: 'invalid_format', message: `${at} ${issue.message}, got ${shown}` };
     case 'invalid_value':
       return {

@@ -84,7 +84,7 @@ describe('validateOrder', () => {
       {
         path: 'customer.taxId',
         code: 'invalid_format',
-        message: 'customer.taxId must be a RUT like 76123456-7, got "76.123.456-0"',
+        message: 'customer.taxId must be a RUT without dots, like 76123456-0, got "76.123.456-0"',
       },
     ]);
   });

@@ -387,7 +387,12 @@ describe('DTE limits (DTE_v10.xsd, SiiTypes_v10.xsd): refused at intake, naming 
     [
       'lines[0].unitPrice',
       { lines: [aLine({ unitPrice: 0 })] },
-      /at least 1: the SII refuses a line with a unit price of 0/,
+      /at least 1: the SII refuses a line with a unit price of 0 or less \(PrcItem\), got 0$/,
+    ],
+    [
+      'lines[0].unitPrice',
+      { lines: [aLine({ unitPrice: -5 })] }, // the contract's floor is 0: the SII's, 1, is the one said
+      /at least 1: the SII refuses a line with a unit price of 0 or less \(PrcItem\), got -5$/,
     ],
     [
       'lines',
