@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -473,6 +473,35 @@ describe('mtd without a runtime to talk to', () => {
     );
     expect(replay.code).toBe(5);
     expect(replay.stderr).toContain('Without --stage, mtd replay replays the local runtime.');
+  });
+});
+
+describe('mtd send into an inbox where a file of the same name waits', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mtd-cli-inbox-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('places the second file beside the first, never over it', async () => {
+    // A runtime that is alive (this process) but whose inbox nobody watches: files stay where they land.
+    const inbox = join(dataDir, 'inbox');
+    mkdirSync(inbox);
+    writeFileSync(
+      join(dataDir, 'runtime.json'),
+      JSON.stringify({ url: 'http://127.0.0.1:1', pid: process.pid, inbox }),
+    );
+    const random = seededRandom(11);
+    const batches = ['from-shop', 'from-app'].map((folder, i) => {
+      mkdirSync(join(dataDir, folder));
+      const file = join(dataDir, folder, 'orders.xml');
+      writeFileSync(file, batchXml([orderXml(sampleOrder({ orderId: `INBOX-${i}`, random }))]));
+      return file;
+    });
+    const placed = await mtdIn(() => dataDir)(['send', '--no-wait', ...batches]);
+    expect(placed.code).toBe(0);
+    expect(placed.stdout).toContain('orders.xml: batch placed in the inbox; its report will be in');
+    expect(placed.stdout).toContain('as orders-2.xml (a file of that name waits there still)');
+    expect(readdirSync(inbox).sort()).toEqual(['orders-2.xml', 'orders.xml']);
+    expect(readFileSync(join(inbox, 'orders.xml'), 'utf8')).toContain('INBOX-0');
+    expect(readFileSync(join(inbox, 'orders-2.xml'), 'utf8')).toContain('INBOX-1');
   });
 });
 
