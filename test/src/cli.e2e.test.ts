@@ -196,6 +196,13 @@ describe('the mtd CLI against a running runtime', () => {
     const badTime = await mtd(['replay', '--from', 'yesterday', '--to', '2026-11-24T00:00:00Z']);
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toContain("option '--from <time>' argument 'yesterday' is invalid");
+    for (const day of ['yesterday', '2026-02-30', '2026-13-01']) {
+      const badDay = await mtd(['stats', '--day', day]);
+      expect(badDay.code).toBe(2);
+      expect(badDay.stderr).toContain(
+        `option '--day <YYYY-MM-DD>' argument '${day}' is invalid. It must be a day of the calendar like 2026-11-24.`,
+      );
+    }
     const notFound = await mtd(['trace', 'NOPE-404']);
     expect(notFound.code).toBe(1);
     expect(notFound.stderr).toContain('mtd: 404 from /api/orders/NOPE-404');

@@ -8,8 +8,10 @@ export const stats: CommandGroup = {
       .command('stats')
       .description("a business day's statistics (default: today in America/Santiago)")
       .option('--day <YYYY-MM-DD>', 'the day', (value) => {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
-          throw new InvalidArgumentError('It must be a day like 2026-11-24.');
+        // The shape alone let 2026-02-30 through, to come back from the API as exit 1.
+        const real = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+        if (!real || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value)
+          throw new InvalidArgumentError('It must be a day of the calendar like 2026-11-24.');
         return value;
       })
       .option('--csv', 'as CSV')
