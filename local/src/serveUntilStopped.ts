@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandFailedError } from './cliErrors';
+import { CliUsageError, CommandFailedError } from './cliErrors';
 import { type DemoFeed, startDemoFeed } from './demoFeed';
 import { localIntakeKeyFile } from './localIntakeKey';
 import { type Runtime, startRuntime } from './runtime';
@@ -129,11 +129,26 @@ Try: npx mtd login, npx mtd send examples/order.xml, npx mtd orders. Ctrl-C stop
  * the port is taken, or another MTD holds the data folder (LevelDB's lock). Anything else is
  * unexpected and shown as it is.
  */
+/** Why the data folder (`--data`) cannot be made or used, in words, by the system's error code. */
+const dataFolderProblems: Record<string, string> = {
+  EEXIST: 'a file of that name is there, not a folder',
+  ENOTDIR: 'a part of that path is a file, not a folder',
+  EACCES: 'you may not write there',
+  EPERM: 'you may not write there',
+  EROFS: 'the file system there is read-only',
+};
+
 function startFailure(error: unknown, options: ServeOptions): unknown {
   const text = `${(error as Error).message ?? ''} ${String((error as { cause?: Error }).cause?.message ?? '')}`;
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' || text.includes('EADDRINUSE'))
     return new CommandFailedError(
       `port ${options.port} is in use (another MTD, or another program): start with --port N or MTD_PORT=N (0 picks a free port)`,
+      { cause: error },
+    );
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (path?.startsWith(options.dataDir) && code && code in dataFolderProblems)
+    return new CliUsageError(
+      `cannot use ${path} as MTD's data folder: ${dataFolderProblems[code]}; start with another --data (or MTD_DATA)`,
       { cause: error },
     );
   if (/\block\b/i.test(text)) {

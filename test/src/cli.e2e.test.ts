@@ -519,6 +519,19 @@ describe('mtd start where another MTD runs', () => {
     for (const dir of [dataDir, other]) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a data folder that cannot be one, and a bad MTD_PORT, saying which (exit 2)', async () => {
+    const notAFolder = join(other, 'a-file');
+    writeFileSync(notAFolder, '');
+    expect(await mtdIn(() => notAFolder)(['start', '--port', '0'])).toMatchObject({
+      code: 2,
+      stderr: `mtd: cannot use ${notAFolder} as MTD's data folder: a file of that name is there, not a folder; start with another --data (or MTD_DATA)\n`,
+    });
+    expect(await mtdIn(() => other)(['start'], { MTD_PORT: 'abc' })).toMatchObject({
+      code: 2,
+      stderr: 'mtd: MTD_PORT must be a port number 0..65535 (0 picks a free one), got "abc"\n',
+    });
+  });
+
   it('says the port or the data folder is taken, and exits 1 instead of hanging', async () => {
     const running = await startChildRuntime(dataDir);
     try {

@@ -1,4 +1,5 @@
 import { numberOption } from '../cliContext';
+import { CliUsageError } from '../cliErrors';
 import type { CommandGroup } from './commandGroup';
 
 /** `mtd start` (what `npm start` runs): the whole platform in this process until Ctrl-C or SIGTERM. */
@@ -35,12 +36,7 @@ export const start: CommandGroup = {
       )
       .action(async (options) => {
         const { serveUntilStopped } = await import('../serveUntilStopped');
-        const envPort = cli.io.env.MTD_PORT;
-        const port =
-          options.port ??
-          (envPort === undefined
-            ? 3000
-            : numberOption('a port number', (n) => Number.isInteger(n) && n >= 0)(envPort));
+        const port = options.port ?? portFromEnvironment(cli.io.env.MTD_PORT);
         await serveUntilStopped({
           dataDir: cli.dataDir(),
           port,
@@ -59,3 +55,15 @@ export const start: CommandGroup = {
       });
   },
 };
+
+/**
+ * MTD_PORT, checked as --port is. Its refusal is a CliUsageError, not commander's: thrown from an
+ * action, commander's own error is never printed, and a bad MTD_PORT ended with exit 2 and no word.
+ */
+function portFromEnvironment(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliUsageError(`MTD_PORT must be a port number 0..65535 (0 picks a free one), got "${value}"`);
+  return port;
+}
