@@ -165,18 +165,31 @@ export function adminApi(deps: {
   return app;
 }
 
-/** The body of `POST /replay` and `POST /jobs/replay` as a request; times must be ISO times. */
+/**
+ * The body of `POST /replay` and `POST /jobs/replay` as a request. Every field is checked for its
+ * type: a `toSubscription` of 123 was dropped, and the replay went to every subscription instead of
+ * one; `from: "1"` was read as the year 2001.
+ */
 function replayRequestOf(body: Record<string, unknown> | undefined): ReplayRequest {
-  const from = new Date(String(body?.from));
-  const to = new Date(String(body?.to));
+  const time = (value: unknown) =>
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
+  const from = time(body?.from);
+  const to = time(body?.to);
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-    throw new ReplayRequestError('from and to must be ISO times');
+    throw new ReplayRequestError('from and to must be ISO times like 2026-11-24T00:00:00Z');
+  const { pattern, toSubscription, includeExternal } = body ?? {};
+  if (pattern !== undefined && (pattern === null || typeof pattern !== 'object' || Array.isArray(pattern)))
+    throw new ReplayRequestError('pattern must be an EventBridge event pattern (a JSON object)');
+  if (toSubscription !== undefined && typeof toSubscription !== 'string')
+    throw new ReplayRequestError('toSubscription must be the name of one subscription (text)');
+  if (includeExternal !== undefined && typeof includeExternal !== 'boolean')
+    throw new ReplayRequestError('includeExternal must be true or false');
   return {
     from,
     to,
-    ...(body?.pattern ? { pattern: body.pattern as Record<string, unknown> } : {}),
-    ...(typeof body?.toSubscription === 'string' ? { toSubscription: body.toSubscription } : {}),
-    includeExternal: body?.includeExternal === true,
+    ...(pattern !== undefined ? { pattern: pattern as Record<string, unknown> } : {}),
+    ...(toSubscription !== undefined ? { toSubscription } : {}),
+    includeExternal: includeExternal === true,
   };
 }
 

@@ -15,7 +15,15 @@ import { batchXml, defects, orderXml, sampleOrder, seededRandom } from '@mtd/loc
 import type { DeadLetter } from '@mtd/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mtdBin, startChildRuntime, stopChild } from './childRuntime';
-import { api, caughtUp, eventually, failWhen, startTestRuntime, testAdminPassword } from './harness';
+import {
+  api,
+  authedFetch,
+  caughtUp,
+  eventually,
+  failWhen,
+  startTestRuntime,
+  testAdminPassword,
+} from './harness';
 
 interface Run {
   code: number;
@@ -184,6 +192,27 @@ describe('the mtd CLI against a running runtime', () => {
     const refused = await mtd(['replay', '--from', '2026-11-25T00:00:00Z', '--to', '2026-11-24T00:00:00Z']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe('mtd: 400 from /api/admin/jobs/replay: --from must be a time before --to\n');
+  });
+
+  it('refuses a replay request whose fields have the wrong type, instead of widening it', async () => {
+    const window = { from: '2020-01-01T00:00:00Z', to: '2099-01-01T00:00:00Z' };
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ ...window, toSubscription: 123 }, 'toSubscription must be the name of one subscription (text)'],
+      [{ ...window, includeExternal: 'yes' }, 'includeExternal must be true or false'],
+      [{ ...window, pattern: 'x' }, 'pattern must be an EventBridge event pattern (a JSON object)'],
+      [{ ...window, from: '1' }, 'from and to must be ISO times like 2026-11-24T00:00:00Z'],
+    ];
+    for (const [body, error] of refusals) {
+      const response = await authedFetch(runtime.url, '/api/admin/jobs/replay', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect({ status: response.status, body: await response.json() }).toEqual({
+        status: 400,
+        body: { error },
+      });
+    }
   });
 
   it('says clearly what is wrong with a bad command, with exit code 2 for typing mistakes', async () => {
