@@ -66,6 +66,9 @@ export function adminApi(deps: {
   });
   app.post('/dead-letters/redrive', async (c) => {
     const subscription = c.req.query('subscription');
+    // A misspelt name would match no letter and answer "0 redriven", as if there were nothing to do.
+    if (subscription && !deps.subscriptions.some((s) => s.name === subscription))
+      return c.json({ error: `no subscription named ${subscription}` }, 404);
     const letters = await deps.deadLetters.redriveAll(deps.clock.now(), subscription ? { subscription } : {});
     return c.json({ redriven: letters.map((l) => ({ subscription: l.subscription, eventId: l.eventId })) });
   });

@@ -371,6 +371,10 @@ describe('mtd dlq show and redrive --all', () => {
     expect(shown.stdout).toMatch(/^ {2}attempt 10 at \S+: Error: SMTP relay refused$/m);
     expect((await mtd(['dlq', 'show', 'notifyCustomerOnDteIssued', 'nope'])).code).toBe(1);
 
+    const misspelt = await mtd(['dlq', 'redrive', '--all', '--to-subscription', 'notifyCustomerOnDteIsued']);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toContain('no subscription named notifyCustomerOnDteIsued');
+
     broken = false;
     const redriven = await mtd(['dlq', 'redrive', '--all']);
     expect(redriven).toMatchObject({ code: 0 });
