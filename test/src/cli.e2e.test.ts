@@ -475,6 +475,15 @@ describe('mtd without a runtime to talk to', () => {
     expect(notJson.stderr).toMatch(/^mtd: the pattern file \S+broken-pattern\.json is not JSON: /);
   });
 
+  it('says a schema registry that refuses is the outcome (exit 1), not a bug', async () => {
+    const aFile = join(dataDir, 'registry-file');
+    writeFileSync(aFile, '');
+    const pushed = await mtd(['schemas', 'push', '--registry', 'mtd-dev-events', '--local', aFile]);
+    expect(pushed.code).toBe(1);
+    expect(pushed.stderr).toMatch(/^mtd: schema registry mtd-dev-events: ensureRegistry failed: ENOTDIR/);
+    expect(pushed.stderr).not.toContain('a bug');
+  });
+
   it('stops quietly when whoever reads its output stops reading (mtd … | head -1)', async () => {
     const child = spawn(process.execPath, [mtdBin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // the reader has gone before the first line is written

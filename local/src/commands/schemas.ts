@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { requireAwsConfigured } from '../awsConfiguration';
 import type { Cli } from '../cliContext';
+import { CommandFailedError } from '../cliErrors';
 import type { CommandGroup } from './commandGroup';
 
 /** `mtd schemas check | export | diff | push`: the event schemas' compatibility gate and registry. */
@@ -49,12 +50,20 @@ export const schemas: CommandGroup = {
 
 async function run(cli: Cli, args: string[]): Promise<void> {
   const { schemasCommand } = await import('../schemasCommand');
-  process.exitCode = await schemasCommand(
-    args,
-    { log: (line) => cli.log(line) },
-    {
-      cwd: cli.io.cwd,
-      defaultOut: join(cli.dataDir(), 'schemas-export'),
-    },
-  );
+  try {
+    process.exitCode = await schemasCommand(
+      args,
+      { log: (line) => cli.log(line) },
+      {
+        cwd: cli.io.cwd,
+        defaultOut: join(cli.dataDir(), 'schemas-export'),
+      },
+    );
+  } catch (error) {
+    // The registry refused or could not be reached (access denied, a --local path that is a file):
+    // the command's outcome, said in the registry's words, not a bug with a stack.
+    if ((error as Error).name === 'SchemaRegistryError')
+      throw new CommandFailedError((error as Error).message, { cause: error });
+    throw error;
+  }
 }
