@@ -263,6 +263,29 @@ describe('startInboxWatcher', () => {
     expect(errors).toEqual([new Error('store unavailable')]);
   });
 
+  it('gives a file back beside one of the same name that arrived meanwhile, never over it', async () => {
+    let calls = 0;
+    const received: string[] = [];
+    watcher = await startInboxWatcher({
+      dir,
+      pollMs: 20,
+      onError: () => {},
+      receiveBatchFile: async (file) => {
+        calls++;
+        if (calls === 1) {
+          // While the store is out, the partner drops the next file under the same name.
+          await writeFile(join(dir, 'daily.json'), '[{"orderId":"SECOND"}]');
+          throw new Error('store unavailable');
+        }
+        received.push(file.content.toString());
+        return processedReport(file);
+      },
+    });
+    await writeFile(join(dir, 'daily.json'), '[{"orderId":"FIRST"}]');
+    await waitFor(async () => (await listing('done')).length === 4 || undefined, 'both files in done/');
+    expect(received.sort()).toEqual(['[{"orderId":"FIRST"}]', '[{"orderId":"SECOND"}]']);
+  });
+
   it('stop() waits for the file in flight', async () => {
     let release: () => void = () => {};
     let started = false;
