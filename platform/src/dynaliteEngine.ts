@@ -1,5 +1,4 @@
 /// <reference path="./dynalite.d.ts" />
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
@@ -85,22 +84,10 @@ function header(headers: Record<string, string>, name: string): string {
 }
 
 /** Runs one dynalite action; engine errors (statusCode + DynamoDB error body) reject as they are. */
-/** The LevelDB iterators a request opened, closed when it is answered (see closeEveryIterator). */
-const requestIterators = new AsyncLocalStorage<Set<() => Promise<void>>>();
-
-async function runAction(action: DynaliteAction, store: DynaliteStore, data: Record<string, unknown>) {
-  const iterators = new Set<() => Promise<void>>();
-  try {
-    return await requestIterators.run(
-      iterators,
-      () =>
-        new Promise<unknown>((resolve, reject) =>
-          action(store, data, (err, result) => (err ? reject(err) : resolve(result))),
-        ),
-    );
-  } finally {
-    await Promise.allSettled([...iterators].map((close) => close()));
-  }
+function runAction(action: DynaliteAction, store: DynaliteStore, data: Record<string, unknown>) {
+  return new Promise<unknown>((resolve, reject) =>
+    action(store, data, (err, result) => (err ? reject(err) : resolve(result))),
+  );
 }
 
 interface LevelIterator {
@@ -114,23 +101,24 @@ interface LevelIterator {
  * store closed. Open iterators pin LevelDB's memtables and table files, so a loaded runtime grew by
  * gigabytes of native memory (a 20,000-order soak reached 3.9 GB RSS with the JS heap capped at
  * 512 MB) and its data folder by gigabytes of obsolete files (8.7 GB, 367 MB after a reopen). These
- * streams close their iterator when they end or are destroyed, and every iterator a request opened
- * is closed when the request is answered, whatever its reader did with the stream.
+ * streams close their iterator when they end or are destroyed (dynalite destroys a Query's or
+ * Scan's stream once it has read what it needs); one its reader drops without either is closed when
+ * the stream is garbage-collected.
+ *
+ * That last net replaced one closing every iterator a request opened once the request was answered:
+ * it needed an AsyncLocalStorage, whose promise hooks cost every promise of the process (about 1 ms
+ * of CPU per order, 5%: docs/decisions.md), and it never closed one the streams had not (counted
+ * over a bench of 1,000 orders and a rebuild of 100,000 events).
  */
-function closeEveryIterator(db: Record<string, unknown>): void {
+export function closeEveryIterator(db: Record<string, unknown>): void {
   for (const [method, source] of [
     ['createValueStream', 'values'],
     ['createKeyStream', 'keys'],
   ] as const) {
     db[method] = (options: unknown) => {
       const iterator = (db[source] as (options: unknown) => LevelIterator)(options);
-      let closing: Promise<void> | undefined;
-      const close = () => {
-        closing ??= iterator.close().catch(() => {});
-        return closing;
-      };
-      requestIterators.getStore()?.add(close);
-      return new Readable({
+      const close = closerOf(iterator);
+      const stream = new Readable({
         objectMode: true,
         read() {
           iterator.next().then(
@@ -142,18 +130,32 @@ function closeEveryIterator(db: Record<string, unknown>): void {
           );
         },
         destroy(error, callback) {
+          droppedStreams.unregister(this);
           close().then(() => callback(error));
         },
       });
+      droppedStreams.register(stream, close, stream);
+      return stream;
     };
   }
 }
 
-/** `cb`, to be run later in the request (requestIterators' store) it was given in. */
-function inCallersRequest<A extends unknown[]>(cb: (...args: A) => void): (...args: A) => void {
-  const request = requestIterators.getStore();
-  return (...args) => requestIterators.run(request as Set<() => Promise<void>>, () => cb(...args));
+/**
+ * Closes `iterator` once, however often it is called. Made apart from the stream: a closure made in
+ * the stream's scope would keep the stream reachable from the registry, which then never collects it.
+ */
+function closerOf(iterator: LevelIterator): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= iterator.close().catch(() => {});
+    return closing;
+  };
 }
+
+/** Closes the iterator of a stream collected while its iterator was still open (see closeEveryIterator). */
+const droppedStreams = new FinalizationRegistry<() => Promise<void>>((close) => {
+  close();
+});
 
 type LevelWrite = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 
@@ -168,10 +170,7 @@ type LevelWrite = { type: 'put'; key: string; value: unknown } | { type: 'del'; 
  * lock is held until its put is answered; index entries are written before the item, and the
  * write that depends on a read waits for it), and each callback still comes only once its
  * operation is applied. Operations in flight together had no order between them before either
- * (the pool's threads run them in any order). Each callback runs in its caller's request (see
- * closeEveryIterator), not in the one that flushed the group: otherwise the iterators a request
- * opens next could be counted as another's, and closed when that one is answered. (Only that store
- * is carried over: AsyncResource.bind per operation cost more CPU than the grouping saved.)
+ * (the pool's threads run them in any order).
  */
 function groupLevelOperations(db: DynaliteLevel, track: <T>(operation: Promise<T>) => Promise<T>): void {
   const put = db.put.bind(db);
@@ -220,17 +219,17 @@ function groupLevelOperations(db: DynaliteLevel, track: <T>(operation: Promise<T
   // Without a callback (promise style, which dynalite does not use), an operation goes alone.
   db.put = (key, value, cb) => {
     if (typeof cb !== 'function') return put(key, value, cb);
-    writes.push({ operation: { type: 'put', key, value }, cb: inCallersRequest(cb) });
+    writes.push({ operation: { type: 'put', key, value }, cb });
     schedule();
   };
   db.del = (key, cb) => {
     if (typeof cb !== 'function') return del(key, cb);
-    writes.push({ operation: { type: 'del', key }, cb: inCallersRequest(cb) });
+    writes.push({ operation: { type: 'del', key }, cb });
     schedule();
   };
   db.get = (key, cb) => {
     if (typeof cb !== 'function') return get(key, cb);
-    reads.push({ key, cb: inCallersRequest(cb) });
+    reads.push({ key, cb });
     schedule();
   };
 }
