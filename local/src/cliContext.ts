@@ -71,9 +71,15 @@ export class Cli {
   runtime(): RuntimeClient {
     if (!this.client) {
       const { url, timeout } = this.globals();
+      const typedUrl = url ?? this.io.env.MTD_URL;
+      // Else a typo (MTD_URL=127.0.0.1:3000) reads as "nothing answers… is npm start running?" (exit 3).
+      if (typedUrl !== undefined && !(/^https?:\/\//i.test(typedUrl) && URL.canParse(typedUrl)))
+        throw new CliUsageError(
+          `--url (or MTD_URL) must be an http(s) URL like http://127.0.0.1:3000, got "${typedUrl}"`,
+        );
       const dataDir = this.dataDir();
       this.client = new RuntimeClient({
-        location: locateRuntime(dataDir, url ?? this.io.env.MTD_URL),
+        location: locateRuntime(dataDir, typedUrl),
         dataDir,
         env: this.io.env,
         ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),

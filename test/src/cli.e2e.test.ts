@@ -475,6 +475,15 @@ describe('mtd without a runtime to talk to', () => {
     expect(notJson.stderr).toMatch(/^mtd: the pattern file \S+broken-pattern\.json is not JSON: /);
   });
 
+  it('refuses a --url or MTD_URL that is not an http(s) URL (exit 2), instead of looking for MTD there', async () => {
+    for (const url of ['127.0.0.1:3000', 'http://[::1']) {
+      expect(await mtd(['orders'], { MTD_URL: url })).toMatchObject({
+        code: 2,
+        stderr: `mtd: --url (or MTD_URL) must be an http(s) URL like http://127.0.0.1:3000, got "${url}"\n`,
+      });
+    }
+  });
+
   it('says a schema registry that refuses is the outcome (exit 1), not a bug', async () => {
     const aFile = join(dataDir, 'registry-file');
     writeFileSync(aFile, '');
