@@ -56,7 +56,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     const exitCode = (error as { exitCode?: unknown }).exitCode;
     if (typeof exitCode === 'number') {
-      io.stderr.write(`mtd: ${(error as Error).message}\n`);
+      io.stderr.write(`mtd: ${terminalSafe((error as Error).message)}\n`);
       return exitCode;
     }
     io.stderr.write(
@@ -64,4 +64,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
     return ExitCode.failed;
   }
+}
+
+/**
+ * `text` with every control and format character but line breaks and tabs written as an escape
+ * (`\x1b`, `\u{202e}`): an error message can carry what someone typed or a server answered, and a
+ * raw ESC would drive the terminal (colours, cursor moves, a retitled window) and a bidi override
+ * would reorder what the reader sees.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/(?![\n\t])[\p{Cc}\p{Cf}\u2028\u2029]/gu, (char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
 }
