@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRuntime } from '../src/runtime';
 
+// As `mtd` and the bench do: the SDK's Node-version notice is not the runtime's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
 const seconds = Number(values.seconds);
 const dataDir = mkdtempSync(join(tmpdir(), 'mtd-idle-'));
