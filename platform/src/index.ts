@@ -14,6 +14,7 @@ export * from './eventBridgeEvent';
 export * from './eventBridgePublisher';
 export * from './eventPattern';
 export * from './eventStore';
+export * from './files';
 export * from './handler';
 export * from './liveFeed';
 export * from './localSchemaRegistry';

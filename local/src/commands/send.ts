@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, link, unlink } from 'node:fs/promises';
+import { chmod, copyFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { moveInWithoutReplacing } from '@mtd/platform';
 import { type BatchReportCounts, batchCounts, batchRefusedSomething } from '../batchSummary';
 import { type Cli, fileProblem } from '../cliContext';
 import { CliUsageError, ExitCode, RuntimeUnavailableError } from '../cliErrors';
@@ -112,7 +113,7 @@ async function placeBatch(
   const staging = join(inbox, `.${basename(file)}.${process.pid}.tmp`);
   await copyFile(file, staging);
   await chmod(staging, 0o600); // copyFile keeps the source's mode
-  const name = await moveInWithoutOverwriting(staging, inbox, basename(file));
+  const name = await moveInWithoutReplacing(staging, inbox, basename(file));
   if (!wait) {
     const as = name === basename(file) ? '' : ` as ${name} (a file of that name waits there still)`;
     const line = `${typed}: batch placed in the inbox${as}; its report will be in ${join(inbox, 'done')}`;
@@ -139,28 +140,6 @@ async function placeBatch(
       );
     if (!filesDisplay) display.update({ done: 0, unit: '', detail: detail() });
     await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/**
- * Moves the staged file into the inbox under `name`, or `name-2`, `name-3`… when a file of that name
- * waits there still (sent with --no-wait, or MTD stopped): a rename would replace it, and its orders
- * would be lost without a word. link() refuses an existing name atomically, where a check-then-rename
- * could race another send.
- */
-async function moveInWithoutOverwriting(staging: string, inbox: string, name: string): Promise<string> {
-  const extension = extname(name);
-  const base = name.slice(0, name.length - extension.length);
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? name : `${base}-${n}${extension}`;
-    try {
-      await link(staging, join(inbox, candidate));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
-    }
-    await unlink(staging);
-    return candidate;
   }
 }
 

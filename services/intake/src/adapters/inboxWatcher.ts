@@ -1,6 +1,6 @@
-import { chmod, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { serviceLogger } from '@mtd/platform';
+import { moveInWithoutReplacing, serviceLogger } from '@mtd/platform';
 import { type BatchFile, type BatchReport, unreadable } from '#handlers/receiveOrdersFromBatchFile';
 
 export interface InboxWatcherOptions {
@@ -105,7 +105,7 @@ export async function startInboxWatcher(options: InboxWatcherOptions): Promise<I
       }
       // Back to the inbox, to be retried after the backoff (a store outage passes; a bug does not).
       // A file of the same name may have arrived meanwhile: this one goes beside it, never over it.
-      const retryName = await linkBesides(path, dir, name).catch((moveError: unknown) => {
+      const retryName = await moveInWithoutReplacing(path, dir, name).catch((moveError: unknown) => {
         onError(moveError, name);
         return undefined;
       });
@@ -207,26 +207,6 @@ async function freeName(dir: string, name: string): Promise<string> {
     const candidate = n === 1 ? name : `${base}-${n}${extension}`;
     const taken = await Promise.all([candidate, `${candidate}.report.json`].map((f) => exists(join(dir, f))));
     if (!taken.some(Boolean)) return candidate;
-  }
-}
-
-/**
- * Moves `from` into `dir` as `name`, or `name-2`, `name-3`… when that name is taken: link() refuses
- * an existing name atomically, where rename() would replace the file there.
- */
-async function linkBesides(from: string, dir: string, name: string): Promise<string> {
-  const extension = extname(name);
-  const base = name.slice(0, name.length - extension.length);
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? name : `${base}-${n}${extension}`;
-    try {
-      await link(from, join(dir, candidate));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
-    }
-    await unlink(from);
-    return candidate;
   }
 }
 
