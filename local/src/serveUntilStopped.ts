@@ -124,11 +124,6 @@ function banner(runtime: Runtime, options: ServeOptions): string {
 Try: npx mtd login, npx mtd send examples/order.xml, npx mtd orders. Ctrl-C stops.`;
 }
 
-/**
- * The two ways a start fails that a person fixes themselves, as a message saying how (exit 1):
- * the port is taken, or another MTD holds the data folder (LevelDB's lock). Anything else is
- * unexpected and shown as it is.
- */
 /** Why the data folder (`--data`) cannot be made or used, in words, by the system's error code. */
 const dataFolderProblems: Record<string, string> = {
   EEXIST: 'a file of that name is there, not a folder',
@@ -138,6 +133,11 @@ const dataFolderProblems: Record<string, string> = {
   EROFS: 'the file system there is read-only',
 };
 
+/**
+ * The ways a start fails that a person fixes themselves, as a message saying how: the port is
+ * taken, or another MTD holds the data folder (LevelDB's lock) (exit 1); the data folder cannot be
+ * made or used (exit 2). Anything else is unexpected and shown as it is.
+ */
 function startFailure(error: unknown, options: ServeOptions): unknown {
   const text = `${(error as Error).message ?? ''} ${String((error as { cause?: Error }).cause?.message ?? '')}`;
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' || text.includes('EADDRINUSE'))

@@ -9,8 +9,12 @@ export const stats: CommandGroup = {
       .description("a business day's statistics (default: today in America/Santiago)")
       .option('--day <YYYY-MM-DD>', 'the day', (value) => {
         // The shape alone let 2026-02-30 through, to come back from the API as exit 1.
-        const real = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
-        if (!real || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value)
+        const day = new Date(`${value}T00:00:00Z`);
+        if (
+          !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+          Number.isNaN(day.getTime()) ||
+          day.toISOString().slice(0, 10) !== value
+        )
           throw new InvalidArgumentError('It must be a day of the calendar like 2026-11-24.');
         return value;
       })
